@@ -1,0 +1,42 @@
+/**
+ * Per-socket state, stored with the socket itself (`serializeAttachment`) so
+ * it survives hibernation: when a room wakes, its member list is rebuilt from
+ * `ctx.getWebSockets()` and these attachments, never from memory.
+ *
+ * The platform caps an attachment at 16 KiB. This one holds a 16-character
+ * member id, a nick (≤ MAX_NICK_CHARS), a room name (≤ 64 characters) and two
+ * short fields: well under 1 KiB at the default limits.
+ */
+import type { Format, Member } from "./protocol";
+
+export interface Attachment {
+  /** Member id, unique per connection. */
+  id: string;
+  /** The nick this member joined with; every message it sends carries it. */
+  nick: string;
+  room: string;
+  format: Format;
+  /** Set once the member has left, while its socket finishes closing. */
+  left?: true;
+}
+
+/** The platform's limit on one attachment, in bytes. */
+export const ATTACHMENT_LIMIT_BYTES = 16 * 1024;
+
+/** Reads a socket's attachment; `null` for a socket Parley never tagged. */
+export function readAttachment(ws: WebSocket): Attachment | null {
+  return (ws.deserializeAttachment() as Attachment | null) ?? null;
+}
+
+/** The public face of a member, as events show it. */
+export function memberOf(att: Attachment): Member {
+  return { id: att.id, nick: att.nick };
+}
+
+/** A fresh member id: 16 hex characters from the platform's CSPRNG. */
+export function newMemberId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  let id = "";
+  for (const b of bytes) id += b.toString(16).padStart(2, "0");
+  return id;
+}

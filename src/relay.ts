@@ -1,0 +1,208 @@
+/**
+ * The seed's path: a `/ws` client that connects first and picks its room
+ * in-band with `join`. The worker holds that client's socket (so it cannot
+ * hibernate; direct `/ws?room=` sockets can), keeps its current room, and
+ * relays to the room's Durable Object over an upstream socket of the same
+ * format. Every frame is validated here before anything is forwarded.
+ */
+import type { Env } from "./env";
+import { limitsFrom, MAX_FRAME_BYTES, type Limits } from "./limits";
+import {
+  encode,
+  errorEvent,
+  parseClientFrame,
+  SUBPROTOCOL,
+  type ErrorCode,
+  type ErrorEvent,
+  type Format,
+  type JoinFrame,
+  type ServerEvent,
+} from "./protocol";
+import { closeQuietly, trySend } from "./socket";
+
+/** Accepts a seed-style client and returns the 101 response for it. */
+export function openRelay(env: Env, format: Format): Response {
+  const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+  server.accept();
+  const relay = new Relay(server, env, format);
+  server.addEventListener("message", (e) => relay.fromClient(e.data));
+  server.addEventListener("close", (e) => relay.clientGone(e.code, e.reason));
+  server.addEventListener("error", () => relay.clientGone(1011, "socket error"));
+  return new Response(null, {
+    status: 101,
+    webSocket: client,
+    headers: format === "json" ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {},
+  });
+}
+
+class Relay {
+  private readonly limits: Limits;
+  /** The room this client is in, if any. */
+  private current: Upstream | null = null;
+
+  constructor(
+    private readonly client: WebSocket,
+    private readonly env: Env,
+    private readonly format: Format,
+  ) {
+    this.limits = limitsFrom(env);
+  }
+
+  fromClient(data: string | ArrayBuffer): void {
+    if (typeof data !== "string") {
+      this.tell(errorEvent("binary_unsupported", "binary frames are not supported; send JSON text"));
+      return;
+    }
+    if (data.length * 3 > MAX_FRAME_BYTES && new TextEncoder().encode(data).length > MAX_FRAME_BYTES) {
+      this.tell(errorEvent("frame_too_large", `frames are limited to ${MAX_FRAME_BYTES} bytes`));
+      return;
+    }
+    const parsed = parseClientFrame(data, this.limits);
+    if (!parsed.ok) {
+      this.tell(parsed.error);
+      return;
+    }
+    const frame = parsed.value;
+    switch (frame.action) {
+      case "join":
+        // Moving rooms: stop hearing the old one at once, then connect to the new one.
+        this.current?.close();
+        this.current = new Upstream(this.env, frame, this.format, this.client, (up, code) => this.upstreamGone(up, code));
+        return;
+      case "send_to_room":
+        if (!this.current) {
+          this.tell(errorEvent("not_in_room", "join a room first", frame.id));
+          return;
+        }
+        // Forwarded as the client sent it: the room validates every frame again.
+        this.current.send(data);
+        return;
+      case "leave": {
+        const up = this.current;
+        if (!up) {
+          this.tell(errorEvent("not_in_room", "you are not in a room"));
+          return;
+        }
+        // Answered here so that it is ordered with everything else we tell the
+        // client; closing the upstream makes the room announce the departure.
+        this.current = null;
+        up.close();
+        this.tell({ type: "left", room: up.room }, up.nick);
+        return;
+      }
+    }
+  }
+
+  /** The client went away: close its room socket and complete the handshake. */
+  clientGone(code: number, reason: string): void {
+    this.current?.close();
+    this.current = null;
+    closeQuietly(this.client, code, reason);
+  }
+
+  /** The room's side closed. If it was the current room and not by our doing, the client is closed too. */
+  private upstreamGone(up: Upstream, code: number): void {
+    if (up !== this.current) return;
+    this.current = null;
+    if (code !== 1000) closeQuietly(this.client, 1012, "room restarted; reconnect");
+  }
+
+  private tell(event: ServerEvent, nick = ""): void {
+    const frame = encode(event, this.format, nick);
+    if (frame !== null) trySend(this.client, frame);
+  }
+}
+
+/** The relay's socket to one room's Durable Object. Frames sent before it opens are queued in order. */
+class Upstream {
+  readonly room: string;
+  readonly nick: string;
+  private socket: WebSocket | null = null;
+  private queue: string[] = [];
+  private closed = false;
+
+  constructor(
+    env: Env,
+    join: JoinFrame,
+    private readonly format: Format,
+    private readonly client: WebSocket,
+    private readonly onGone: (up: Upstream, code: number) => void,
+  ) {
+    this.room = join.msg;
+    this.nick = join.nick;
+    void this.open(env, join);
+  }
+
+  send(frame: string): void {
+    if (this.socket) trySend(this.socket, frame);
+    else if (!this.closed) this.queue.push(frame);
+  }
+
+  /** Stops forwarding at once and closes the room's side cleanly. */
+  close(): void {
+    this.closed = true;
+    this.queue = [];
+    if (this.socket) closeQuietly(this.socket, 1000, "left");
+  }
+
+  private async open(env: Env, join: JoinFrame): Promise<void> {
+    const url = new URL("https://room.internal/ws");
+    url.searchParams.set("room", join.msg);
+    url.searchParams.set("nick", join.nick);
+    if (join.since !== undefined) url.searchParams.set("since", String(join.since));
+    const headers = new Headers({ Upgrade: "websocket" });
+    if (this.format === "json") headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
+
+    let socket: WebSocket | null = null;
+    let refusal = errorEvent("room_unavailable", `room ${join.msg} is unavailable; try again`);
+    try {
+      const res = await env.ROOMS.getByName(join.msg).fetch(url, { headers });
+      socket = res.webSocket;
+      if (!socket) refusal = await refusalOf(res, refusal);
+    } catch {
+      // The room could not be reached; the client gets the generic refusal.
+    }
+    if (!socket) {
+      if (!this.closed) {
+        const frame = encode(refusal, this.format, join.nick);
+        if (frame !== null) trySend(this.client, frame);
+      }
+      this.closed = true;
+      this.onGone(this, 1000);
+      return;
+    }
+    socket.accept();
+    if (this.closed) {
+      // The client moved on while we were connecting.
+      closeQuietly(socket, 1000, "left");
+      return;
+    }
+    socket.addEventListener("message", (e) => {
+      if (!this.closed && typeof e.data === "string") trySend(this.client, e.data);
+    });
+    socket.addEventListener("close", (e) => {
+      const wasOurs = this.closed;
+      this.closed = true;
+      if (!wasOurs) {
+        closeQuietly(socket, e.code, e.reason);
+        this.onGone(this, e.code);
+      }
+    });
+    this.socket = socket;
+    for (const frame of this.queue) trySend(socket, frame);
+    this.queue = [];
+  }
+}
+
+/** Reads a room's refusal (`{error:{code,message}}`) into an error event. */
+async function refusalOf(res: Response, fallback: ErrorEvent): Promise<ErrorEvent> {
+  try {
+    const body = (await res.json()) as { error?: { code?: string; message?: string } };
+    if (body.error?.code && body.error.message) {
+      return errorEvent(body.error.code as ErrorCode, body.error.message);
+    }
+  } catch {
+    // Not JSON: keep the fallback.
+  }
+  return fallback;
+}

@@ -1,0 +1,251 @@
+/**
+ * One Durable Object per chat room. It owns the room's sockets (accepted with
+ * the Hibernation API, so an idle room costs nothing), its history in SQLite,
+ * and broadcast. The platform's handlers below are thin adapters onto small
+ * named methods: admit, receive, say, leave, depart.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { memberOf, newMemberId, readAttachment, type Attachment } from "./attachment";
+import type { Env } from "./env";
+import { History } from "./history";
+import { httpError, httpErrorFrom } from "./http";
+import { limitsFrom, MAX_FRAME_BYTES, PAGE_MAX, RECENT_HISTORY, RESUME_CAP, type Limits } from "./limits";
+import {
+  encode,
+  errorEvent,
+  formatFromOffer,
+  parseClientFrame,
+  parseConnectParams,
+  SUBPROTOCOL,
+  toTextLine,
+  type JoinedEvent,
+  type Member,
+  type MessageEvent,
+  type PresenceEvent,
+  type ServerEvent,
+} from "./protocol";
+import { closeQuietly, trySend } from "./socket";
+
+/** What `GET /api/rooms/:room` answers. */
+export interface RoomInfo {
+  room: string;
+  members: number;
+  lastSeq: number;
+}
+
+/** The result of storing a message: `created` is false when its id was already stored. */
+export interface PostResult {
+  message: MessageEvent;
+  created: boolean;
+}
+
+export class Room extends DurableObject<Env> {
+  private readonly name: string;
+  private readonly limits: Limits;
+  private readonly history: History;
+  /** Cache of the live members, rebuilt from `getWebSockets()` after every wake. */
+  private cache: Map<WebSocket, Attachment> | undefined;
+  /** Sockets whose departure was already announced (close and error can both fire). */
+  private readonly departed = new WeakSet<WebSocket>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // The worker reaches every room through getByName(room), so the runtime
+    // gives the object its name back here.
+    this.name = ctx.id.name ?? "";
+    this.limits = limitsFrom(env);
+    this.history = new History(ctx.storage.sql, this.name, this.limits.MAX_ROOM_HISTORY);
+    // Answered by the runtime without waking the room.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+  }
+
+  // ------------------------------------------------------------ platform adapters
+
+  /** Upgrades `/ws?room=…&nick=…[&since=…]` (direct sockets, and the relay's upstream). */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return httpError(426, "upgrade_required", "expected a WebSocket upgrade");
+    }
+    const params = parseConnectParams(new URL(request.url).searchParams, this.limits);
+    if (!params.ok) return httpErrorFrom(400, params.error);
+    const format = formatFromOffer(request.headers.get("Sec-WebSocket-Protocol"));
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server);
+    this.admit(server, { id: newMemberId(), nick: params.value.nick, room: this.name, format }, params.value.since);
+    return new Response(null, {
+      status: 101,
+      webSocket: client,
+      headers: format === "json" ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {},
+    });
+  }
+
+  override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {
+    this.receive(ws, data);
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.depart(ws);
+    // Complete the close handshake with the peer's own code (where it may be sent).
+    closeQuietly(ws, code, reason);
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    this.depart(ws);
+    closeQuietly(ws, 1011, "socket error");
+  }
+
+  // ------------------------------------------------------------ RPC (the HTTP API)
+
+  /** Room summary: live member count and the newest seq. */
+  info(): RoomInfo {
+    return { room: this.name, members: this.members().size, lastSeq: this.history.lastSeq };
+  }
+
+  /** A page of history after `since`, oldest first; `limit` is clamped to 1..PAGE_MAX. */
+  messages(since: number, limit: number): MessageEvent[] {
+    return this.history.after(since, Math.min(Math.max(1, limit), PAGE_MAX));
+  }
+
+  /** Stores and broadcasts a message posted over HTTP (already validated by the worker). */
+  post(nick: string, text: string, id?: string): PostResult {
+    return this.say({ id: "http", nick }, text, id);
+  }
+
+  // ------------------------------------------------------------ behaviour
+
+  /** Registers a new member, greets it, and tells the others. */
+  private admit(ws: WebSocket, att: Attachment, since: number | undefined): void {
+    ws.serializeAttachment(att);
+    const members = this.members();
+    members.set(ws, att);
+    this.reply(ws, att, this.joinedEvent(att, since));
+    this.broadcast(presence(this.name, "join", memberOf(att), members.size), ws);
+  }
+
+  /** Handles one frame from a member: validate first, then act. */
+  private receive(ws: WebSocket, data: string | ArrayBuffer): void {
+    const att = this.members().get(ws);
+    if (!att) return; // A member that already left; its socket is closing.
+    if (typeof data !== "string") {
+      this.reply(ws, att, errorEvent("binary_unsupported", "binary frames are not supported; send JSON text"));
+      return;
+    }
+    // A UTF-8 byte is at least a third of a UTF-16 unit, so short frames skip the encode.
+    if (data.length * 3 > MAX_FRAME_BYTES && new TextEncoder().encode(data).length > MAX_FRAME_BYTES) {
+      this.reply(ws, att, errorEvent("frame_too_large", `frames are limited to ${MAX_FRAME_BYTES} bytes`));
+      return;
+    }
+    const parsed = parseClientFrame(data, this.limits);
+    if (!parsed.ok) {
+      this.reply(ws, att, parsed.error);
+      return;
+    }
+    const frame = parsed.value;
+    switch (frame.action) {
+      case "send_to_room": {
+        const { message, created } = this.say(memberOf(att), frame.msg, frame.id);
+        // A resent id: only the sender hears the original again.
+        if (!created) this.reply(ws, att, message);
+        return;
+      }
+      case "leave":
+        this.leave(ws, att);
+        return;
+      case "join":
+        if (frame.msg === att.room) {
+          // Joining the room you are in again just repeats the greeting.
+          this.reply(ws, att, this.joinedEvent(att, frame.since));
+        } else {
+          this.reply(ws, att, errorEvent("room_bound", `this connection belongs to room ${att.room}; open a new one to join ${frame.msg}`));
+        }
+        return;
+    }
+  }
+
+  /** Stores a message, then broadcasts it to every member. Stored first, always. */
+  private say(from: Member, text: string, id: string | undefined): PostResult {
+    const result = this.history.append(from, text, id, Date.now());
+    if (result.created) this.broadcast(result.message);
+    return result;
+  }
+
+  /** A member leaves: the leave reply, the others are told, then the socket closes with 1000. */
+  private leave(ws: WebSocket, att: Attachment): void {
+    this.reply(ws, att, { type: "left", room: att.room });
+    this.depart(ws);
+    // Marked on the socket too, so a wake before the close completes cannot resurrect it.
+    ws.serializeAttachment({ ...att, left: true });
+    closeQuietly(ws, 1000, "left");
+  }
+
+  /** Removes a member once, however it went, and tells the others. */
+  private depart(ws: WebSocket): void {
+    if (this.departed.has(ws)) return;
+    this.departed.add(ws);
+    const members = this.members();
+    const att = members.get(ws) ?? readAttachment(ws);
+    members.delete(ws);
+    if (!att || att.left) return;
+    this.broadcast(presence(this.name, "leave", memberOf(att), members.size));
+  }
+
+  // ------------------------------------------------------------ plumbing
+
+  /** The live members. After a wake the cache is rebuilt from the sockets' attachments. */
+  private members(): Map<WebSocket, Attachment> {
+    if (!this.cache) {
+      this.cache = new Map();
+      for (const ws of this.ctx.getWebSockets()) {
+        const att = readAttachment(ws);
+        if (att && !att.left && !this.departed.has(ws)) this.cache.set(ws, att);
+      }
+    }
+    return this.cache;
+  }
+
+  private joinedEvent(att: Attachment, since: number | undefined): JoinedEvent {
+    const lastSeq = this.history.lastSeq;
+    const members = [...this.members().values()].map(memberOf);
+    const event: JoinedEvent = { type: "joined", room: att.room, self: memberOf(att), members, history: [], lastSeq };
+    // Text clients get no history, as in the seed; skip the query for them.
+    if (att.format === "json") {
+      if (since === undefined) {
+        event.history = this.history.recent(RECENT_HISTORY);
+      } else {
+        event.history = this.history.after(since, RESUME_CAP);
+        const newest = event.history.at(-1)?.seq ?? since;
+        if (newest < lastSeq) event.more = true;
+      }
+    }
+    return event;
+  }
+
+  /** Sends one event to one member, in its format. */
+  private reply(ws: WebSocket, att: Attachment, event: ServerEvent): void {
+    const frame = encode(event, att.format, att.nick);
+    if (frame !== null) trySend(ws, frame);
+  }
+
+  /**
+   * Sends an event to every member but `except`. Each format is serialised
+   * once per event, not once per socket; text lines for messages and presence
+   * do not depend on the receiver.
+   */
+  private broadcast(event: MessageEvent | PresenceEvent, except?: WebSocket): void {
+    let json: string | undefined;
+    let text: string | null | undefined;
+    for (const [ws, att] of this.members()) {
+      if (ws === except) continue;
+      if (att.format === "json") {
+        trySend(ws, (json ??= JSON.stringify(event)));
+      } else {
+        if (text === undefined) text = toTextLine(event, "");
+        if (text !== null) trySend(ws, text);
+      }
+    }
+  }
+}
+
+function presence(room: string, event: "join" | "leave", member: Member, count: number): PresenceEvent {
+  return { type: "presence", room, event, member, count };
+}

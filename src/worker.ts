@@ -1,0 +1,45 @@
+/**
+ * The Worker: routing only. Static files (the chat page) are served from
+ * `public/` by the assets binding before this code runs; what reaches here is
+ * `/ws` and the HTTP API.
+ */
+import { Hono } from "hono";
+import { api } from "./api";
+import type { Env } from "./env";
+import { httpError, httpErrorFrom } from "./http";
+import { limitsFrom } from "./limits";
+import { formatFromOffer, parseConnectParams } from "./protocol";
+import { openRelay } from "./relay";
+
+const app = new Hono<{ Bindings: Env }>();
+
+// No header-changing middleware may run on this route: the room's 101
+// response is returned untouched, or the socket would not reach the client.
+app.get("/ws", (c) => {
+  const request = c.req.raw;
+  if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+    return c.text("Upgrade Required: /ws expects a WebSocket upgrade (Upgrade: websocket).\n", 426);
+  }
+  const query = new URL(request.url).searchParams;
+  if (!query.has("room")) {
+    // The seed's clients: connect first, join in-band.
+    return openRelay(c.env, formatFromOffer(request.headers.get("Sec-WebSocket-Protocol")));
+  }
+  // Direct room socket: validate, then hand the upgrade to the room, which
+  // accepts it with the Hibernation API. The worker is out of the path after this.
+  const params = parseConnectParams(query, limitsFrom(c.env));
+  if (!params.ok) return httpErrorFrom(400, params.error);
+  return c.env.ROOMS.getByName(params.value.room).fetch(request);
+});
+
+app.route("/api", api);
+
+app.notFound(() => httpError(404, "not_found", "not found"));
+
+// Never a stack trace to a client: log it, answer with a generic error.
+app.onError((err) => {
+  console.error(JSON.stringify({ event: "error", message: String(err), stack: err instanceof Error ? err.stack : undefined }));
+  return httpError(500, "internal", "internal error");
+});
+
+export default app;
