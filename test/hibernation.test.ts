@@ -1,0 +1,67 @@
+// Rooms survive eviction: their sockets hibernate, their members and history
+// are rebuilt from attachments and SQLite when they wake.
+import { env } from "cloudflare:workers";
+import { evictDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { JoinedEvent, MessageEvent, PresenceEvent } from "../src/protocol";
+import { connect, seedMember, uniqueRoom } from "./client";
+
+const isPresence = (e: { type: string }): e is PresenceEvent => e.type === "presence";
+
+describe("eviction and hibernation", () => {
+  it("seed path: a room evicted between two messages still delivers to every member under the right nick", async () => {
+    const room = uniqueRoom();
+    const batman = await seedMember(room, "batman");
+    const robin = await seedMember(room, "robin");
+    batman.send({ action: "send_to_room", msg: "before", nick: "batman" });
+    expect(await robin.next()).toBe("batman : before");
+    expect(await batman.next()).toBe("batman : before");
+
+    await evictDurableObject(env.ROOMS.getByName(room));
+
+    robin.send({ action: "send_to_room", msg: "after", nick: "robin" });
+    expect(await batman.next()).toBe("robin : after");
+    expect(await robin.next()).toBe("robin : after");
+  });
+
+  it("direct path: members, nicks and seq are unchanged after eviction", async () => {
+    const room = uniqueRoom();
+    const a = await connect(`/ws?room=${room}&nick=alice`, { json: true });
+    const aJoined = (await a.event()) as JoinedEvent;
+    const b = await connect(`/ws?room=${room}&nick=bob`, { json: true });
+    const bJoined = (await b.event()) as JoinedEvent;
+    await a.until(isPresence);
+    a.send({ action: "send_to_room", msg: "one" });
+    const first = (await b.event()) as MessageEvent;
+    expect(await a.event()).toEqual(first);
+
+    await evictDurableObject(env.ROOMS.getByName(room));
+
+    const c = await connect(`/ws?room=${room}&nick=carol`, { json: true });
+    const joined = (await c.event()) as JoinedEvent;
+    expect(joined.members.map((m) => m.nick).sort()).toEqual(["alice", "bob", "carol"]);
+    expect(joined.members).toContainEqual(aJoined.self);
+    expect(joined.members).toContainEqual(bJoined.self);
+    expect(joined.lastSeq).toBe(first.seq);
+
+    b.send({ action: "send_to_room", msg: "two" });
+    const second = (await a.until((e) => e.type === "message")) as MessageEvent;
+    expect(second).toMatchObject({ seq: first.seq + 1, text: "two", from: bJoined.self });
+  });
+
+  it("an abrupt disconnect after eviction still produces a presence leave", async () => {
+    const room = uniqueRoom();
+    const a = await connect(`/ws?room=${room}&nick=alice`, { json: true });
+    await a.event();
+    const b = await connect(`/ws?room=${room}&nick=bob`, { json: true });
+    const bSelf = ((await b.event()) as JoinedEvent).self;
+    await a.until(isPresence);
+
+    await evictDurableObject(env.ROOMS.getByName(room));
+
+    // 1006-like: the client side goes away without a close handshake.
+    b.close(4001, "gone");
+    const leave = await a.until(isPresence);
+    expect(leave).toMatchObject({ event: "leave", member: bSelf, count: 1 });
+  });
+});
