@@ -1,11 +1,55 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// Two projects, one `vitest run`:
+// - `workers*`: unit and integration tests inside workerd (@cloudflare/vitest-plugin),
+//   one project per set of limits.
+// - `node`: end-to-end tests in plain Node that start a real `wrangler dev`
+//   (test/node/dev-server.ts) and talk to it over 127.0.0.1, with `ws` clients
+//   or with Debian's Chromium driven by playwright-core (test/browser/).
+/** A project running tests inside workerd, with wrangler.toml's vars overridden by `vars`. */
+function workers(name: string, include: string[], vars: Record<string, string>) {
+  return {
+    plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: vars } })],
+    // Rooms log a JSON line per join, leave and refusal; show them only for failing tests.
+    test: { name, include, testTimeout: 30_000, silent: "passed-only" as const },
+  };
+}
+
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    exclude: ["test/browser/**", "test/node/**"],
-    testTimeout: 20_000,
+    projects: [
+      // The room's behaviour: rate and connection limits raised, so tests that
+      // open hundreds of sockets or send thousands of frames measure the room.
+      workers("workers", ["src/**/*.test.ts", "test/*.test.ts"], {
+        RATE_LIMIT_BURST: "1000000",
+        RATE_LIMIT_PER_SECOND: "1000000",
+        CONNECTS_PER_MINUTE: "0",
+      }),
+      // wrangler.toml's vars as they ship: the default limits.
+      workers("workers-defaults", ["test/defaults/**/*.test.ts"], {}),
+      // Every limit turned down through its var, to test each refusal.
+      workers("workers-tuned", ["test/tuned/**/*.test.ts"], {
+        MAX_MESSAGE_CHARS: "50",
+        MAX_NICK_CHARS: "8",
+        MAX_ROOM_MEMBERS: "3",
+        RATE_LIMIT_BURST: "5",
+        RATE_LIMIT_PER_SECOND: "2",
+        CONNECTS_PER_MINUTE: "4",
+        ALLOWED_ORIGINS: "https://friend.example",
+      }),
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts", "test/browser/**/*.test.ts"],
+          // Each file starts its own wrangler dev; two cores, so run two files at a time at most.
+          maxWorkers: 2,
+          testTimeout: 30_000,
+          // Starting (or restarting) wrangler dev is bounded by dev-server.ts itself.
+          hookTimeout: 90_000,
+        },
+      },
+    ],
   },
 });

@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import type { Env } from "./env";
+import { checkOrigin } from "./guards";
 import { httpError, httpErrorFrom } from "./http";
 import { limitsFrom, PAGE_DEFAULT, PAGE_MAX } from "./limits";
 import { validateId, validateNick, validateRoom, validateSince, validateText } from "./protocol";
@@ -35,6 +36,8 @@ api.get("/rooms/:room/messages", async (c) => {
 
 // POST /api/rooms/:room/messages {nick, text, id?} → 201 (stored) or 200 (id already stored)
 api.post("/rooms/:room/messages", async (c) => {
+  const refused = checkOrigin(c.req.raw, c.env);
+  if (refused) return refused;
   const room = validateRoom(c.req.param("room"));
   if (!room.ok) return httpErrorFrom(400, room.error);
   let body: Record<string, unknown>;

@@ -1,3 +1,4 @@
+import type { ConnectionLimiter } from "./limiter";
 import type { Room } from "./room";
 
 declare global {
@@ -9,6 +10,7 @@ declare global {
      */
     interface Env {
       ROOMS: DurableObjectNamespace<Room>;
+      LIMITER: DurableObjectNamespace<ConnectionLimiter>;
       ASSETS: Fetcher;
       /** Comma-separated origins allowed besides the page's own. */
       ALLOWED_ORIGINS?: string;
@@ -25,7 +27,7 @@ declare global {
     /** Types `exports` from "cloudflare:workers" (the Worker's own loopback). */
     interface GlobalProps {
       mainModule: typeof import("./index");
-      durableNamespaces: "Room";
+      durableNamespaces: "Room" | "ConnectionLimiter";
     }
   }
 }

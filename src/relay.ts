@@ -18,6 +18,9 @@ import {
   type JoinFrame,
   type ServerEvent,
 } from "./protocol";
+import { newMemberId } from "./attachment";
+import { log } from "./log";
+import { TokenBucket } from "./rate-limit";
 import { closeQuietly, trySend } from "./socket";
 
 /** Accepts a seed-style client and returns the 101 response for it. */
@@ -37,6 +40,9 @@ export function openRelay(env: Env, format: Format): Response {
 
 class Relay {
   private readonly limits: Limits;
+  private readonly bucket: TokenBucket;
+  /** Connection id for the logs. */
+  private readonly id = newMemberId();
   /** The room this client is in, if any. */
   private current: Upstream | null = null;
 
@@ -46,9 +52,22 @@ class Relay {
     private readonly format: Format,
   ) {
     this.limits = limitsFrom(env);
+    this.bucket = new TokenBucket(this.limits.RATE_LIMIT_BURST, this.limits.RATE_LIMIT_PER_SECOND, Date.now());
+    log("connect", { conn: this.id, path: "relay", format });
   }
 
   fromClient(data: string | ArrayBuffer): void {
+    // The same liveness check a room answers without waking (see Room).
+    if (data === "ping") {
+      trySend(this.client, "pong");
+      return;
+    }
+    const verdict = this.bucket.take(Date.now());
+    if (verdict !== "ok") {
+      this.tell(errorEvent("rate_limited", verdict === "close" ? "too many messages; closing this connection" : `slow down: at most ${this.limits.RATE_LIMIT_PER_SECOND} messages a second`));
+      if (verdict === "close") this.clientGone(1008, "rate limit exceeded");
+      return;
+    }
     if (typeof data !== "string") {
       this.tell(errorEvent("binary_unsupported", "binary frames are not supported; send JSON text"));
       return;
@@ -100,14 +119,22 @@ class Relay {
     closeQuietly(this.client, code, reason);
   }
 
-  /** The room's side closed. If it was the current room and not by our doing, the client is closed too. */
+  /**
+   * The room's side closed without the client asking. A refusal (1000 before
+   * a greeting, 1013 for a full room) leaves the client connected and in no
+   * room; a policy close (1008) is passed on; anything else means the room
+   * went away, and the client is told to reconnect (1012).
+   */
   private upstreamGone(up: Upstream, code: number): void {
     if (up !== this.current) return;
     this.current = null;
-    if (code !== 1000) closeQuietly(this.client, 1012, "room restarted; reconnect");
+    if (code === 1000 || code === 1013) return;
+    if (code === 1008) closeQuietly(this.client, 1008, "policy violation");
+    else closeQuietly(this.client, 1012, "room restarted; reconnect");
   }
 
   private tell(event: ServerEvent, nick = ""): void {
+    if (event.type === "error") log("refusal", { conn: this.id, room: this.current?.room, code: event.code });
     const frame = encode(event, this.format, nick);
     if (frame !== null) trySend(this.client, frame);
   }

@@ -22,8 +22,11 @@ import {
   type Member,
   type MessageEvent,
   type PresenceEvent,
+  type Format,
   type ServerEvent,
 } from "./protocol";
+import { debugEnabled, log } from "./log";
+import { TokenBucket } from "./rate-limit";
 import { closeQuietly, trySend } from "./socket";
 
 /** What `GET /api/rooms/:room` answers. */
@@ -47,6 +50,8 @@ export class Room extends DurableObject<Env> {
   private cache: Map<WebSocket, Attachment> | undefined;
   /** Sockets whose departure was already announced (close and error can both fire). */
   private readonly departed = new WeakSet<WebSocket>();
+  /** Per-connection rate limits; see TokenBucket for why memory is enough. */
+  private readonly buckets = new WeakMap<WebSocket, TokenBucket>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -70,8 +75,14 @@ export class Room extends DurableObject<Env> {
     if (!params.ok) return httpErrorFrom(400, params.error);
     const format = formatFromOffer(request.headers.get("Sec-WebSocket-Protocol"));
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    this.ctx.acceptWebSocket(server);
-    this.admit(server, { id: newMemberId(), nick: params.value.nick, room: this.name, format }, params.value.since);
+    if (this.members().size >= this.limits.MAX_ROOM_MEMBERS) {
+      this.refuseFull(server, format, params.value.nick);
+    } else {
+      this.ctx.acceptWebSocket(server);
+      const id = newMemberId();
+      log("connect", { room: this.name, conn: id, format });
+      this.admit(server, { id, nick: params.value.nick, room: this.name, format }, params.value.since);
+    }
     return new Response(null, {
       status: 101,
       webSocket: client,
@@ -118,14 +129,30 @@ export class Room extends DurableObject<Env> {
     ws.serializeAttachment(att);
     const members = this.members();
     members.set(ws, att);
+    log("join", { room: this.name, conn: att.id, format: att.format, members: members.size });
     this.reply(ws, att, this.joinedEvent(att, since));
     this.broadcast(presence(this.name, "join", memberOf(att), members.size), ws);
+  }
+
+  /**
+   * A full room still completes the upgrade, so the client reads why it was
+   * refused, then closes with 1013 (try again later). The socket is accepted
+   * outside the Hibernation API: it never becomes a member.
+   */
+  private refuseFull(ws: WebSocket, format: Format, nick: string): void {
+    ws.accept();
+    const error = errorEvent("room_full", `room ${this.name} is full (${this.limits.MAX_ROOM_MEMBERS} members)`);
+    const frame = encode(error, format, nick);
+    if (frame !== null) trySend(ws, frame);
+    closeQuietly(ws, 1013, "room full");
+    log("refusal", { room: this.name, code: error.code });
   }
 
   /** Handles one frame from a member: validate first, then act. */
   private receive(ws: WebSocket, data: string | ArrayBuffer): void {
     const att = this.members().get(ws);
     if (!att) return; // A member that already left; its socket is closing.
+    if (!this.withinRate(ws, att)) return;
     if (typeof data !== "string") {
       this.reply(ws, att, errorEvent("binary_unsupported", "binary frames are not supported; send JSON text"));
       return;
@@ -143,6 +170,7 @@ export class Room extends DurableObject<Env> {
     const frame = parsed.value;
     switch (frame.action) {
       case "send_to_room": {
+        if (debugEnabled(this.env)) log("message", { room: this.name, conn: att.id, text: frame.msg });
         const { message, created } = this.say(memberOf(att), frame.msg, frame.id);
         // A resent id: only the sender hears the original again.
         if (!created) this.reply(ws, att, message);
@@ -186,6 +214,7 @@ export class Room extends DurableObject<Env> {
     const att = members.get(ws) ?? readAttachment(ws);
     members.delete(ws);
     if (!att || att.left) return;
+    log("leave", { room: this.name, conn: att.id, members: members.size });
     this.broadcast(presence(this.name, "leave", memberOf(att), members.size));
   }
 
@@ -220,8 +249,30 @@ export class Room extends DurableObject<Env> {
     return event;
   }
 
-  /** Sends one event to one member, in its format. */
+  /**
+   * Spends a token for this frame. Over the limit the member is told
+   * `rate_limited` (nothing is stored); a member that keeps flooding is closed
+   * with 1008.
+   */
+  private withinRate(ws: WebSocket, att: Attachment): boolean {
+    const now = Date.now();
+    let bucket = this.buckets.get(ws);
+    if (!bucket) this.buckets.set(ws, (bucket = new TokenBucket(this.limits.RATE_LIMIT_BURST, this.limits.RATE_LIMIT_PER_SECOND, now)));
+    const verdict = bucket.take(now);
+    if (verdict === "ok") return true;
+    if (verdict === "limited") {
+      this.reply(ws, att, errorEvent("rate_limited", `slow down: at most ${this.limits.RATE_LIMIT_PER_SECOND} messages a second`));
+    } else {
+      this.reply(ws, att, errorEvent("rate_limited", "too many messages; closing this connection"));
+      this.depart(ws);
+      closeQuietly(ws, 1008, "rate limit exceeded");
+    }
+    return false;
+  }
+
+  /** Sends one event to one member, in its format. Every error sent is logged as a refusal. */
   private reply(ws: WebSocket, att: Attachment, event: ServerEvent): void {
+    if (event.type === "error") log("refusal", { room: this.name, conn: att.id, code: event.code });
     const frame = encode(event, att.format, att.nick);
     if (frame !== null) trySend(ws, frame);
   }

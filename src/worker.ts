@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { api } from "./api";
 import type { Env } from "./env";
+import { checkConnectRate, checkOrigin } from "./guards";
 import { httpError, httpErrorFrom } from "./http";
 import { limitsFrom } from "./limits";
 import { formatFromOffer, parseConnectParams } from "./protocol";
@@ -15,11 +16,13 @@ const app = new Hono<{ Bindings: Env }>();
 
 // No header-changing middleware may run on this route: the room's 101
 // response is returned untouched, or the socket would not reach the client.
-app.get("/ws", (c) => {
+app.get("/ws", async (c) => {
   const request = c.req.raw;
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
     return c.text("Upgrade Required: /ws expects a WebSocket upgrade (Upgrade: websocket).\n", 426);
   }
+  const refused = checkOrigin(request, c.env) ?? (await checkConnectRate(request, c.env));
+  if (refused) return refused;
   const query = new URL(request.url).searchParams;
   if (!query.has("room")) {
     // The seed's clients: connect first, join in-band.

@@ -1,0 +1,34 @@
+/**
+ * Checks the Worker runs before a request reaches a room: the Origin rule
+ * (cross-site WebSocket hijacking) and the per-address connection limit.
+ * Each returns a refusal Response, or null to go on; neither touches the
+ * response of a request it lets through.
+ */
+import type { Env } from "./env";
+import { httpError } from "./http";
+import { limitsFrom } from "./limits";
+import { log } from "./log";
+import { originAllowed, parseAllowedOrigins } from "./origin";
+
+/** 403 for a browser request from an origin that is neither ours nor allowed. */
+export function checkOrigin(request: Request, env: Env): Response | null {
+  const origin = request.headers.get("Origin");
+  if (originAllowed(origin, request.url, parseAllowedOrigins(env.ALLOWED_ORIGINS))) return null;
+  log("refusal", { code: "forbidden_origin", origin });
+  return httpError(403, "forbidden_origin", `origin ${origin} may not use this server`);
+}
+
+/**
+ * 429 when the client's address has opened more than CONNECTS_PER_MINUTE
+ * connections in the last minute (0 turns the check off). The address is
+ * Cloudflare's CF-Connecting-IP; requests without one (only in-process tests)
+ * share one bucket.
+ */
+export async function checkConnectRate(request: Request, env: Env): Promise<Response | null> {
+  const perMinute = limitsFrom(env).CONNECTS_PER_MINUTE;
+  if (perMinute === 0) return null;
+  const address = request.headers.get("CF-Connecting-IP") ?? "unknown";
+  if (await env.LIMITER.getByName(address).admit(perMinute)) return null;
+  log("refusal", { code: "too_many_connections", address });
+  return httpError(429, "too_many_connections", `at most ${perMinute} new connections a minute from one address`);
+}

@@ -1,0 +1,107 @@
+// The limits as wrangler.toml ships them.
+import { describe, expect, it } from "vitest";
+import { DEFAULT_LIMITS } from "../../src/limits";
+import type { ErrorEvent, MessageEvent } from "../../src/protocol";
+import { call, connect, seedMember, uniqueRoom } from "../client";
+
+const isMessage = (e: { type: string }): e is MessageEvent => e.type === "message";
+
+describe("default limits", () => {
+  it("rate limit: a burst of 20, then rate_limited (not stored), then a flooder is closed with 1008", async () => {
+    const room = uniqueRoom();
+    const c = await connect(`/ws?room=${room}&nick=flood`, { json: true });
+    await c.event();
+    for (let i = 0; i < 60; i++) c.send({ action: "send_to_room", msg: `m${i}`, id: `m${i}` });
+    const seen: string[] = [];
+    while (!c.closed || seen.length < c.frames.length - 1) {
+      try {
+        const e = await c.event(2_000);
+        seen.push(e.type === "error" ? (e as ErrorEvent).code : e.type);
+      } catch {
+        break;
+      }
+    }
+    expect(seen.slice(0, 20)).toEqual(Array(20).fill("message"));
+    expect(seen.slice(20, 40).every((t) => t === "rate_limited")).toBe(true);
+    expect((await c.closedWith()).code).toBe(1008);
+    const page = (await (await call(`/api/rooms/${room}/messages?limit=200`)).json()) as { messages: MessageEvent[] };
+    expect(page.messages.map((m) => m.id)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
+  });
+
+  it("the seed path is rate limited the same way, with error lines", async () => {
+    const room = uniqueRoom();
+    const c = await seedMember(room, "flood");
+    for (let i = 0; i < 22; i++) c.send({ action: "send_to_room", msg: `m${i}`, nick: "flood" });
+    const lines: string[] = [];
+    for (let i = 0; i < 22; i++) lines.push(await c.next());
+    // The join took one token from the relay's bucket.
+    expect(lines.filter((l) => l.startsWith("flood : ")).length).toBe(19);
+    expect(lines.filter((l) => l.startsWith("error: slow down")).length).toBe(3);
+  });
+
+  it(`messages up to ${DEFAULT_LIMITS.MAX_MESSAGE_CHARS} characters pass; longer ones are refused`, async () => {
+    const room = uniqueRoom();
+    const c = await connect(`/ws?room=${room}&nick=long`, { json: true });
+    await c.event();
+    c.send({ action: "send_to_room", msg: "é".repeat(4000), id: "ok" });
+    expect(await c.until(isMessage)).toMatchObject({ id: "ok" });
+    c.send({ action: "send_to_room", msg: "é".repeat(4001), id: "too-long" });
+    expect(await c.event()).toMatchObject({ type: "error", code: "invalid_message", ref: "too-long" });
+  });
+
+  it("nicks up to 32 characters pass; longer ones are refused", async () => {
+    const room = uniqueRoom();
+    const ok = await connect(`/ws?room=${room}&nick=${"n".repeat(32)}`, { json: true });
+    expect(await ok.event()).toMatchObject({ type: "joined" });
+    const res = await call(`/ws?room=${room}&nick=${"n".repeat(33)}`, { headers: { Upgrade: "websocket" } });
+    expect(res.status).toBe(400);
+  });
+
+  it("a frame over 16 KiB is refused with frame_too_large and the connection stays usable", async () => {
+    const room = uniqueRoom();
+    const c = await connect(`/ws?room=${room}&nick=big`, { json: true });
+    await c.event();
+    c.send(JSON.stringify({ action: "send_to_room", msg: "x", pad: "p".repeat(17 * 1024) }));
+    expect(await c.event()).toMatchObject({ type: "error", code: "frame_too_large" });
+    c.send({ action: "send_to_room", msg: "small" });
+    expect(await c.until(isMessage)).toMatchObject({ text: "small" });
+  });
+
+  it("binary frames are refused with an error on both paths", async () => {
+    const room = uniqueRoom();
+    const direct = await connect(`/ws?room=${room}&nick=bin`, { json: true });
+    await direct.event();
+    direct.ws.send(new Uint8Array([1, 2, 3]));
+    expect(await direct.event()).toMatchObject({ type: "error", code: "binary_unsupported" });
+    const seed = await seedMember(room, "bin2");
+    seed.ws.send(new Uint8Array([1, 2, 3]));
+    expect(await seed.next()).toMatch(/^error: binary/);
+  });
+
+  it("60 new connections a minute per address, then 429", async () => {
+    const headers = { "CF-Connecting-IP": `198.51.100.${Math.floor(Math.random() * 250)}`, Upgrade: "websocket" };
+    const room = uniqueRoom();
+    for (let i = 0; i < 60; i++) {
+      const res = await call(`/ws?room=${room}&nick=n${i}`, { headers });
+      expect(res.status, `connection ${i + 1}`).toBe(101);
+      res.webSocket!.accept();
+      res.webSocket!.close(1000);
+    }
+    const over = await call(`/ws?room=${room}&nick=over`, { headers });
+    expect(over.status).toBe(429);
+    expect(((await over.json()) as { error: { code: string } }).error.code).toBe("too_many_connections");
+  });
+});
+
+describe("liveness", () => {
+  it("a text frame ping is answered pong by the room, on both paths", async () => {
+    const room = uniqueRoom();
+    const direct = await connect(`/ws?room=${room}&nick=p`, { json: true });
+    await direct.event();
+    direct.send("ping");
+    expect(await direct.next()).toBe("pong");
+    const seed = await connect("/ws");
+    seed.send("ping");
+    expect(await seed.next()).toBe("pong");
+  });
+});

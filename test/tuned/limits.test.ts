@@ -1,0 +1,124 @@
+// Every limit changed through its var (see the workers-tuned project in vitest.config.ts).
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { limitsFrom } from "../../src/limits";
+import type { ErrorEvent, JoinedEvent, MessageEvent } from "../../src/protocol";
+import { call, connect, seedMember, uniqueRoom } from "../client";
+
+const isMessage = (e: { type: string }): e is MessageEvent => e.type === "message";
+
+describe("limits set through vars", () => {
+  it("the vars reach the Worker", () => {
+    expect(limitsFrom(env)).toMatchObject({ MAX_MESSAGE_CHARS: 50, MAX_NICK_CHARS: 8, MAX_ROOM_MEMBERS: 3, RATE_LIMIT_BURST: 5 });
+  });
+
+  it("MAX_MESSAGE_CHARS: refused as a JSON error, an error line and an HTTP 400", async () => {
+    const room = uniqueRoom();
+    const json = await connect(`/ws?room=${room}&nick=j`, { json: true });
+    await json.event();
+    json.send({ action: "send_to_room", msg: "x".repeat(50), id: "fits" });
+    expect(await json.until(isMessage)).toMatchObject({ id: "fits" });
+    json.send({ action: "send_to_room", msg: "x".repeat(51), id: "long" });
+    expect(await json.event()).toMatchObject({ type: "error", code: "invalid_message", ref: "long" });
+
+    const text = await seedMember(room, "t");
+    text.send({ action: "send_to_room", msg: "y".repeat(51), nick: "t" });
+    expect(await text.next()).toBe("error: msg is longer than 50 characters");
+
+    const res = await call(`/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ nick: "h", text: "z".repeat(51) }) });
+    expect(res.status).toBe(400);
+  });
+
+  it("MAX_NICK_CHARS: 8 fits, 9 is refused on join", async () => {
+    const seed = await connect("/ws");
+    seed.send({ action: "join", msg: uniqueRoom(), nick: "ninechars" });
+    expect(await seed.next()).toBe("error: nick is longer than 8 characters");
+    seed.send({ action: "join", msg: "r8", nick: "eightchr" });
+    expect(await seed.next()).toBe("eightchr join room r8 success .");
+  });
+
+  it("MAX_ROOM_MEMBERS: the next direct socket gets room_full and a 1013 close; a relay client stays usable", async () => {
+    const room = uniqueRoom();
+    for (const n of ["a", "b", "c"]) {
+      const c = await connect(`/ws?room=${room}&nick=${n}`, { json: true });
+      expect(((await c.event()) as JoinedEvent).type).toBe("joined");
+    }
+    const fourth = await connect(`/ws?room=${room}&nick=d`, { json: true });
+    expect(await fourth.event()).toMatchObject({ type: "error", code: "room_full" });
+    expect((await fourth.closedWith()).code).toBe(1013);
+
+    const seed = await connect("/ws");
+    seed.send({ action: "join", msg: room, nick: "e" });
+    expect(await seed.next()).toMatch(/^error: room .* is full/);
+    seed.send({ action: "join", msg: uniqueRoom(), nick: "e" });
+    expect(await seed.next()).toMatch(/^e join room .* success \.$/);
+  });
+
+  it("RATE_LIMIT_BURST and RATE_LIMIT_PER_SECOND: 5 at once, then about 2 a second", async () => {
+    const room = uniqueRoom();
+    const c = await connect(`/ws?room=${room}&nick=r`, { json: true });
+    await c.event();
+    for (let i = 0; i < 6; i++) c.send({ action: "send_to_room", msg: `m${i}` });
+    const first = [];
+    for (let i = 0; i < 6; i++) first.push(await c.event());
+    expect(first.filter((e) => e.type === "message")).toHaveLength(5);
+    expect(first.filter((e) => e.type === "error")).toMatchObject([{ code: "rate_limited" }]);
+    await new Promise((r) => setTimeout(r, 600)); // refills one token at 2/s
+    c.send({ action: "send_to_room", msg: "after a pause" });
+    expect(await c.event()).toMatchObject({ type: "message", text: "after a pause" });
+  });
+
+  it("CONNECTS_PER_MINUTE: the fifth connection from one address in a minute gets 429; other addresses are unaffected", async () => {
+    const ip = `203.0.113.${Math.floor(Math.random() * 250)}`;
+    const open = (addr: string) => call(`/ws?room=${uniqueRoom()}&nick=n`, { headers: { Upgrade: "websocket", "CF-Connecting-IP": addr } });
+    for (let i = 0; i < 4; i++) {
+      const res = await open(ip);
+      expect(res.status).toBe(101);
+      res.webSocket!.accept();
+      res.webSocket!.close(1000);
+    }
+    expect((await open(ip)).status).toBe(429);
+    const other = await open(`${ip}1`);
+    expect(other.status).toBe(101);
+    other.webSocket!.accept();
+    other.webSocket!.close(1000);
+    // The seed path counts too.
+    const seed = await call("/ws", { headers: { Upgrade: "websocket", "CF-Connecting-IP": ip } });
+    expect(seed.status).toBe(429);
+  });
+});
+
+describe("Origin", () => {
+  const upgrade = (origin?: string) =>
+    call(`/ws?room=${uniqueRoom()}&nick=o`, { headers: { Upgrade: "websocket", ...(origin ? { Origin: origin } : {}) } });
+
+  it.each([
+    ["no Origin (a non-browser client)", undefined, 101],
+    ["the page's own origin", "http://127.0.0.1", 101],
+    ["an origin listed in ALLOWED_ORIGINS", "https://friend.example", 101],
+    ["another site", "https://evil.example", 403],
+    ["the same host on another scheme", "https://127.0.0.1", 403],
+  ])("upgrade from %s → %s", async (_n, origin, status) => {
+    const res = await upgrade(origin);
+    expect(res.status).toBe(status);
+    if (res.webSocket) {
+      res.webSocket.accept();
+      res.webSocket.close(1000);
+    } else {
+      expect(((await res.json()) as { error: ErrorEvent }).error.code).toBe("forbidden_origin");
+    }
+  });
+
+  it("the seed path follows the same rule", async () => {
+    expect((await call("/ws", { headers: { Upgrade: "websocket", Origin: "https://evil.example" } })).status).toBe(403);
+  });
+
+  it("the HTTP API's writes follow it too; reads do not need it", async () => {
+    const room = uniqueRoom();
+    const post = (origin: string) =>
+      call(`/api/rooms/${room}/messages`, { method: "POST", headers: { Origin: origin }, body: JSON.stringify({ nick: "n", text: "t" }) });
+    expect((await post("https://evil.example")).status).toBe(403);
+    expect((await post("https://friend.example")).status).toBe(201);
+    expect((await call(`/api/rooms/${room}/messages`, { headers: { Origin: "https://evil.example" } })).status).toBe(200);
+  });
+});
