@@ -1,0 +1,30 @@
+// Close handshakes: the client always sees a clean close with a real code.
+import { env } from "cloudflare:workers";
+import { evictDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { connect, seedMember, uniqueRoom } from "./client";
+
+describe("close codes", () => {
+  it.each([1000, 1001, 4001])("a direct client's close with %i completes with that code", async (code) => {
+    const c = await connect(`/ws?room=${uniqueRoom()}&nick=a`, { json: true });
+    await c.event();
+    c.close(code, "bye");
+    expect((await c.closedWith()).code).toBe(code);
+  });
+
+  it.each([1000, 4001])("a seed-path client's close with %i completes with that code", async (code) => {
+    const c = await seedMember(uniqueRoom(), "a");
+    c.close(code, "bye");
+    expect((await c.closedWith()).code).toBe(code);
+  });
+
+  it("a relay client is closed with 1012 when its room goes away, and can reconnect", async () => {
+    const room = uniqueRoom();
+    const c = await seedMember(room, "a");
+    await evictDurableObject(env.ROOMS.getByName(room), { webSockets: "close" });
+    expect((await c.closedWith()).code).toBe(1012);
+    const again = await seedMember(room, "a");
+    again.send({ action: "send_to_room", msg: "back", nick: "a" });
+    expect(await again.next()).toBe("a : back");
+  });
+});
