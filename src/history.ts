@@ -45,13 +45,20 @@ export class History {
    * stores nothing and returns the original with `created: false`.
    */
   append(from: Member, text: string, id: string | undefined, now: number): { message: MessageEvent; created: boolean } {
-    if (id !== undefined) {
-      const existing = this.byId(id);
-      if (existing) return { message: existing, created: false };
-    }
     const seq = this.lastSeq + 1;
     const message: MessageEvent = { type: "message", room: this.room, seq, id: id ?? crypto.randomUUID(), from, text, ts: now };
-    this.sql.exec(`INSERT INTO messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`, seq, message.id, from.id, from.nick, text, now);
+    // One statement on the common path: the unique index on id decides
+    // whether this is a resend, and only then do we read the original.
+    const inserted = this.sql.exec(
+      `INSERT INTO messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      seq,
+      message.id,
+      from.id,
+      from.nick,
+      text,
+      now,
+    ).rowsWritten;
+    if (inserted === 0) return { message: this.byId(message.id)!, created: false };
     this.lastSeq = seq;
     if (seq % PRUNE_EVERY === 0) this.prune();
     return { message, created: true };
