@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * Builds the chat page's script and stylesheet into public/ (git-ignored):
+ *   src/client/ui/main.ts   → public/app.js
+ *   src/client/ui/style.css → public/app.css
+ *
+ * wrangler runs this as its [build] command, so `npm run dev`, `npm test`
+ * (through wrangler dev) and `npm run deploy` all build the page by
+ * themselves. Run it by hand with `node scripts/build-page.mjs`; add
+ * `--watch` to rebuild on change.
+ *
+ * It also fails the build when the gzipped script outgrows its budget.
+ */
+import { build, context } from "esbuild";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** The issue's budget for the page's JavaScript, gzipped. */
+const BUDGET_BYTES = 30 * 1024;
+
+const options = {
+  absWorkingDir: ROOT,
+  entryPoints: [
+    { in: "src/client/ui/main.ts", out: "app" },
+    { in: "src/client/ui/style.css", out: "app" },
+  ],
+  outdir: "public",
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: ["es2022", "chrome109", "firefox115", "safari16"],
+  minify: true,
+  sourcemap: "linked",
+  legalComments: "none",
+  logLevel: "warning",
+};
+
+function report() {
+  const js = readFileSync(join(ROOT, "public/app.js"));
+  const gz = gzipSync(js, { level: 9 }).length;
+  const line = `page: public/app.js ${js.length} B, ${gz} B gzipped (budget ${BUDGET_BYTES} B)`;
+  if (gz > BUDGET_BYTES) {
+    console.error(`${line}: over budget`);
+    return false;
+  }
+  if (!process.env.PARLEY_BUILD_QUIET) console.log(line);
+  return true;
+}
+
+if (process.argv.includes("--watch")) {
+  const ctx = await context(options);
+  await ctx.watch();
+  console.log("watching src/client for changes…");
+} else {
+  await build(options);
+  if (!report()) process.exit(1);
+}

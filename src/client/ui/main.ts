@@ -1,0 +1,446 @@
+/**
+ * The chat page: wires the DOM in public/index.html to a {@link ChatSession}.
+ * The session does the protocol, reconnects and the outbox; this file shows
+ * what it reports and turns clicks and keys into calls.
+ */
+import { validateNick, validateRoom, type ErrorEvent, type JoinedEvent, type Member, type MessageEvent, type PresenceEvent } from "../../protocol";
+import { hashForRoom, newMessageId, roomFromHash } from "../address";
+import { parseOutbox, type OutboxEntry } from "../outbox";
+import { ChatSession, type ConnState, type SocketHandle, type SocketHandlers } from "../session";
+import { appendNotice, insertMessage, memberItem, messageItem, noticeItem, pendingItem } from "./view";
+
+// ------------------------------------------------------------ elements
+
+function $<T extends HTMLElement>(id: string): T {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`#${id} is missing from the page`);
+  return node as T;
+}
+
+const joinForm = $<HTMLFormElement>("join-form");
+const roomInput = $<HTMLInputElement>("room");
+const nickInput = $<HTMLInputElement>("nick");
+const joinButton = $<HTMLButtonElement>("join");
+const leaveButton = $<HTMLButtonElement>("leave");
+const joinError = $<HTMLElement>("join-error");
+const statusBox = $<HTMLElement>("status");
+const statusText = $<HTMLElement>("status-text");
+const retryButton = $<HTMLButtonElement>("retry");
+const roomTitle = $<HTMLElement>("room-title");
+const scroller = $<HTMLElement>("scroller");
+const log = $<HTMLElement>("log");
+const outboxList = $<HTMLElement>("outbox");
+const emptyState = $<HTMLElement>("empty");
+const olderButton = $<HTMLButtonElement>("older");
+const jumpButton = $<HTMLButtonElement>("jump");
+const composer = $<HTMLFormElement>("composer");
+const messageInput = $<HTMLTextAreaElement>("message");
+const sendButton = $<HTMLButtonElement>("send");
+const composerError = $<HTMLElement>("composer-error");
+const membersList = $<HTMLUListElement>("members");
+const memberCount = $<HTMLElement>("member-count");
+
+// ------------------------------------------------------------ storage
+
+/** localStorage / sessionStorage can throw (private modes, disabled storage): never let that break the page. */
+function read(store: () => Storage, key: string): string | null {
+  try {
+    return store().getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function write(store: () => Storage, key: string, value: string | null): void {
+  try {
+    if (value === null) store().removeItem(key);
+    else store().setItem(key, value);
+  } catch {
+    // Not remembered this time.
+  }
+}
+
+const local = () => window.localStorage;
+const tab = () => window.sessionStorage;
+const KEY_NICK = "parley.nick";
+const KEY_ROOM = "parley.room";
+const KEY_OUTBOX = "parley.outbox";
+const KEY_ME = "parley.me";
+
+/** Member ids this tab has had (one per connection), so its own messages stand out after a reconnect. */
+const myIds = new Set<string>(JSON.parse(read(tab, KEY_ME) ?? "[]") as string[]);
+
+function rememberSelf(self: Member): void {
+  myIds.add(self.id);
+  write(tab, KEY_ME, JSON.stringify([...myIds].slice(-100)));
+}
+
+// ------------------------------------------------------------ session
+
+const wsBase = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}`;
+
+function connect(url: string, protocol: string, handlers: SocketHandlers): SocketHandle {
+  const ws = new WebSocket(url, protocol);
+  ws.onmessage = (event) => {
+    if (typeof event.data === "string") handlers.message(event.data);
+  };
+  ws.onclose = (event) => handlers.close(event.code, event.reason);
+  // An error is always followed by close.
+  return ws;
+}
+
+async function fetchMessages(room: string, since: number, limit: number): Promise<MessageEvent[]> {
+  const response = await fetch(`/api/rooms/${encodeURIComponent(room)}/messages?since=${since}&limit=${limit}`, {
+    headers: { Accept: "application/json" },
+  });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const body = (await response.json()) as { messages?: MessageEvent[] };
+  return Array.isArray(body.messages) ? body.messages : [];
+}
+
+const session = new ChatSession(
+  {
+    connect,
+    fetchMessages,
+    setTimer: (fn, ms) => window.setTimeout(fn, ms),
+    clearTimer: (timer) => window.clearTimeout(timer as number),
+    now: () => Date.now(),
+    random: () => Math.random(),
+    newId: () => newMessageId((n) => crypto.getRandomValues(new Uint8Array(n))),
+    saveOutbox: (entries) => write(tab, KEY_OUTBOX, entries.length ? JSON.stringify(entries) : null),
+  },
+  { wsBase, outbox: parseOutbox(read(tab, KEY_OUTBOX)) },
+  {
+    state: showState,
+    joined: onJoined,
+    messages: onMessages,
+    presence: onPresence,
+    outbox: showOutbox,
+    failed: onFailed,
+    error: onError,
+    dropped: () => notice("Connection lost. Reconnecting…", "warn"),
+  },
+);
+
+// ------------------------------------------------------------ the message list
+
+/** Whether the list is scrolled to (nearly) the bottom, so new messages should keep it there. */
+function atBottom(): boolean {
+  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
+}
+
+function scrollToBottom(): void {
+  scroller.scrollTop = scroller.scrollHeight;
+  jumpButton.hidden = true;
+}
+
+/** Runs a change to the list, keeping the view pinned to the bottom if it was. */
+function updateList(change: () => void, announceNew = true): void {
+  const pinned = atBottom();
+  change();
+  emptyState.hidden = log.childElementCount > 0 || outboxList.childElementCount > 0;
+  if (pinned) scrollToBottom();
+  else if (announceNew) jumpButton.hidden = false;
+}
+
+function notice(text: string, tone: "info" | "warn" | "error" = "info"): void {
+  updateList(() => appendNotice(log, noticeItem(text, Date.now(), tone)));
+}
+
+function isOwn(message: MessageEvent): boolean {
+  return myIds.has(message.from.id);
+}
+
+function onMessages(messages: MessageEvent[]): void {
+  updateList(() => {
+    for (const message of messages) insertMessage(log, messageItem(message, isOwn(message)));
+  });
+  const fromOthers = messages.filter((m) => !isOwn(m)).length;
+  if (document.hidden && fromOthers) {
+    unread += fromOthers;
+    updateTitle();
+  }
+}
+
+function showOutbox(pending: OutboxEntry[]): void {
+  updateList(() => {
+    const online = session.state.kind === "online";
+    const keep = new Set(pending.map((p) => p.id));
+    for (const node of [...outboxList.children]) {
+      if (!keep.has((node as HTMLElement).dataset.id ?? "")) node.remove();
+    }
+    for (const entry of pending) {
+      let node = outboxList.querySelector<HTMLElement>(`[data-id="${CSS.escape(entry.id)}"]`);
+      if (!node) {
+        node = pendingItem(entry.id, session.nick, entry.text, entry.createdAt);
+        outboxList.append(node);
+      }
+      const state = node.querySelector(".state");
+      if (state) state.textContent = online ? "Sending…" : "Queued: sends when reconnected";
+      node.classList.toggle("queued", !online);
+    }
+  }, false);
+}
+
+function clearList(): void {
+  log.replaceChildren();
+  outboxList.replaceChildren();
+  olderButton.hidden = true;
+  jumpButton.hidden = true;
+  emptyState.hidden = false;
+}
+
+// ------------------------------------------------------------ members
+
+let members = new Map<string, Member>();
+/** The nick of the last `joined`, to tell a nick change from a reconnect. */
+let joinedAs = "";
+
+function renderMembers(count?: number): void {
+  const items = [...members.values()].sort((a, b) => {
+    const selfA = a.id === session.self?.id ? 0 : 1;
+    const selfB = b.id === session.self?.id ? 0 : 1;
+    return selfA - selfB || a.nick.localeCompare(b.nick);
+  });
+  membersList.replaceChildren(...items.map((m) => memberItem(m, m.id === session.self?.id)));
+  const n = count ?? members.size;
+  memberCount.textContent = String(n);
+  memberCount.setAttribute("aria-label", `${n} ${n === 1 ? "member" : "members"} online`);
+}
+
+// ------------------------------------------------------------ session events
+
+function onJoined(event: JoinedEvent, history: MessageEvent[], resumed: boolean): void {
+  rememberSelf(event.self);
+  members = new Map(event.members.map((m) => [m.id, m]));
+  members.set(event.self.id, event.self);
+  renderMembers();
+  if (!resumed) {
+    notice(`You joined ${event.room} as ${event.self.nick}.`);
+  } else if (event.self.nick !== joinedAs) {
+    notice(`You are now ${event.self.nick}.`);
+  } else {
+    const missed = history.length;
+    notice(missed ? `Reconnected. ${missed} new ${missed === 1 ? "message" : "messages"} while you were away.` : "Reconnected.");
+  }
+  joinedAs = event.self.nick;
+  onMessages(history);
+  if (!resumed) {
+    const first = history[0];
+    olderButton.hidden = !first || first.seq <= 1;
+    scrollToBottom();
+  }
+}
+
+function onPresence(event: PresenceEvent): void {
+  if (event.event === "join") members.set(event.member.id, event.member);
+  else members.delete(event.member.id);
+  renderMembers(event.count);
+  notice(`${event.member.nick} ${event.event === "join" ? "joined" : "left"}.`);
+}
+
+function onFailed(entry: OutboxEntry, error: ErrorEvent): void {
+  notice(`Not sent: “${entry.text.length > 60 ? `${entry.text.slice(0, 60)}…` : entry.text}” (${error.message}).`, "error");
+}
+
+function onError(error: ErrorEvent): void {
+  notice(`Server: ${error.message}`, "error");
+}
+
+function showState(state: ConnState): void {
+  statusBox.dataset.state = state.kind;
+  retryButton.hidden = state.kind !== "waiting";
+  if (countdown !== undefined) window.clearInterval(countdown);
+  countdown = undefined;
+  switch (state.kind) {
+    case "idle":
+      statusText.textContent = "Not in a room";
+      break;
+    case "connecting":
+      statusText.textContent = state.attempt ? "Reconnecting…" : "Connecting…";
+      break;
+    case "online":
+      statusText.textContent = "Connected";
+      break;
+    case "waiting": {
+      const tick = () => {
+        const s = Math.max(1, Math.ceil((state.retryAt - Date.now()) / 1000));
+        statusText.textContent = navigator.onLine === false ? "Offline: waiting for the network" : `Disconnected: retrying in ${s} s`;
+      };
+      tick();
+      countdown = window.setInterval(tick, 1000);
+      break;
+    }
+  }
+  const inRoom = session.room !== null;
+  leaveButton.disabled = !inRoom;
+  messageInput.disabled = !inRoom;
+  sendButton.disabled = !inRoom;
+  messageInput.placeholder = inRoom ? `Message ${session.room}` : "Join a room to start chatting";
+  // Pending messages say whether they are on their way or waiting.
+  if (state.kind === "online" || state.kind === "waiting") showOutbox(session.pending());
+}
+
+let countdown: number | undefined;
+
+// ------------------------------------------------------------ title and address
+
+let unread = 0;
+
+function updateTitle(): void {
+  const room = session.room;
+  const base = room ? `${room} · Parley` : "Parley · chat rooms";
+  document.title = unread ? `(${unread}) ${base}` : base;
+}
+
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) {
+    unread = 0;
+    updateTitle();
+    session.retryNow();
+  }
+});
+
+// ------------------------------------------------------------ actions
+
+function showJoinError(input: HTMLInputElement | null, message: string): void {
+  for (const field of [roomInput, nickInput]) field.removeAttribute("aria-invalid");
+  joinError.textContent = message;
+  joinError.hidden = !message;
+  if (input) {
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  }
+}
+
+/** Joins the room in the form (or `roomName`), after checking both fields with the protocol's own rules. */
+function join(roomName = roomInput.value): void {
+  const room = validateRoom(roomName);
+  if (!room.ok) return showJoinError(roomInput, `Room: ${room.error.message}.`);
+  const nick = validateNick(nickInput.value);
+  if (!nick.ok) return showJoinError(nickInput, `Nick: ${nick.error.message}.`);
+  showJoinError(null, "");
+  roomInput.value = room.value;
+  nickInput.value = nick.value;
+  write(local, KEY_NICK, nick.value);
+  write(local, KEY_ROOM, room.value);
+  if (session.room === room.value && session.nick === nick.value && session.state.kind !== "idle") {
+    messageInput.focus();
+    return;
+  }
+  if (session.room !== room.value) {
+    clearList();
+    members = new Map();
+    renderMembers(0);
+  }
+  session.join(room.value, nick.value);
+  roomTitle.textContent = room.value;
+  if (roomFromHash(location.hash) !== room.value) history.pushState(null, "", hashForRoom(room.value));
+  unread = 0;
+  updateTitle();
+  messageInput.focus();
+}
+
+function leave(): void {
+  const room = session.room;
+  if (room === null) return;
+  session.leave();
+  members = new Map();
+  renderMembers(0);
+  notice(`You left ${room}.`);
+  roomTitle.textContent = "No room";
+  history.replaceState(null, "", location.pathname + location.search);
+  updateTitle();
+  roomInput.focus();
+}
+
+function send(): void {
+  const text = messageInput.value;
+  if (!text.trim()) return;
+  const result = session.send(text);
+  if (typeof result === "string") {
+    composerError.textContent = `Not sent: ${result}.`;
+    composerError.hidden = false;
+    return;
+  }
+  composerError.hidden = true;
+  messageInput.value = "";
+  scrollToBottom();
+}
+
+joinForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  join();
+});
+leaveButton.addEventListener("click", leave);
+retryButton.addEventListener("click", () => session.retryNow());
+
+composer.addEventListener("submit", (event) => {
+  event.preventDefault();
+  send();
+  messageInput.focus();
+});
+
+messageInput.addEventListener("keydown", (event) => {
+  // Enter sends; Shift+Enter is a new line; Enter that confirms an IME composition is not a send.
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+    event.preventDefault();
+    send();
+  }
+});
+
+messageInput.addEventListener("input", () => {
+  composerError.hidden = true;
+});
+
+scroller.addEventListener("scroll", () => {
+  if (atBottom()) jumpButton.hidden = true;
+});
+jumpButton.addEventListener("click", () => {
+  scrollToBottom();
+  messageInput.focus();
+});
+
+olderButton.addEventListener("click", async () => {
+  olderButton.disabled = true;
+  const height = scroller.scrollHeight;
+  try {
+    const n = await session.loadOlder(50);
+    // Keep the message that was at the top where it was.
+    scroller.scrollTop += scroller.scrollHeight - height;
+    olderButton.hidden = n < 0;
+  } catch {
+    notice("Could not load earlier messages.", "error");
+  } finally {
+    olderButton.disabled = false;
+  }
+});
+
+window.addEventListener("online", () => session.retryNow());
+window.addEventListener("offline", () => session.state.kind === "waiting" && showState(session.state));
+
+window.addEventListener("hashchange", () => {
+  const room = roomFromHash(location.hash);
+  if (room === null || room === session.room) return;
+  roomInput.value = room;
+  if (nickInput.value.trim()) join(room);
+  else nickInput.focus();
+});
+
+// ------------------------------------------------------------ start
+
+function start(): void {
+  const fromHash = roomFromHash(location.hash);
+  const room = fromHash ?? read(local, KEY_ROOM) ?? "";
+  const nick = read(local, KEY_NICK) ?? "";
+  roomInput.value = room;
+  nickInput.value = nick;
+  renderMembers(0);
+  showState(session.state);
+  updateTitle();
+  // A link to a room opens it; a plain visit only fills in what was remembered.
+  if (fromHash !== null && nick) join(fromHash);
+  else (room ? nickInput : roomInput).focus();
+}
+
+start();
