@@ -306,3 +306,8 @@ export function parseConnectParams(query: URLSearchParams, limits: Limits = DEFA
   if (!since.ok) return since;
   return ok(since.value === undefined ? { room: room.value, nick: nick.value } : { room: room.value, nick: nick.value, since: since.value });
 }
+
+/** A type guard for one kind of event: `events.filter(isEvent("message"))`. */
+export function isEvent<T extends ServerEvent["type"]>(type: T): (e: ServerEvent) => e is Extract<ServerEvent, { type: T }> {
+  return (e): e is Extract<ServerEvent, { type: T }> => e.type === type;
+}

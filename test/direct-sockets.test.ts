@@ -1,10 +1,8 @@
 // Direct room sockets (/ws?room=&nick=) and the parley.v1 JSON format.
 import { describe, expect, it } from "vitest";
-import type { ErrorEvent, JoinedEvent, MessageEvent, PresenceEvent } from "../src/protocol";
+import { isEvent, type ErrorEvent, type JoinedEvent } from "../src/protocol";
 import { call, connect, seedMember, uniqueRoom } from "./client";
 
-const isMessage = (e: { type: string }): e is MessageEvent => e.type === "message";
-const isPresence = (e: { type: string }): e is PresenceEvent => e.type === "presence";
 
 describe("direct room sockets", () => {
   it("names parley.v1 in the 101 when offered, and greets with a joined event", async () => {
@@ -57,13 +55,13 @@ describe("direct room sockets", () => {
     const watcher = await connect(`/ws?room=${room}&nick=watcher`, { json: true });
     await watcher.event();
     const text = await seedMember(room, "texter");
-    const joinOfText = await watcher.until(isPresence);
+    const joinOfText = await watcher.until(isEvent("presence"));
     expect(joinOfText).toMatchObject({ event: "join", member: { nick: "texter" }, count: 2 });
     const comer = await connect(`/ws?room=${room}&nick=comer`, { json: true });
     const comerSelf = ((await comer.event()) as JoinedEvent).self;
-    expect(await watcher.until(isPresence)).toEqual({ type: "presence", room, event: "join", member: comerSelf, count: 3 });
+    expect(await watcher.until(isEvent("presence"))).toEqual({ type: "presence", room, event: "join", member: comerSelf, count: 3 });
     comer.send({ action: "leave" });
-    expect(await watcher.until(isPresence)).toEqual({ type: "presence", room, event: "leave", member: comerSelf, count: 2 });
+    expect(await watcher.until(isEvent("presence"))).toEqual({ type: "presence", room, event: "leave", member: comerSelf, count: 2 });
     await text.quiet();
   });
 
@@ -73,9 +71,9 @@ describe("direct room sockets", () => {
     await a.event();
     const b = await connect(`/ws?room=${room}&nick=bob`, { json: true });
     await b.event();
-    await a.until(isPresence);
+    await a.until(isEvent("presence"));
     b.close(1001, "going away");
-    expect(await a.until(isPresence)).toMatchObject({ event: "leave", member: { nick: "bob" }, count: 1 });
+    expect(await a.until(isEvent("presence"))).toMatchObject({ event: "leave", member: { nick: "bob" }, count: 1 });
   });
 });
 
@@ -95,7 +93,7 @@ describe("two formats, one room", () => {
     text.send({ action: "send_to_room", msg: "from text", nick: "texter" });
 
     for (const json of [direct, relayed]) {
-      const got = [await json.until(isMessage), await json.until(isMessage), await json.until(isMessage)];
+      const got = [await json.until(isEvent("message")), await json.until(isEvent("message")), await json.until(isEvent("message"))];
       expect(got.map((m) => `${m.from.nick}:${m.text}`).sort()).toEqual(["direct:from direct", "relayed:from relayed", "texter:from text"]);
       expect(got.map((m) => m.seq)).toEqual([1, 2, 3]);
     }

@@ -3,10 +3,9 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { JoinedEvent, MessageEvent, PresenceEvent } from "../src/protocol";
+import { isEvent, type JoinedEvent, type MessageEvent } from "../src/protocol";
 import { connect, seedMember, uniqueRoom } from "./client";
 
-const isPresence = (e: { type: string }): e is PresenceEvent => e.type === "presence";
 
 describe("eviction and hibernation", () => {
   it("seed path: a room evicted between two messages still delivers to every member under the right nick", async () => {
@@ -30,7 +29,7 @@ describe("eviction and hibernation", () => {
     const aJoined = (await a.event()) as JoinedEvent;
     const b = await connect(`/ws?room=${room}&nick=bob`, { json: true });
     const bJoined = (await b.event()) as JoinedEvent;
-    await a.until(isPresence);
+    await a.until(isEvent("presence"));
     a.send({ action: "send_to_room", msg: "one" });
     const first = (await b.event()) as MessageEvent;
     expect(await a.event()).toEqual(first);
@@ -55,13 +54,13 @@ describe("eviction and hibernation", () => {
     await a.event();
     const b = await connect(`/ws?room=${room}&nick=bob`, { json: true });
     const bSelf = ((await b.event()) as JoinedEvent).self;
-    await a.until(isPresence);
+    await a.until(isEvent("presence"));
 
     await evictDurableObject(env.ROOMS.getByName(room));
 
     // 1006-like: the client side goes away without a close handshake.
     b.close(4001, "gone");
-    const leave = await a.until(isPresence);
+    const leave = await a.until(isEvent("presence"));
     expect(leave).toMatchObject({ event: "leave", member: bSelf, count: 1 });
   });
 });

@@ -1,9 +1,8 @@
 // History in SQLite: seq order, resume with `since`, idempotent sends.
 import { describe, expect, it } from "vitest";
-import type { JoinedEvent, MessageEvent } from "../src/protocol";
+import { isEvent, type JoinedEvent, type MessageEvent } from "../src/protocol";
 import { call, connect, uniqueRoom, type Client } from "./client";
 
-const isMessage = (e: { type: string }): e is MessageEvent => e.type === "message";
 
 async function member(room: string, nick: string, since?: number): Promise<{ c: Client; joined: JoinedEvent }> {
   const c = await connect(`/ws?room=${room}&nick=${nick}${since === undefined ? "" : `&since=${since}`}`, { json: true });
@@ -12,7 +11,7 @@ async function member(room: string, nick: string, since?: number): Promise<{ c: 
 
 async function messages(c: Client, n: number): Promise<MessageEvent[]> {
   const out: MessageEvent[] = [];
-  while (out.length < n) out.push(await c.until(isMessage));
+  while (out.length < n) out.push(await c.until(isEvent("message")));
   return out;
 }
 
@@ -46,7 +45,7 @@ describe("history", () => {
     const { c: sender } = await member(room, "sender");
     const { c: dropper } = await member(room, "dropper");
     sender.send({ action: "send_to_room", msg: "before", id: "before" });
-    const last = (await dropper.until(isMessage)).seq;
+    const last = (await dropper.until(isEvent("message"))).seq;
     dropper.close(1000);
     await dropper.closedWith();
     for (let i = 0; i < 20; i++) sender.send({ action: "send_to_room", msg: `missed ${i}`, id: `missed-${i}` });
@@ -56,7 +55,7 @@ describe("history", () => {
     expect(joined.history.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => last + 1 + i));
     expect(joined.more).toBeUndefined();
     sender.send({ action: "send_to_room", msg: "live", id: "live" });
-    expect(await back.until(isMessage)).toMatchObject({ id: "live", seq: last + 21 });
+    expect(await back.until(isEvent("message"))).toMatchObject({ id: "live", seq: last + 21 });
   });
 
   it("resume over the seed path: join with since", async () => {
@@ -88,12 +87,12 @@ describe("history", () => {
     const { c: a } = await member(room, "alice");
     const { c: b } = await member(room, "bob");
     a.send({ action: "send_to_room", msg: "once", id: "dup-1" });
-    const original = await b.until(isMessage);
-    expect(await a.until(isMessage)).toEqual(original);
+    const original = await b.until(isEvent("message"));
+    expect(await a.until(isEvent("message"))).toEqual(original);
     a.send({ action: "send_to_room", msg: "once (resent)", id: "dup-1" });
-    expect(await a.until(isMessage)).toEqual(original);
+    expect(await a.until(isEvent("message"))).toEqual(original);
     a.send({ action: "send_to_room", msg: "next", id: "dup-2" });
-    expect(await b.until(isMessage)).toMatchObject({ id: "dup-2", seq: original.seq + 1 });
+    expect(await b.until(isEvent("message"))).toMatchObject({ id: "dup-2", seq: original.seq + 1 });
     const res = await call(`/api/rooms/${room}/messages`);
     const page = (await res.json()) as { messages: MessageEvent[] };
     expect(page.messages.map((m) => m.id)).toEqual(["dup-1", "dup-2"]);

@@ -1,9 +1,8 @@
 // The HTTP API agrees with what the sockets see.
 import { describe, expect, it } from "vitest";
-import type { JoinedEvent, MessageEvent } from "../src/protocol";
+import { isEvent, type JoinedEvent, type MessageEvent } from "../src/protocol";
 import { call, connect, seedMember, uniqueRoom } from "./client";
 
-const isMessage = (e: { type: string }): e is MessageEvent => e.type === "message";
 
 function post(room: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return call(`/api/rooms/${encodeURIComponent(room)}/messages`, {
@@ -21,7 +20,7 @@ describe("HTTP API", () => {
     await a.event();
     await seedMember(room, "b");
     a.send({ action: "send_to_room", msg: "hi" });
-    await a.until(isMessage);
+    await a.until(isEvent("message"));
     expect(await (await call(`/api/rooms/${room}`)).json()).toEqual({ room, members: 2, lastSeq: 1 });
   });
 
@@ -34,7 +33,7 @@ describe("HTTP API", () => {
     expect(res.status).toBe(201);
     const stored = (await res.json()) as MessageEvent;
     expect(stored).toMatchObject({ type: "message", room, seq: 1, id: "deploy-42", from: { nick: "bot" }, text: "deploy done ✅" });
-    expect(await json.until(isMessage)).toEqual(stored);
+    expect(await json.until(isEvent("message"))).toEqual(stored);
     expect(await text.next()).toBe("bot : deploy done ✅");
   });
 
@@ -55,7 +54,7 @@ describe("HTTP API", () => {
     await c.event();
     const seen: MessageEvent[] = [];
     for (let i = 1; i <= 7; i++) c.send({ action: "send_to_room", msg: `m${i}`, id: `id${i}` });
-    while (seen.length < 7) seen.push(await c.until(isMessage));
+    while (seen.length < 7) seen.push(await c.until(isEvent("message")));
     const all = (await (await call(`/api/rooms/${room}/messages`)).json()) as { room: string; messages: MessageEvent[] };
     expect(all).toEqual({ room, messages: seen });
     const page = (await (await call(`/api/rooms/${room}/messages?since=2&limit=3`)).json()) as { messages: MessageEvent[] };

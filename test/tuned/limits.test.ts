@@ -2,10 +2,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { limitsFrom } from "../../src/limits";
-import type { ErrorEvent, JoinedEvent, MessageEvent } from "../../src/protocol";
+import { isEvent, type ErrorEvent, type JoinedEvent } from "../../src/protocol";
 import { call, connect, seedMember, uniqueRoom } from "../client";
 
-const isMessage = (e: { type: string }): e is MessageEvent => e.type === "message";
 
 describe("limits set through vars", () => {
   it("the vars reach the Worker", () => {
@@ -17,7 +16,7 @@ describe("limits set through vars", () => {
     const json = await connect(`/ws?room=${room}&nick=j`, { json: true });
     await json.event();
     json.send({ action: "send_to_room", msg: "x".repeat(50), id: "fits" });
-    expect(await json.until(isMessage)).toMatchObject({ id: "fits" });
+    expect(await json.until(isEvent("message"))).toMatchObject({ id: "fits" });
     json.send({ action: "send_to_room", msg: "x".repeat(51), id: "long" });
     expect(await json.event()).toMatchObject({ type: "error", code: "invalid_message", ref: "long" });
 
