@@ -24,7 +24,8 @@ describe("wrangler dev restart", () => {
     rmSync(persistTo, { recursive: true, force: true });
   });
 
-  it("keeps a room's history: same seq, id and text after wrangler dev restarts on the same directory", async () => {
+  // A restart waits for wrangler dev to stop and to answer again (each bounded in dev-server.ts).
+  it("keeps a room's history: same seq, id and text after wrangler dev restarts on the same directory", { timeout: 120_000 }, async () => {
     const dev = server!;
     const room = uniqueRoom("restart");
     const nick = "batman";
