@@ -308,6 +308,21 @@ describe("ChatSession", () => {
     expect(h.session.cursor).toBe(451);
   });
 
+  it("loads earlier messages page by page until the first one", async () => {
+    const h = harness();
+    h.store = Array.from({ length: 120 }, (_, i) => message(i + 1));
+    h.session.join("8888", "robin");
+    h.last().event(joined(h.store.slice(70), 120));
+    expect(await h.session.loadOlder(50)).toBe(true);
+    expect(h.pages.at(-1)).toEqual({ since: 20, limit: 50 });
+    expect(await h.session.loadOlder(50)).toBe(false);
+    expect(h.pages.at(-1)).toEqual({ since: 0, limit: 20 });
+    expect(await h.session.loadOlder(50)).toBe(false);
+    expect(h.pages).toHaveLength(2);
+    const shown = seqs(h.shown);
+    expect([...shown].sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+  });
+
   it("restores a saved outbox and sends it once in that room", () => {
     const saved: OutboxEntry[] = [
       { id: "old-1", room: "8888", text: "from before the reload", createdAt: 1 },

@@ -461,19 +461,20 @@ export class ChatSession {
 
   /**
    * Fetches up to `limit` messages older than the oldest one shown ("load
-   * earlier"). Returns how many were new, or -1 when nothing older exists.
+   * earlier"). Resolves to whether still older ones may exist.
    */
-  async loadOlder(limit = 50): Promise<number> {
+  async loadOlder(limit = 50): Promise<boolean> {
     const room = this.room;
     const timeline = this.timeline;
     const oldest = timeline.oldest();
-    if (room === null || oldest === undefined || oldest <= 1) return -1;
+    if (room === null || oldest === undefined || oldest <= 1) return false;
     const since = Math.max(0, oldest - 1 - limit);
     const page = await this.deps.fetchMessages(room, since, Math.min(limit, oldest - 1, PAGE_MAX));
-    if (room !== this.room || timeline !== this.timeline) return 0;
+    if (room !== this.room || timeline !== this.timeline) return false;
     const fresh = timeline.older(page.filter((m) => m.seq < oldest));
     if (fresh.length) this.listener.messages?.(fresh);
-    return fresh.length === 0 && since === 0 ? -1 : fresh.length;
+    // Nothing came back (pruned), or the page reached the room's first message: nothing older is stored.
+    return fresh.length > 0 && since > 0;
   }
 
   // ------------------------------------------------------------ plumbing

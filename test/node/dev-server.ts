@@ -30,6 +30,11 @@ export const QUIET_ENV = {
 export interface DevServerOptions {
   /** Where Durable Object storage lives. Default: a new temp dir, removed by `stop()`. */
   persistTo?: string;
+  /**
+   * Port to listen on, kept across `restart()` (say, for a browser page that
+   * must find the server again where it was). Default: a free one, new on each start.
+   */
+  port?: number;
   /** Extra wrangler vars (`--var KEY:VALUE`), for example limits. */
   vars?: Record<string, string>;
   /** Longest wait for the server to answer HTTP after a start. Default 60 s. */
@@ -39,7 +44,7 @@ export interface DevServerOptions {
 }
 
 export interface DevServer {
-  /** `http://127.0.0.1:PORT` (the port changes on `restart()`). */
+  /** `http://127.0.0.1:PORT` (the port changes on `restart()` unless `port` was given). */
   readonly url: string;
   /** `ws://127.0.0.1:PORT` */
   readonly wsUrl: string;
@@ -108,7 +113,7 @@ class WranglerDev implements DevServer {
 
   async start(): Promise<void> {
     if (this.child) throw new Error("wrangler dev is already running");
-    this.port = await freePort();
+    this.port = this.options.port ?? (await freePort());
     const inspectorPort = await freePort();
     const args = [
       WRANGLER,

@@ -39,6 +39,7 @@ const sendButton = $<HTMLButtonElement>("send");
 const composerError = $<HTMLElement>("composer-error");
 const membersList = $<HTMLUListElement>("members");
 const memberCount = $<HTMLElement>("member-count");
+const membersEmpty = $<HTMLElement>("members-empty");
 
 // ------------------------------------------------------------ storage
 
@@ -151,10 +152,16 @@ function isOwn(message: MessageEvent): boolean {
   return myIds.has(message.from.id);
 }
 
+/** Set while earlier messages are being loaded: they go in above, with no "new messages" hint. */
+let loadingOlder = false;
+
 function onMessages(messages: MessageEvent[]): void {
+  if (!messages.length) return;
+  const older = loadingOlder;
   updateList(() => {
     for (const message of messages) insertMessage(log, messageItem(message, isOwn(message)));
-  });
+  }, !older);
+  if (older) return;
   const fromOthers = messages.filter((m) => !isOwn(m)).length;
   if (document.hidden && fromOthers) {
     unread += fromOthers;
@@ -203,6 +210,7 @@ function renderMembers(count?: number): void {
     return selfA - selfB || a.nick.localeCompare(b.nick);
   });
   membersList.replaceChildren(...items.map((m) => memberItem(m, m.id === session.self?.id)));
+  membersEmpty.hidden = items.length > 0;
   const n = count ?? members.size;
   memberCount.textContent = String(n);
   memberCount.setAttribute("aria-label", `${n} ${n === 1 ? "member" : "members"} online`);
@@ -404,14 +412,16 @@ jumpButton.addEventListener("click", () => {
 olderButton.addEventListener("click", async () => {
   olderButton.disabled = true;
   const height = scroller.scrollHeight;
+  loadingOlder = true;
   try {
-    const n = await session.loadOlder(50);
+    const more = await session.loadOlder(50);
     // Keep the message that was at the top where it was.
     scroller.scrollTop += scroller.scrollHeight - height;
-    olderButton.hidden = n < 0;
+    olderButton.hidden = !more;
   } catch {
     notice("Could not load earlier messages.", "error");
   } finally {
+    loadingOlder = false;
     olderButton.disabled = false;
   }
 });
