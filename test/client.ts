@@ -4,19 +4,15 @@
  * a bounded timeout (a wait never hangs a test).
  */
 import { exports } from "cloudflare:workers";
-import { SUBPROTOCOL, type ServerEvent } from "../src/protocol";
+import { SUBPROTOCOL } from "../src/protocol";
+import { FrameQueue, uniqueRoom } from "./frames";
 
-const WAIT_MS = 5_000;
+export { uniqueRoom };
 
 export interface ConnectOptions {
   /** Offer `parley.v1` (JSON events). */
   json?: boolean;
   headers?: Record<string, string>;
-}
-
-/** A unique room name, so tests never share state. */
-export function uniqueRoom(prefix = "room"): string {
-  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
 /**
@@ -31,72 +27,19 @@ export function call(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(request);
 }
 
-export class Client {
-  readonly frames: string[] = [];
-  closed: { code: number; reason: string } | null = null;
-  private read = 0;
-  private wake: (() => void) | null = null;
-
-  constructor(readonly ws: WebSocket, readonly protocol: string | null) {
+export class Client extends FrameQueue {
+  constructor(
+    readonly ws: WebSocket,
+    readonly protocol: string | null,
+  ) {
+    super();
     ws.accept();
-    ws.addEventListener("message", (e) => {
-      this.frames.push(typeof e.data === "string" ? e.data : "<binary>");
-      this.wake?.();
-    });
-    ws.addEventListener("close", (e) => {
-      this.closed = { code: e.code, reason: e.reason };
-      this.wake?.();
-    });
+    ws.addEventListener("message", (e) => this.received(typeof e.data === "string" ? e.data : "<binary>"));
+    ws.addEventListener("close", (e) => this.closedBy(e.code, e.reason));
   }
 
   send(frame: unknown): void {
     this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
-  }
-
-  /** The next unread frame, or a rejection after `ms`. */
-  async next(ms = WAIT_MS): Promise<string> {
-    const deadline = Date.now() + ms;
-    while (this.read >= this.frames.length) {
-      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting for a frame`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no frame within ${ms} ms; saw ${JSON.stringify(this.frames)}`);
-      await this.sleepUntilEvent(left);
-    }
-    return this.frames[this.read++]!;
-  }
-
-  /** The next unread frame parsed as a JSON event. */
-  async event(ms = WAIT_MS): Promise<ServerEvent> {
-    return JSON.parse(await this.next(ms)) as ServerEvent;
-  }
-
-  /** Reads events until one matches, returning it; skipped events are kept in `skipped`. */
-  async until<T extends ServerEvent>(match: (e: ServerEvent) => e is T, ms?: number): Promise<T>;
-  async until(match: (e: ServerEvent) => boolean, ms?: number): Promise<ServerEvent>;
-  async until(match: (e: ServerEvent) => boolean, ms = WAIT_MS): Promise<ServerEvent> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const e = await this.event(Math.max(1, deadline - Date.now()));
-      if (match(e)) return e;
-    }
-  }
-
-  /** Asserts that no frame arrives within `ms`. */
-  async quiet(ms = 300): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline && this.read >= this.frames.length) await this.sleepUntilEvent(deadline - Date.now());
-    if (this.read < this.frames.length) throw new Error(`expected silence, got ${JSON.stringify(this.frames.slice(this.read))}`);
-  }
-
-  /** Waits for the socket to close; returns the code and reason. */
-  async closedWith(ms = WAIT_MS): Promise<{ code: number; reason: string }> {
-    const deadline = Date.now() + ms;
-    while (!this.closed) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`socket still open after ${ms} ms`);
-      await this.sleepUntilEvent(left);
-    }
-    return this.closed;
   }
 
   close(code = 1000, reason = ""): void {
@@ -105,17 +48,6 @@ export class Client {
     } catch {
       // already closed
     }
-  }
-
-  private sleepUntilEvent(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
   }
 }
 
