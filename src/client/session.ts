@@ -382,13 +382,15 @@ export class ChatSession {
 
   private onError(error: ErrorEvent): void {
     const ref = error.ref;
+    if (error.code === "rate_limited") {
+      // Too fast, not refused. The server drops a frame over the limit
+      // before reading it, so the error names no id: send everything still
+      // unanswered again a little later (a resent id is never stored twice).
+      this.outbox.unsendAll();
+      this.schedulePump();
+      return;
+    }
     if (ref !== undefined && this.outbox.has(ref)) {
-      if (error.code === "rate_limited") {
-        // Not refused, just too fast: send it again a little later.
-        this.outbox.unsend(ref);
-        this.schedulePump();
-        return;
-      }
       const entry = this.outbox.remove(ref);
       this.saveOutbox();
       this.emitOutbox();
