@@ -10,9 +10,15 @@
  * `--watch` to rebuild on change.
  *
  * It also fails the build when the gzipped script outgrows its budget.
+ *
+ * Several `wrangler dev` processes may start at once (the test runner runs
+ * two test files in parallel, each with its own server), and each runs this
+ * build. So a file is only written when its content changed, and then
+ * atomically (a temp file renamed over it): no server ever reads a half
+ * written file, and an unchanged build does not make the others reload.
  */
 import { build, context } from "esbuild";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -55,6 +61,12 @@ if (process.argv.includes("--watch")) {
   await ctx.watch();
   console.log("watching src/client for changes…");
 } else {
-  await build(options);
+  const result = await build({ ...options, write: false });
+  for (const file of result.outputFiles) {
+    if (existsSync(file.path) && Buffer.compare(readFileSync(file.path), file.contents) === 0) continue;
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
   if (!report()) process.exit(1);
 }
