@@ -25,6 +25,7 @@ const leaveButton = $<HTMLButtonElement>("leave");
 const joinError = $<HTMLElement>("join-error");
 const statusBox = $<HTMLElement>("status");
 const statusText = $<HTMLElement>("status-text");
+const statusDetail = $<HTMLElement>("status-detail");
 const retryButton = $<HTMLButtonElement>("retry");
 const roomTitle = $<HTMLElement>("room-title");
 const scroller = $<HTMLElement>("scroller");
@@ -69,7 +70,16 @@ const KEY_OUTBOX = "parley.outbox";
 const KEY_ME = "parley.me";
 
 /** Member ids this tab has had (one per connection), so its own messages stand out after a reconnect. */
-const myIds = new Set<string>(JSON.parse(read(tab, KEY_ME) ?? "[]") as string[]);
+const myIds = new Set<string>(readIds(read(tab, KEY_ME)));
+
+function readIds(raw: string | null): string[] {
+  try {
+    const ids: unknown = JSON.parse(raw ?? "[]");
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
+  } catch {
+    return [];
+  }
+}
 
 function rememberSelf(self: Member): void {
   myIds.add(self.id);
@@ -260,6 +270,8 @@ function showState(state: ConnState): void {
   retryButton.hidden = state.kind !== "waiting";
   if (countdown !== undefined) window.clearInterval(countdown);
   countdown = undefined;
+  // The live region changes only when the state does; the countdown beside it is hidden from screen readers.
+  statusDetail.textContent = "";
   switch (state.kind) {
     case "idle":
       statusText.textContent = "Not in a room";
@@ -271,9 +283,14 @@ function showState(state: ConnState): void {
       statusText.textContent = "Connected";
       break;
     case "waiting": {
+      if (navigator.onLine === false) {
+        statusText.textContent = "Offline: waiting for the network";
+        break;
+      }
+      statusText.textContent = "Reconnecting…";
       const tick = () => {
         const s = Math.max(1, Math.ceil((state.retryAt - Date.now()) / 1000));
-        statusText.textContent = navigator.onLine === false ? "Offline: waiting for the network" : `Disconnected: retrying in ${s} s`;
+        statusDetail.textContent = `next try in ${s} s`;
       };
       tick();
       countdown = window.setInterval(tick, 1000);
