@@ -6,6 +6,7 @@ import {
   formatFromOffer,
   parseClientFrame,
   parseConnectParams,
+  refOf,
   toTextLine,
   validateNick,
   validateRoom,
@@ -111,6 +112,18 @@ describe("field rules", () => {
       value: { room: "8888", nick: "batman", since: 3 },
     });
     expect(parseConnectParams(new URLSearchParams("room=8888")).ok).toBe(false);
+  });
+});
+
+describe("refOf", () => {
+  it("finds a frame's id without validating the rest", () => {
+    expect(refOf('{"action":"send_to_room","msg":"x","id":"c-1"}')).toBe("c-1");
+    expect(refOf('{"action":"nope","id":"c-2"}')).toBe("c-2");
+  });
+
+  it("gives nothing for frames without a usable id", () => {
+    for (const frame of ['{"msg":"x"}', '{"id":7}', "not json \"id\"", `{"id":"${"i".repeat(65)}"}`]) expect(refOf(frame)).toBeUndefined();
+    expect(refOf(new ArrayBuffer(4))).toBeUndefined();
   });
 });
 

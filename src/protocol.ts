@@ -311,3 +311,18 @@ export function parseConnectParams(query: URLSearchParams, limits: Limits = DEFA
 export function isEvent<T extends ServerEvent["type"]>(type: T): (e: ServerEvent) => e is Extract<ServerEvent, { type: T }> {
   return (e): e is Extract<ServerEvent, { type: T }> => e.type === type;
 }
+
+/**
+ * The `id` of a frame that was refused before it was parsed (rate limiting
+ * refuses first, to keep floods cheap), so that the error can still carry
+ * `ref` and the client knows which send to retry.
+ */
+export function refOf(data: string | ArrayBuffer): string | undefined {
+  if (typeof data !== "string" || !data.includes('"id"')) return undefined;
+  try {
+    const id: unknown = (JSON.parse(data) as { id?: unknown })?.id;
+    return typeof id === "string" && id.length <= MAX_ID_CHARS ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

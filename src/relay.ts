@@ -11,6 +11,7 @@ import {
   encode,
   errorEvent,
   parseClientFrame,
+  refOf,
   SUBPROTOCOL,
   type ErrorCode,
   type ErrorEvent,
@@ -21,7 +22,7 @@ import {
 import { newMemberId } from "./attachment";
 import { log } from "./log";
 import { TokenBucket } from "./rate-limit";
-import { closeQuietly, trySend } from "./socket";
+import { closeQuietly, trySend, upgradeResponse } from "./socket";
 
 /** Accepts a seed-style client and returns the 101 response for it. */
 export function openRelay(env: Env, format: Format): Response {
@@ -31,11 +32,7 @@ export function openRelay(env: Env, format: Format): Response {
   server.addEventListener("message", (e) => relay.fromClient(e.data));
   server.addEventListener("close", (e) => relay.clientGone(e.code, e.reason));
   server.addEventListener("error", () => relay.clientGone(1011, "socket error"));
-  return new Response(null, {
-    status: 101,
-    webSocket: client,
-    headers: format === "json" ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {},
-  });
+  return upgradeResponse(client, format);
 }
 
 class Relay {
@@ -64,7 +61,8 @@ class Relay {
     }
     const verdict = this.bucket.take(Date.now());
     if (verdict !== "ok") {
-      this.tell(errorEvent("rate_limited", verdict === "close" ? "too many messages; closing this connection" : `slow down: at most ${this.limits.RATE_LIMIT_PER_SECOND} messages a second`));
+      const message = verdict === "close" ? "too many messages; closing this connection" : `slow down: at most ${this.limits.RATE_LIMIT_PER_SECOND} messages a second`;
+      this.tell(errorEvent("rate_limited", message, refOf(data)));
       if (verdict === "close") this.clientGone(1008, "rate limit exceeded");
       return;
     }

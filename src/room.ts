@@ -16,18 +16,17 @@ import {
   formatFromOffer,
   parseClientFrame,
   parseConnectParams,
-  SUBPROTOCOL,
+  refOf,
   toTextLine,
   type JoinedEvent,
   type Member,
   type MessageEvent,
   type PresenceEvent,
-  type Format,
   type ServerEvent,
 } from "./protocol";
 import { debugEnabled, log } from "./log";
 import { TokenBucket } from "./rate-limit";
-import { closeQuietly, trySend } from "./socket";
+import { closeQuietly, refuseUpgrade, trySend, upgradeResponse } from "./socket";
 
 /** What `GET /api/rooms/:room` answers. */
 export interface RoomInfo {
@@ -74,20 +73,16 @@ export class Room extends DurableObject<Env> {
     const params = parseConnectParams(new URL(request.url).searchParams, this.limits);
     if (!params.ok) return httpErrorFrom(400, params.error);
     const format = formatFromOffer(request.headers.get("Sec-WebSocket-Protocol"));
-    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     if (this.members().size >= this.limits.MAX_ROOM_MEMBERS) {
-      this.refuseFull(server, format, params.value.nick);
-    } else {
-      this.ctx.acceptWebSocket(server);
-      const id = newMemberId();
-      log("connect", { room: this.name, conn: id, format });
-      this.admit(server, { id, nick: params.value.nick, room: this.name, format }, params.value.since);
+      log("refusal", { room: this.name, code: "room_full" });
+      return refuseUpgrade(errorEvent("room_full", `room ${this.name} is full (${this.limits.MAX_ROOM_MEMBERS} members)`), format, 1013);
     }
-    return new Response(null, {
-      status: 101,
-      webSocket: client,
-      headers: format === "json" ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {},
-    });
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server);
+    const id = newMemberId();
+    log("connect", { room: this.name, conn: id, format });
+    this.admit(server, { id, nick: params.value.nick, room: this.name, format }, params.value.since);
+    return upgradeResponse(client, format);
   }
 
   override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {
@@ -134,25 +129,11 @@ export class Room extends DurableObject<Env> {
     this.broadcast(presence(this.name, "join", memberOf(att), members.size), ws);
   }
 
-  /**
-   * A full room still completes the upgrade, so the client reads why it was
-   * refused, then closes with 1013 (try again later). The socket is accepted
-   * outside the Hibernation API: it never becomes a member.
-   */
-  private refuseFull(ws: WebSocket, format: Format, nick: string): void {
-    ws.accept();
-    const error = errorEvent("room_full", `room ${this.name} is full (${this.limits.MAX_ROOM_MEMBERS} members)`);
-    const frame = encode(error, format, nick);
-    if (frame !== null) trySend(ws, frame);
-    closeQuietly(ws, 1013, "room full");
-    log("refusal", { room: this.name, code: error.code });
-  }
-
   /** Handles one frame from a member: validate first, then act. */
   private receive(ws: WebSocket, data: string | ArrayBuffer): void {
     const att = this.members().get(ws);
     if (!att) return; // A member that already left; its socket is closing.
-    if (!this.withinRate(ws, att)) return;
+    if (!this.withinRate(ws, att, data)) return;
     if (typeof data !== "string") {
       this.reply(ws, att, errorEvent("binary_unsupported", "binary frames are not supported; send JSON text"));
       return;
@@ -254,16 +235,16 @@ export class Room extends DurableObject<Env> {
    * `rate_limited` (nothing is stored); a member that keeps flooding is closed
    * with 1008.
    */
-  private withinRate(ws: WebSocket, att: Attachment): boolean {
+  private withinRate(ws: WebSocket, att: Attachment, data: string | ArrayBuffer): boolean {
     const now = Date.now();
     let bucket = this.buckets.get(ws);
     if (!bucket) this.buckets.set(ws, (bucket = new TokenBucket(this.limits.RATE_LIMIT_BURST, this.limits.RATE_LIMIT_PER_SECOND, now)));
     const verdict = bucket.take(now);
     if (verdict === "ok") return true;
     if (verdict === "limited") {
-      this.reply(ws, att, errorEvent("rate_limited", `slow down: at most ${this.limits.RATE_LIMIT_PER_SECOND} messages a second`));
+      this.reply(ws, att, errorEvent("rate_limited", `slow down: at most ${this.limits.RATE_LIMIT_PER_SECOND} messages a second`, refOf(data)));
     } else {
-      this.reply(ws, att, errorEvent("rate_limited", "too many messages; closing this connection"));
+      this.reply(ws, att, errorEvent("rate_limited", "too many messages; closing this connection", refOf(data)));
       this.depart(ws);
       closeQuietly(ws, 1008, "rate limit exceeded");
     }

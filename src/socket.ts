@@ -4,6 +4,7 @@
  * (`getWebSockets()` returns CLOSING sockets too), and one failed send must
  * never abort a broadcast to everyone else.
  */
+import { encode, SUBPROTOCOL, type ErrorEvent, type Format } from "./protocol";
 
 /**
  * The close code to echo back for a code the peer sent. `close()` throws for
@@ -38,4 +39,28 @@ export function closeQuietly(ws: WebSocket, code?: number, reason = ""): void {
   } catch {
     // Already closed: nothing left to complete.
   }
+}
+
+/** The 101 response for a socket pair's client end, naming `parley.v1` when the client chose JSON. */
+export function upgradeResponse(client: WebSocket, format: Format): Response {
+  return new Response(null, {
+    status: 101,
+    webSocket: client,
+    headers: format === "json" ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {},
+  });
+}
+
+/**
+ * Refuses a WebSocket upgrade so that a browser can see why: a browser reads
+ * nothing of a 4xx answer to an upgrade (its socket just fails with 1006), so
+ * the upgrade completes, the client gets the error in its own format, and the
+ * socket closes at once with `code` (1008 policy, 1013 try again later).
+ */
+export function refuseUpgrade(error: ErrorEvent, format: Format, code: number): Response {
+  const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+  server.accept();
+  const frame = encode(error, format, "");
+  if (frame !== null) trySend(server, frame);
+  closeQuietly(server, code, error.code);
+  return upgradeResponse(client, format);
 }

@@ -7,10 +7,12 @@ import { Hono } from "hono";
 import { api } from "./api";
 import type { Env } from "./env";
 import { checkConnectRate, checkOrigin } from "./guards";
-import { httpError, httpErrorFrom } from "./http";
+import { httpError } from "./http";
 import { limitsFrom } from "./limits";
 import { formatFromOffer, parseConnectParams } from "./protocol";
+import { log } from "./log";
 import { openRelay } from "./relay";
+import { refuseUpgrade } from "./socket";
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -24,14 +26,16 @@ app.get("/ws", async (c) => {
   const refused = checkOrigin(request, c.env) ?? (await checkConnectRate(request, c.env));
   if (refused) return refused;
   const query = new URL(request.url).searchParams;
-  if (!query.has("room")) {
-    // The seed's clients: connect first, join in-band.
-    return openRelay(c.env, formatFromOffer(request.headers.get("Sec-WebSocket-Protocol")));
-  }
+  const format = formatFromOffer(request.headers.get("Sec-WebSocket-Protocol"));
+  // The seed's clients: connect first, join in-band.
+  if (!query.has("room")) return openRelay(c.env, format);
   // Direct room socket: validate, then hand the upgrade to the room, which
   // accepts it with the Hibernation API. The worker is out of the path after this.
   const params = parseConnectParams(query, limitsFrom(c.env));
-  if (!params.ok) return httpErrorFrom(400, params.error);
+  if (!params.ok) {
+    log("refusal", { code: params.error.code });
+    return refuseUpgrade(params.error, format, 1008);
+  }
   return c.env.ROOMS.getByName(params.value.room).fetch(request);
 });
 

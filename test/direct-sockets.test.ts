@@ -1,7 +1,7 @@
 // Direct room sockets (/ws?room=&nick=) and the parley.v1 JSON format.
 import { describe, expect, it } from "vitest";
 import { isEvent, type ErrorEvent, type JoinedEvent } from "../src/protocol";
-import { call, connect, seedMember, uniqueRoom } from "./client";
+import { connect, seedMember, uniqueRoom } from "./client";
 
 
 describe("direct room sockets", () => {
@@ -21,13 +21,15 @@ describe("direct room sockets", () => {
     expect(await c.next()).toBe(`batman join room ${room} success .`);
   });
 
-  it("refuses bad connect parameters with a JSON 400 before upgrading", async () => {
+  it("refuses bad connect parameters with an error a browser can read, then closes with 1008", async () => {
     for (const query of ["room=&nick=x", `room=a/b&nick=x`, `room=ok`, `room=ok&nick=%20`, `room=ok&nick=x&since=-1`]) {
-      const res = await call(`/ws?${query}`, { headers: { Upgrade: "websocket" } });
-      expect(res.status, query).toBe(400);
-      const body = (await res.json()) as { error: { code: string } };
-      expect(body.error.code, query).toMatch(/^invalid_/);
+      const c = await connect(`/ws?${query}`, { json: true });
+      expect(((await c.event()) as ErrorEvent).code, query).toMatch(/^invalid_/);
+      expect((await c.closedWith()).code, query).toBe(1008);
     }
+    const text = await connect("/ws?room=ok&nick=");
+    expect(await text.next()).toBe("error: nick must not be empty");
+    expect((await text.closedWith()).code).toBe(1008);
   });
 
   it("leave: the left event, then the server closes with 1000", async () => {

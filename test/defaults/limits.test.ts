@@ -61,8 +61,9 @@ describe("default limits", () => {
     const room = uniqueRoom();
     const ok = await connect(`/ws?room=${room}&nick=${"n".repeat(32)}`, { json: true });
     expect(await ok.event()).toMatchObject({ type: "joined" });
-    const res = await call(`/ws?room=${room}&nick=${"n".repeat(33)}`, { headers: { Upgrade: "websocket" } });
-    expect(res.status).toBe(400);
+    const long = await connect(`/ws?room=${room}&nick=${"n".repeat(33)}`, { json: true });
+    expect(await long.event()).toMatchObject({ type: "error", code: "invalid_nick" });
+    expect((await long.closedWith()).code).toBe(1008);
   });
 
   it("a frame over 16 KiB is refused with frame_too_large and the connection stays usable", async () => {

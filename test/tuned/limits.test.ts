@@ -58,14 +58,18 @@ describe("limits set through vars", () => {
     const c = await connect(`/ws?room=${room}&nick=r`, { json: true });
     await c.event();
     const started = Date.now();
-    for (let i = 0; i < 8; i++) c.send({ action: "send_to_room", msg: `m${i}` });
+    for (let i = 0; i < 8; i++) c.send({ action: "send_to_room", msg: `m${i}`, id: `m${i}` });
     const first = [];
     for (let i = 0; i < 8; i++) first.push(await c.event());
     const refilled = Math.ceil(((Date.now() - started) / 1000) * 2);
     const said = first.filter(isEvent("message")).length;
     expect(said).toBeGreaterThanOrEqual(5);
     expect(said).toBeLessThanOrEqual(5 + refilled);
-    expect(first.filter(isEvent("error")).map((e) => e.code)).toEqual(Array(8 - said).fill("rate_limited"));
+    const refused = first.filter(isEvent("error"));
+    expect(refused.map((e) => e.code)).toEqual(Array(8 - said).fill("rate_limited"));
+    // Each refusal names the send it refused, so the client knows what to retry.
+    const saidIds = first.filter(isEvent("message")).map((m) => m.id);
+    expect([...saidIds, ...refused.map((e) => e.ref)].sort()).toEqual(Array.from({ length: 8 }, (_, i) => `m${i}`));
     await new Promise((r) => setTimeout(r, 600)); // refills one token at 2/s
     c.send({ action: "send_to_room", msg: "after a pause" });
     expect(await c.event()).toMatchObject({ type: "message", text: "after a pause" });

@@ -20,7 +20,6 @@ function $<T extends HTMLElement>(id: string): T {
 const joinForm = $<HTMLFormElement>("join-form");
 const roomInput = $<HTMLInputElement>("room");
 const nickInput = $<HTMLInputElement>("nick");
-const joinButton = $<HTMLButtonElement>("join");
 const leaveButton = $<HTMLButtonElement>("leave");
 const joinError = $<HTMLElement>("join-error");
 const statusBox = $<HTMLElement>("status");
