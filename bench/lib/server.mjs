@@ -1,0 +1,299 @@
+/**
+ * Starting and measuring `wrangler dev` for the benchmark.
+ *
+ * Each server runs in a process group of its own (wrangler's Node process,
+ * its esbuild service and its two workerd processes: the dev proxy that owns
+ * the public port, and the one that runs the Worker and its Durable Objects).
+ * `treeStats()` sums CPU time and RSS over that whole tree from /proc.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** No metrics, no request.cf fetch, no local observability collector. */
+export const QUIET_ENV = {
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  X_LOCAL_OBSERVABILITY: "false",
+};
+
+const TICKS_PER_SECOND = 100; // USER_HZ; `getconf CLK_TCK` is 100 on Linux x86_64 and arm64
+const PAGE_BYTES = 4096;
+const LOG_LIMIT = 64 * 1024;
+
+/** A port that was free a moment ago. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => (port ? resolve(port) : reject(new Error("no port assigned"))));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Copies what a server is built from into a temporary directory, so that
+ * edits to the work tree during a run cannot make `wrangler dev` rebuild and
+ * restart the Worker mid-measurement (its file watcher would). Without `ref`:
+ * the files under `paths` that git tracks or would track (ignored files such
+ * as build output are left out); with `ref`: that commit's tree (`git
+ * archive`). `node_modules` is linked, not copied. Returns the directory;
+ * remove it when done.
+ * @param {string} root repository root
+ * @param {string} name label for the directory name
+ * @param {string[]} paths paths relative to root ("." for everything)
+ * @param {string} [ref] git ref to export instead of the work tree
+ */
+export function snapshot(root, name, paths, ref) {
+  const dir = mkdtempSync(join(tmpdir(), `parley-bench-src-${name}-`));
+  try {
+    if (ref) {
+      const tar = execFileSync("git", ["-C", root, "archive", "--format=tar", ref, "--", ...paths], { maxBuffer: 512 * 1024 * 1024 });
+      execFileSync("tar", ["-x", "-C", dir], { input: tar, maxBuffer: 64 * 1024 * 1024 });
+    } else {
+      const files = execFileSync("git", ["-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ...paths], {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      })
+        .split("\0")
+        .filter(Boolean);
+      for (const f of files) {
+        if (f.startsWith("node_modules/") || !existsSync(join(root, f))) continue; // deleted in the work tree
+        cpSync(join(root, f), join(dir, f));
+      }
+    }
+    symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return dir;
+}
+
+/** The commit of HEAD (or `ref`) and whether the work tree differs from it. */
+export function gitState(root, ref = "HEAD") {
+  try {
+    const commit = execFileSync("git", ["-C", root, "rev-parse", "--short", ref], { encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["-C", root, "status", "--porcelain", "--untracked-files=no", "--", "src", "wrangler.toml"], { encoding: "utf8" }).trim() !== "";
+    return { commit, dirty };
+  } catch {
+    return { commit: "?", dirty: true };
+  }
+}
+
+/**
+ * Starts `wrangler dev` for one config and waits (bounded) until `GET /ws`
+ * answers 426 from the Worker itself.
+ * @param {{name: string, root: string, cwd: string, config: string, vars?: Record<string,string>, readyTimeoutMs?: number, cleanup?: () => void}} opts
+ *   root: the repository (for node_modules); cwd: where the Worker's sources are (a snapshot).
+ */
+export async function startWrangler(opts) {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const persistTo = mkdtempSync(join(tmpdir(), `parley-bench-${opts.name}-`));
+  // A dev registry of its own: other wrangler dev sessions on this machine stay out of this one's view.
+  const registry = join(persistTo, "registry");
+  const args = [
+    join(opts.root, "node_modules/wrangler/bin/wrangler.js"),
+    "dev",
+    "--config", opts.config,
+    "--ip", "127.0.0.1",
+    "--port", String(port),
+    "--inspector-port", String(inspectorPort),
+    "--persist-to", persistTo,
+    "--show-interactive-dev-session=false",
+    "--log-level", "warn",
+  ];
+  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+  const child = spawn(process.execPath, args, {
+    cwd: opts.cwd,
+    env: {
+      ...process.env,
+      ...QUIET_ENV,
+      WRANGLER_REGISTRY_PATH: registry,
+      // No reload when the config file is touched during a run.
+      WRANGLER_CI_DISABLE_CONFIG_WATCHING: "true",
+      // A custom build step that runs `node` gets the same Node as wrangler.
+      PATH: `${join(opts.root, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+      CI: "true",
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // own process group: stop() ends wrangler and every workerd together
+  });
+  let log = "";
+  const record = (chunk) => {
+    log = (log + chunk.toString()).slice(-LOG_LIMIT);
+    if (process.env.BENCH_SERVER_LOG) process.stderr.write(`[${opts.name}] ${chunk}`);
+  };
+  child.stdout.on("data", record);
+  child.stderr.on("data", record);
+  const exited = new Promise((r) => child.once("exit", () => r()));
+  let died = false;
+  child.once("exit", () => (died = true));
+
+  const server = {
+    name: opts.name,
+    port,
+    pid: child.pid,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    persistTo,
+    get log() {
+      return log;
+    },
+    /** CPU and memory of the whole process tree right now. */
+    stats() {
+      return treeStats(child.pid, port);
+    },
+    async stop() {
+      const group = -child.pid;
+      signal(group, "SIGTERM");
+      const inTime = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+      if (!inTime) signal(group, "SIGKILL");
+      const deadline = Date.now() + 10_000;
+      while (groupAlive(child.pid) && Date.now() < deadline) await sleep(50);
+      if (groupAlive(child.pid)) signal(group, "SIGKILL");
+      child.stdout.destroy();
+      child.stderr.destroy();
+      rmSync(persistTo, { recursive: true, force: true });
+      opts.cleanup?.();
+    },
+  };
+
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 90_000);
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    if (died) {
+      await server.stop();
+      throw new Error(`wrangler dev (${opts.name}) exited before it was ready:\n${log.slice(-4000)}`);
+    }
+    try {
+      const res = await fetch(`${server.url}/ws`, { signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      if (res.status === 426) return server;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await sleep(100);
+  }
+  await server.stop();
+  throw new Error(`wrangler dev (${opts.name}) not ready on ${server.url} in time (${last}):\n${log.slice(-4000)}`);
+}
+
+function signal(group, sig) {
+  try {
+    process.kill(group, sig);
+  } catch {
+    // already gone
+  }
+}
+
+function readProcs() {
+  const procs = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid pgrp ..." — comm may hold spaces: split after the last ')'.
+    const close = stat.lastIndexOf(")");
+    const comm = stat.slice(stat.indexOf("(") + 1, close);
+    const f = stat.slice(close + 2).split(" ");
+    // f[0] = state (field 3); utime = field 14, stime = field 15, rss = field 24
+    procs.set(Number(entry), {
+      pid: Number(entry),
+      comm,
+      state: f[0],
+      ppid: Number(f[1]),
+      pgrp: Number(f[2]),
+      ticks: Number(f[11]) + Number(f[12]),
+      sysTicks: Number(f[12]),
+      rssBytes: Number(f[21]) * PAGE_BYTES,
+    });
+  }
+  return procs;
+}
+
+function groupAlive(pgid) {
+  for (const p of readProcs().values()) if (p.pgrp === pgid && p.state !== "Z") return true;
+  return false;
+}
+
+/** Names a process of the tree: wrangler (node), esbuild, workerd-proxy (owns the public port), workerd-worker. */
+function labelOf(p, port) {
+  if (p.comm === "workerd") {
+    let cmd = "";
+    try {
+      cmd = readFileSync(`/proc/${p.pid}/cmdline`, "utf8");
+    } catch {
+      // exited
+    }
+    return cmd.includes(`entry=127.0.0.1:${port}`) ? "workerd-proxy" : "workerd-worker";
+  }
+  if (p.comm === "esbuild") return "esbuild";
+  return "wrangler";
+}
+
+const labels = new Map();
+
+/**
+ * CPU seconds (user + system; `sysS`: the system part) and RSS of a process
+ * and all its descendants.
+ * @returns {{cpuS: number, sysS: number, rssBytes: number, pids: number[], byLabel: Record<string,{cpuS:number,sysS:number,rssBytes:number}>}}
+ */
+export function treeStats(rootPid, port) {
+  const procs = readProcs();
+  const children = new Map();
+  for (const p of procs.values()) {
+    if (!children.has(p.ppid)) children.set(p.ppid, []);
+    children.get(p.ppid).push(p);
+  }
+  const out = { cpuS: 0, sysS: 0, rssBytes: 0, byLabel: {}, pids: [] };
+  const stack = procs.has(rootPid) ? [procs.get(rootPid)] : [];
+  while (stack.length) {
+    const p = stack.pop();
+    const key = `${p.pid}:${p.comm}`;
+    if (!labels.has(key)) labels.set(key, labelOf(p, port));
+    const label = labels.get(key);
+    const cpuS = p.ticks / TICKS_PER_SECOND;
+    const sysS = p.sysTicks / TICKS_PER_SECOND;
+    out.pids.push(p.pid);
+    out.cpuS += cpuS;
+    out.sysS += sysS;
+    out.rssBytes += p.rssBytes;
+    const slot = (out.byLabel[label] ??= { cpuS: 0, sysS: 0, rssBytes: 0 });
+    slot.cpuS += cpuS;
+    slot.sysS += sysS;
+    slot.rssBytes += p.rssBytes;
+    for (const c of children.get(p.pid) ?? []) stack.push(c);
+  }
+  return out;
+}
+
+/**
+ * The difference of two treeStats() readings (CPU as a delta, RSS as the later
+ * reading). `restarted` is true when the set of processes changed in between
+ * (wrangler restarted workerd): the window's CPU figure is then meaningless.
+ */
+export function statsDelta(before, after) {
+  const byLabel = {};
+  for (const [k, v] of Object.entries(after.byLabel)) {
+    byLabel[k] = { cpuS: v.cpuS - (before.byLabel[k]?.cpuS ?? 0), sysS: v.sysS - (before.byLabel[k]?.sysS ?? 0), rssBytes: v.rssBytes };
+  }
+  const restarted = before.pids.length !== after.pids.length || before.pids.some((p) => !after.pids.includes(p));
+  return { cpuS: after.cpuS - before.cpuS, sysS: after.sysS - before.sysS, rssBytes: after.rssBytes, byLabel, restarted };
+}

@@ -1,0 +1,603 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench` — Parley against two floors, in one invocation (issue 6).
+ *
+ * Starts three `wrangler dev` servers on 127.0.0.1 (Parley, bench/floor-bare,
+ * bench/floor-storage), drives each with the same `ws` load generator, and
+ * prints a table plus one JSON line with every figure, the ratios of Parley's
+ * figures to the floors', and a verdict per target. Everything it starts it
+ * stops; every loop is bounded in count and time. See docs/performance.md.
+ *
+ * Environment (defaults in parentheses; quick mode with BENCH_QUICK=1):
+ *   BENCH_DURATION_S (8; quick 1)     measured seconds per closed / open loop run
+ *   BENCH_WARMUP_S (2; quick 0.3)     unmeasured closed loop before each scenario
+ *   BENCH_FANOUT_CLIENTS (100)        fan-out: clients in the one room
+ *   BENCH_ROOMS (50) BENCH_ROOM_CLIENTS (4)            many rooms
+ *   BENCH_IDLE_CONNECTIONS (2000; quick 300) BENCH_IDLE_ROOMS (100; quick 15)
+ *   BENCH_IDLE_WAIT_S (5; quick 0.5)  idle seconds before the probes
+ *   BENCH_FANOUT_RATE (40) BENCH_ROOMS_RATE (200)      open loop, messages/s in total
+ *   BENCH_MSG_BYTES (64)              message text length
+ *   BENCH_TARGETS (parley,floor-bare,floor-storage)
+ *   BENCH_SCENARIOS (idle,fanout,rooms,seed)
+ *   BENCH_CONNECT_CONCURRENCY (32)    handshakes in flight
+ *   BENCH_PARLEY_VARS, BENCH_FLOOR_VARS  extra wrangler vars, "K:V,K:V"
+ *   BENCH_MAX_S (900)                 hard limit for the whole run
+ *   BENCH_REF                         measure Parley as of this git ref (default: the work tree)
+ *   BENCH_OUT                         also append the JSON line to this file
+ *   BENCH_SERVER_LOG=1                copy wrangler's output to stderr
+ */
+import { appendFileSync, readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client, closeAll, closedLoop, connectAll, drain, openLoop, Phase, quantile } from "./lib/load.mjs";
+import { gitState, snapshot, startWrangler, statsDelta } from "./lib/server.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const QUICK = process.env.BENCH_QUICK === "1";
+
+function num(name, full, quick = full) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return QUICK ? quick : full;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got ${raw}`);
+  return n;
+}
+function list(name, dflt) {
+  return (process.env[name] || dflt).split(",").map((s) => s.trim()).filter(Boolean);
+}
+function vars(name) {
+  const out = {};
+  for (const kv of list(name, "")) {
+    const i = kv.indexOf(":");
+    if (i > 0) out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+const CFG = {
+  quick: QUICK,
+  durationS: num("BENCH_DURATION_S", 8, 1),
+  warmupS: num("BENCH_WARMUP_S", 2, 0.3),
+  fanoutClients: num("BENCH_FANOUT_CLIENTS", 100),
+  rooms: num("BENCH_ROOMS", 50),
+  roomClients: num("BENCH_ROOM_CLIENTS", 4),
+  idleConnections: num("BENCH_IDLE_CONNECTIONS", 2000, 300),
+  idleRooms: num("BENCH_IDLE_ROOMS", 100, 15),
+  idleWaitS: num("BENCH_IDLE_WAIT_S", 5, 0.5),
+  fanoutRate: num("BENCH_FANOUT_RATE", 40),
+  roomsRate: num("BENCH_ROOMS_RATE", 200),
+  msgBytes: num("BENCH_MSG_BYTES", 64),
+  connectConcurrency: num("BENCH_CONNECT_CONCURRENCY", 32),
+  maxS: num("BENCH_MAX_S", 900),
+  ref: process.env.BENCH_REF || undefined,
+  targets: list("BENCH_TARGETS", "parley,floor-bare,floor-storage"),
+  scenarios: list("BENCH_SCENARIOS", "idle,fanout,rooms,seed"),
+  parleyVars: vars("BENCH_PARLEY_VARS"),
+  floorVars: vars("BENCH_FLOOR_VARS"),
+};
+
+/** Limits raised so that the benchmark measures the room, not the rate limiter. */
+const PARLEY_VARS = {
+  RATE_LIMIT_BURST: "1000000",
+  RATE_LIMIT_PER_SECOND: "1000000",
+  CONNECTS_PER_MINUTE: "0",
+  MAX_ROOM_MEMBERS: "100000",
+};
+
+/**
+ * What each target is built from (copied to a temporary directory before its
+ * start; see snapshot()), its config there, and whether it greets a join.
+ */
+const TARGETS = {
+  parley: {
+    paths: ["."],
+    config: "wrangler.toml",
+    ref: () => CFG.ref,
+    greets: true,
+    vars: () => ({ ...PARLEY_VARS, ...CFG.parleyVars }),
+  },
+  "floor-bare": { paths: ["bench/floor-bare"], config: "bench/floor-bare/wrangler.toml", ref: () => undefined, greets: false, vars: () => CFG.floorVars },
+  "floor-storage": { paths: ["bench/floor-storage"], config: "bench/floor-storage/wrangler.toml", ref: () => undefined, greets: false, vars: () => CFG.floorVars },
+};
+
+const now = () => performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.error("#", ...a);
+
+// ------------------------------------------------------------------ machine
+
+function machine() {
+  const read = (p) => {
+    try {
+      return readFileSync(p, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  const model = /model name\s*:\s*(.*)/.exec(read("/proc/cpuinfo"))?.[1] ?? cpus()[0]?.model ?? "?";
+  const pkgVersion = (p) => {
+    try {
+      return JSON.parse(read(join(ROOT, p))).version;
+    } catch {
+      return "?";
+    }
+  };
+  let workerd = "?";
+  for (const p of [
+    "node_modules/wrangler/node_modules/@cloudflare/workerd-linux-64/package.json",
+    "node_modules/@cloudflare/workerd-linux-64/package.json",
+    "node_modules/workerd/package.json",
+  ]) {
+    const v = pkgVersion(p);
+    if (v && v !== "?") {
+      workerd = v;
+      break;
+    }
+  }
+  const files = /Max open files\s+(\d+|unlimited)/.exec(read("/proc/self/limits"))?.[1] ?? "?";
+  return {
+    nproc: cpus().length,
+    cpu: model,
+    memGiB: Math.round((Number(/MemTotal:\s+(\d+)/.exec(read("/proc/meminfo"))?.[1] ?? 0) / 1048576) * 10) / 10,
+    node: process.version,
+    wrangler: pkgVersion("node_modules/wrangler/package.json"),
+    workerd,
+    ws: pkgVersion("node_modules/ws/package.json"),
+    openFilesLimit: files === "unlimited" ? Infinity : Number(files),
+  };
+}
+
+/** Busy and total jiffies of the whole machine (all CPUs), from /proc/stat. */
+function machineJiffies() {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0];
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busyS: (total - idle) / 100, totalS: total / 100 };
+}
+
+// ------------------------------------------------------------------ measuring
+
+/** Everything measured over one window: server tree, generator, machine. */
+function window(server) {
+  const s0 = server.stats();
+  const g0 = process.cpuUsage();
+  const m0 = machineJiffies();
+  const t0 = now();
+  return () => {
+    const d = statsDelta(s0, server.stats());
+    const g = process.cpuUsage(g0);
+    const m = machineJiffies();
+    const wallS = (now() - t0) / 1000;
+    const genS = (g.user + g.system) / 1e6;
+    const busyS = m.busyS - m0.busyS;
+    return {
+      wallS,
+      serverCpuS: d.cpuS,
+      serverSysS: d.sysS,
+      byLabel: d.byLabel,
+      genCpuS: genS,
+      // Whatever else kept the cores busy: other processes (other agents), kernel softirq for loopback.
+      otherCpuS: Math.max(0, busyS - d.cpuS - genS),
+      rssBytes: d.rssBytes,
+      restarted: d.restarted,
+    };
+  };
+}
+
+const r1 = (x) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null);
+const r2 = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
+const r0 = (x) => (Number.isFinite(x) ? Math.round(x) : null);
+
+function latencyStats(values) {
+  const s = Float64Array.from(values).sort();
+  return { p50: r2(quantile(s, 0.5)), p95: r2(quantile(s, 0.95)), p99: r2(quantile(s, 0.99)), max: r2(s[s.length - 1]) };
+}
+
+function connectStats(conn) {
+  const s = Float64Array.from(conn.times).sort();
+  return {
+    n: conn.times.length,
+    failures: conn.failures,
+    p50: r2(quantile(s, 0.5)),
+    p95: r2(quantile(s, 0.95)),
+    max: r2(s[s.length - 1]),
+    wallMs: r0(conn.wallMs),
+    firstError: conn.firstError || undefined,
+  };
+}
+
+/** Connect times, and the server CPU the connects cost (per process too). */
+function connectFigures(conn, w) {
+  const n = Math.max(1, conn.times.length);
+  const byProcess = {};
+  for (const [k, v] of Object.entries(w.byLabel)) byProcess[k] = r0((v.cpuS * 1e6) / n);
+  return { ...connectStats(conn), serverCpuUsPerConnection: r0((w.serverCpuS * 1e6) / n), serverCpuUsPerConnectionByProcess: byProcess, ...(w.restarted ? { restarted: true } : {}) };
+}
+
+function phaseRow(P, w) {
+  const delivered = P.unique;
+  const span = Math.max(1e-3, ((P.lastRecv || P.lastSend) - P.firstSend) / 1000);
+  const sendSpan = Math.max(1e-3, (P.lastSend - P.firstSend) / 1000);
+  const per = (s) => (delivered > 0 ? r2((s * 1e6) / delivered) : null);
+  const byLabel = {};
+  for (const [k, v] of Object.entries(w.byLabel)) byLabel[k] = per(v.cpuS);
+  return {
+    sent: P.sent,
+    expected: P.expected,
+    delivered,
+    lost: P.expected - P.unique,
+    dup: P.dup,
+    errors: P.errors,
+    unexpectedCloses: P.closes,
+    sendsPerS: r1(P.sent / sendSpan),
+    deliveriesPerS: r1(delivered / span),
+    latencyMs: latencyStats(P.latencies),
+    serverCpuUsPerDelivery: per(w.serverCpuS),
+    serverCpuUsPerDeliveryByProcess: byLabel,
+    // The kernel's part of the server's CPU (socket writes, fsync and the like).
+    serverSysUsPerDelivery: per(w.serverSysS),
+    genCpuUsPerDelivery: per(w.genCpuS),
+    serverCpuCores: r2(w.serverCpuS / w.wallS),
+    genCpuCores: r2(w.genCpuS / w.wallS),
+    otherCpuCores: r2(w.otherCpuS / w.wallS),
+    wallS: r2(w.wallS),
+    ...(w.restarted ? { restarted: true } : {}),
+  };
+}
+
+let tagCounter = 1;
+const runId = Date.now().toString(36);
+
+function makeClients(server, target, { prefix, rooms, perRoom, path, format }) {
+  const clients = [];
+  for (let r = 0; r < rooms; r++) {
+    const room = { name: `${prefix}-${runId}-${r}`, size: perRoom };
+    for (let i = 0; i < perRoom; i++) {
+      clients.push(
+        new Client({ wsUrl: server.wsUrl, path, format, greets: TARGETS[target].greets, room, g: clients.length, clients, msgBytes: CFG.msgBytes }),
+      );
+    }
+  }
+  return clients;
+}
+
+/** Fan-out, many rooms, seed/direct: connect, warm up, then the measured closed and/or open loop runs. */
+async function loadScenario(server, target, sc) {
+  const clients = makeClients(server, target, sc);
+  const rows = [];
+  const base = { target, scenario: sc.name, path: sc.path, format: sc.format, rooms: sc.rooms, clientsPerRoom: sc.perRoom };
+  try {
+    const cw = window(server);
+    const conn = await connectAll(clients, CFG.connectConcurrency);
+    const cwin = cw();
+    const connect = connectFigures(conn, cwin);
+    if (conn.failures > 0) {
+      rows.push({ ...base, mode: "connect", connect, error: `${conn.failures} connections failed: ${conn.firstError}` });
+      return rows;
+    }
+    await sleep(300);
+    if (CFG.warmupS > 0) {
+      const W = new Phase(tagCounter++);
+      await closedLoop(clients, W, CFG.warmupS * 1000);
+      await drain(W, 1_000, 5_000);
+    }
+    for (const mode of sc.modes) {
+      const P = new Phase(tagCounter++);
+      const w = window(server);
+      if (mode === "closed") await closedLoop(clients, P, CFG.durationS * 1000);
+      else await openLoop(clients, clients, P, sc.rate, CFG.durationS * 1000);
+      await drain(P);
+      const row = { ...base, mode: mode === "open" ? `open@${sc.rate}/s` : "closed", ...phaseRow(P, w()), connect };
+      rows.push(row);
+      log(brief(row));
+    }
+  } finally {
+    await closeAll(clients);
+    await sleep(300);
+  }
+  return rows;
+}
+
+/** Idle: many connections, memory per connection, connect time, idle CPU, then one probe message per room. */
+async function idleScenario(server, target) {
+  const rooms = CFG.idleRooms;
+  const perRoom = Math.max(1, Math.floor(CFG.idleConnections / rooms));
+  const clients = makeClients(server, target, { prefix: "idle", rooms, perRoom, path: "direct", format: "json" });
+  const base = { target, scenario: "idle", path: "direct", format: "json", rooms, clientsPerRoom: perRoom, mode: "probe" };
+  try {
+    await sleep(500);
+    const before = server.stats();
+    const cw = window(server);
+    const conn = await connectAll(clients, CFG.connectConcurrency);
+    const cwin = cw();
+    const connect = connectFigures(conn, cwin);
+    if (conn.failures > 0) return [{ ...base, connect, error: `${conn.failures} connections failed: ${conn.firstError}` }];
+    await sleep(1_000);
+    const iw = window(server);
+    await sleep(CFG.idleWaitS * 1000);
+    const idle = iw();
+    const after = server.stats();
+    const memPerConn = (a, b) => r0((a - b) / 1024 / conn.times.length);
+    const memory = {
+      rssBeforeMiB: r1(before.rssBytes / 1048576),
+      rssAfterMiB: r1(after.rssBytes / 1048576),
+      rssKiBPerConnection: memPerConn(after.rssBytes, before.rssBytes),
+      workerRssKiBPerConnection: memPerConn(after.byLabel["workerd-worker"]?.rssBytes ?? 0, before.byLabel["workerd-worker"]?.rssBytes ?? 0),
+      proxyRssKiBPerConnection: memPerConn(after.byLabel["workerd-proxy"]?.rssBytes ?? 0, before.byLabel["workerd-proxy"]?.rssBytes ?? 0),
+    };
+    // One probe per room, spread over about half a second.
+    const probes = [];
+    for (let r = 0; r < rooms; r++) probes.push(clients[r * perRoom]);
+    const P = new Phase(tagCounter++);
+    const w = window(server);
+    await openLoop(clients, probes, P, Math.max(1, rooms * 2), (rooms / Math.max(1, rooms * 2)) * 1000);
+    await drain(P);
+    const row = {
+      ...base,
+      ...phaseRow(P, w()),
+      connect,
+      memory,
+      idleServerCpuCores: r2(idle.serverCpuS / idle.wallS),
+      idleWaitS: CFG.idleWaitS,
+    };
+    log(brief(row));
+    return [row];
+  } finally {
+    await closeAll(clients, 10_000);
+    await sleep(500);
+  }
+}
+
+function brief(row) {
+  if (row.error) return `${row.target} ${row.scenario}: ERROR ${row.error}`;
+  return (
+    `${row.target} ${row.scenario} ${row.path}/${row.format} ${row.mode}: ${row.deliveriesPerS} deliveries/s, ` +
+    `p50/p99 ${row.latencyMs.p50}/${row.latencyMs.p99} ms, ${row.serverCpuUsPerDelivery} µs CPU/delivery, ` +
+    `lost ${row.lost} dup ${row.dup} err ${row.errors}`
+  );
+}
+
+// ------------------------------------------------------------------ report
+
+function pad(s, n, right = false) {
+  s = s === null || s === undefined ? "–" : String(s);
+  return right ? s.padEnd(n) : s.padStart(n);
+}
+
+function table(rows) {
+  const head = [
+    ["target", 13, true], ["scenario", 8, true], ["path/fmt", 11, true], ["mode", 11, true],
+    ["sends/s", 8], ["deliv/s", 8], ["p50 ms", 7], ["p95 ms", 7], ["p99 ms", 7], ["lost", 5], ["dup", 4], ["err", 4],
+    ["conn p50", 8], ["conn p95", 8], ["CPU µs/dl", 9], ["sys µs", 7], ["worker µs", 9], ["proxy µs", 8], ["gen µs", 7], ["other", 5],
+  ];
+  const lines = [head.map(([h, n, r]) => pad(h, n, r)).join(" ")];
+  for (const row of rows) {
+    if (row.error) {
+      lines.push(`${pad(row.target, 13, true)} ${pad(row.scenario, 8, true)} ERROR: ${row.error}`);
+      continue;
+    }
+    const b = row.serverCpuUsPerDeliveryByProcess ?? {};
+    const cells = [
+      row.target, row.scenario, `${row.path}/${row.format}`, row.mode,
+      r0(row.sendsPerS), r0(row.deliveriesPerS), row.latencyMs.p50, row.latencyMs.p95, row.latencyMs.p99, row.lost, row.dup, row.errors,
+      row.connect?.p50, row.connect?.p95, row.serverCpuUsPerDelivery, row.serverSysUsPerDelivery, b["workerd-worker"], b["workerd-proxy"], row.genCpuUsPerDelivery, row.otherCpuCores,
+    ];
+    lines.push(cells.map((c, i) => pad(c, head[i][1], head[i][2])).join(" "));
+  }
+  const idle = rows.filter((r) => r.scenario === "idle" && !r.error);
+  if (idle.length) {
+    lines.push("");
+    lines.push(
+      ["target", "connections", "connect p50", "connect p95", "connect max", "connect wall", "CPU µs/conn", "RSS KiB/conn", "worker KiB/conn", "idle CPU cores"]
+        .map((h, i) => pad(h, i === 0 ? 13 : 11, i === 0)).join(" "),
+    );
+    for (const r of idle) {
+      lines.push(
+        [r.target, r.connect.n, r.connect.p50, r.connect.p95, r.connect.max, r.connect.wallMs, r.connect.serverCpuUsPerConnection,
+          r.memory.rssKiBPerConnection, r.memory.workerRssKiBPerConnection, r.idleServerCpuCores]
+          .map((c, i) => pad(c, i === 0 ? 13 : 11, i === 0)).join(" "),
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+function find(rows, target, scenario, mode, path = "direct", format = "json") {
+  return rows.find((r) => r.target === target && r.scenario === scenario && r.path === path && r.format === format && !r.error && (mode === "open" ? r.mode.startsWith("open") : r.mode === mode));
+}
+
+function ratio(a, b) {
+  return a !== undefined && b !== undefined && a !== null && b !== null && b > 0 ? r2(a / b) : null;
+}
+
+function ratios(rows) {
+  const out = {};
+  for (const sc of ["fanout", "rooms"]) {
+    for (const mode of ["closed", "open"]) {
+      const p = find(rows, "parley", sc, mode);
+      for (const floor of ["floor-bare", "floor-storage"]) {
+        const f = find(rows, floor, sc, mode);
+        if (!p || !f) continue;
+        out[`${sc}/${mode} vs ${floor}`] = {
+          cpuPerDelivery: ratio(p.serverCpuUsPerDelivery, f.serverCpuUsPerDelivery),
+          workerCpuPerDelivery: ratio(p.serverCpuUsPerDeliveryByProcess["workerd-worker"], f.serverCpuUsPerDeliveryByProcess["workerd-worker"]),
+          deliveriesPerS: ratio(p.deliveriesPerS, f.deliveriesPerS),
+          p50: ratio(p.latencyMs.p50, f.latencyMs.p50),
+          p99: ratio(p.latencyMs.p99, f.latencyMs.p99),
+        };
+      }
+    }
+  }
+  const pi = rows.find((r) => r.target === "parley" && r.scenario === "idle" && !r.error);
+  for (const floor of ["floor-bare", "floor-storage"]) {
+    const fi = rows.find((r) => r.target === floor && r.scenario === "idle" && !r.error);
+    if (!pi || !fi) continue;
+    out[`idle vs ${floor}`] = {
+      rssPerConnection: ratio(pi.memory.rssKiBPerConnection, fi.memory.rssKiBPerConnection),
+      connectP50: ratio(pi.connect.p50, fi.connect.p50),
+      cpuPerConnection: ratio(pi.connect.serverCpuUsPerConnection, fi.connect.serverCpuUsPerConnection),
+    };
+  }
+  const seed = find(rows, "parley", "seed", "closed", "seed", "text");
+  const directText = find(rows, "parley", "seed", "closed", "direct", "text");
+  const directJson = find(rows, "parley", "rooms", "closed");
+  if (seed && directText) out["seed/text vs direct/text"] = { cpuPerDelivery: ratio(seed.serverCpuUsPerDelivery, directText.serverCpuUsPerDelivery), deliveriesPerS: ratio(seed.deliveriesPerS, directText.deliveriesPerS) };
+  if (seed && directJson) out["seed/text vs direct/json"] = { cpuPerDelivery: ratio(seed.serverCpuUsPerDelivery, directJson.serverCpuUsPerDelivery), deliveriesPerS: ratio(seed.deliveriesPerS, directJson.deliveriesPerS) };
+  return out;
+}
+
+function verdicts(rows, rat) {
+  const v = [];
+  const add = (target, figure, limit, met) => v.push({ target, figure, limit, met: figure === null || figure === undefined ? null : met });
+  const fo = rat["fanout/closed vs floor-storage"]?.cpuPerDelivery;
+  add("fan-out CPU/delivery ≤ storage floor (closed loop)", fo, "≤ 1.00×", fo <= 1);
+  const fo2 = rat["fanout/open vs floor-storage"]?.cpuPerDelivery;
+  add("fan-out CPU/delivery ≤ storage floor (open loop)", fo2, "≤ 1.00×", fo2 <= 1);
+  const mr = rat["rooms/closed vs floor-bare"]?.cpuPerDelivery;
+  add("many rooms CPU/delivery ≤ 1.5× bare floor (closed loop)", mr, "≤ 1.50×", mr <= 1.5);
+  const mr2 = rat["rooms/open vs floor-bare"]?.cpuPerDelivery;
+  add("many rooms CPU/delivery ≤ 1.5× bare floor (open loop)", mr2, "≤ 1.50×", mr2 <= 1.5);
+  const bad = rows.filter((r) => r.error || r.lost !== 0 || r.dup !== 0 || r.errors !== 0 || r.unexpectedCloses !== 0);
+  add("zero lost or duplicated deliveries, every run", bad.length, "0 runs with loss, dup, errors or closes", bad.length === 0);
+  const restarted = rows.filter((r) => r.restarted);
+  if (restarted.length) v.push({ target: "no server restarted during a measured window", figure: restarted.length, limit: "0", met: false });
+  const st = rat["seed/text vs direct/text"]?.cpuPerDelivery;
+  add("seed path ≤ 2× direct path per delivery (text vs text)", st, "≤ 2.00×", st <= 2);
+  const sj = rat["seed/text vs direct/json"]?.cpuPerDelivery;
+  add("seed path ≤ 2× direct path per delivery (text vs JSON)", sj, "≤ 2.00×", sj <= 2);
+  return v;
+}
+
+// ------------------------------------------------------------------ main
+
+async function main() {
+  const started = Date.now();
+  const info = machine();
+  const loadAvgStart = loadavg().map(r2);
+  const needFds = Math.max(CFG.idleConnections, CFG.fanoutClients, CFG.rooms * CFG.roomClients) + 256;
+  if (info.openFilesLimit < needFds) {
+    throw new Error(`open files limit ${info.openFilesLimit} is below the ${needFds} this run needs: raise it (ulimit -n) or lower BENCH_IDLE_CONNECTIONS`);
+  }
+  log(`machine: ${info.nproc} cores, ${info.cpu}, node ${info.node}, wrangler ${info.wrangler}, workerd ${info.workerd}; load average ${loadavg().map(r2).join(" ")}`);
+  log(`config: ${JSON.stringify(CFG)}`);
+
+  const servers = {};
+  const rows = [];
+  const hard = setTimeout(() => {
+    console.error(`bench: over BENCH_MAX_S=${CFG.maxS}s; stopping`);
+    Promise.allSettled(Object.values(servers).map((s) => s.stop())).then(() => process.exit(2));
+  }, CFG.maxS * 1000);
+  hard.unref();
+  const onSignal = () => {
+    Promise.allSettled(Object.values(servers).map((s) => s.stop())).then(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  try {
+    // Started together (the starts only compete with each other), then all
+    // kept up, so that the scenarios can interleave the targets: a change in
+    // the machine's background load then hits every target alike.
+    const t0 = now();
+    const starts = await Promise.allSettled(
+      CFG.targets.map(async (t) => {
+        const def = TARGETS[t];
+        if (!def) throw new Error(`unknown target ${t}`);
+        const dir = snapshot(ROOT, t, def.paths, def.ref());
+        const cleanup = () => rmSync(dir, { recursive: true, force: true });
+        try {
+          servers[t] = await startWrangler({ name: t, root: ROOT, cwd: dir, config: join(dir, def.config), vars: def.vars(), cleanup });
+        } catch (err) {
+          cleanup();
+          throw err;
+        }
+        log(`${t}: wrangler dev up on ${servers[t].url} after ${r0(now() - t0)} ms`);
+      }),
+    );
+    const failed = starts.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    // What the idle servers cost before any load.
+    await sleep(1_000);
+    const idleWins = Object.fromEntries(Object.entries(servers).map(([t, s]) => [t, window(s)]));
+    await sleep(2_000);
+    const baseline = Object.fromEntries(Object.entries(idleWins).map(([t, w]) => [t, r2(w().serverCpuS / 2)]));
+    log(`idle server CPU (cores) before load: ${JSON.stringify(baseline)}`);
+
+    /**
+     * Runs one scenario on one target. A run during which wrangler restarted
+     * the Worker (it does when files it watches change: an `npm install` in
+     * the shared node_modules is enough) measures nothing: it is run again,
+     * once, and both attempts are kept in the JSON.
+     */
+    const pidsOf = (t) => servers[t].stats().pids.sort().join(",");
+    const measure = async (t, run) => {
+      let before = pidsOf(t);
+      let got = await run();
+      if (got.some((r) => r.restarted) || pidsOf(t) !== before) {
+        log(`${t}: wrangler restarted the Worker during the run; running it again`);
+        retried.push(...got.map((r) => ({ ...r, discarded: "server restarted during the run" })));
+        before = pidsOf(t);
+        got = await run();
+        if (pidsOf(t) !== before) got = got.map((r) => ({ ...r, restarted: true }));
+      }
+      rows.push(...got);
+    };
+    const retried = [];
+    for (const sc of CFG.scenarios) {
+      for (const t of CFG.targets) {
+        const s = servers[t];
+        if (sc === "idle") await measure(t, () => idleScenario(s, t));
+        else if (sc === "fanout") {
+          await measure(t, () => loadScenario(s, t, { name: "fanout", prefix: "fan", rooms: 1, perRoom: CFG.fanoutClients, path: "direct", format: "json", modes: ["closed", "open"], rate: CFG.fanoutRate }));
+        } else if (sc === "rooms") {
+          await measure(t, () => loadScenario(s, t, { name: "rooms", prefix: "many", rooms: CFG.rooms, perRoom: CFG.roomClients, path: "direct", format: "json", modes: ["closed", "open"], rate: CFG.roomsRate }));
+        } else if (sc === "seed") {
+          if (t !== "parley") continue; // the floors have no seed path
+          for (const [path, prefix] of [["direct", "dtext"], ["seed", "seed"]]) {
+            await measure(t, () => loadScenario(s, t, { name: "seed", prefix, rooms: CFG.rooms, perRoom: CFG.roomClients, path, format: "text", modes: ["closed", "open"], rate: CFG.roomsRate }));
+          }
+        } else throw new Error(`unknown scenario ${sc}`);
+      }
+    }
+
+    const rat = ratios(rows);
+    const ver = verdicts(rows, rat);
+    const result = {
+      bench: "parley",
+      at: new Date(started).toISOString(),
+      seconds: r0((Date.now() - started) / 1000),
+      machine: { ...info, openFilesLimit: String(info.openFilesLimit), loadAvgStart, loadAvgEnd: loadavg().map(r2) },
+      parley: { source: CFG.ref ? `git ${CFG.ref}` : "work tree", ...gitState(ROOT, CFG.ref ?? "HEAD") },
+      config: CFG,
+      idleServerCpuCoresBeforeLoad: baseline,
+      rows,
+      ...(retried.length ? { discardedRows: retried } : {}),
+      ratios: rat,
+      targets: ver,
+    };
+    console.log(`\nParley benchmark — ${info.nproc} × ${info.cpu}, node ${info.node}, wrangler ${info.wrangler}, workerd ${info.workerd}${QUICK ? " (quick mode)" : ""}\n`);
+    console.log(table(rows));
+    console.log("\nCPU µs/dl: server CPU (whole wrangler dev tree) per delivered message; sys: its kernel part; worker/proxy: the two workerd processes' shares;");
+    console.log("gen µs: the load generator's CPU per delivery; other: cores busy with anything else (other processes, kernel).\n");
+    console.log("Ratios (Parley ÷ floor; CPU per delivery, lower is better):");
+    for (const [k, v] of Object.entries(rat)) console.log(`  ${k.padEnd(32)} ${JSON.stringify(v)}`);
+    console.log("\nTargets:");
+    for (const v of ver) console.log(`  [${v.met === null ? " ? " : v.met ? "met" : "NOT"}] ${v.target}: ${v.figure ?? "n/a"} (${v.limit})`);
+    const line = JSON.stringify(result);
+    console.log(`\n${line}`);
+    if (process.env.BENCH_OUT) appendFileSync(process.env.BENCH_OUT, `${line}\n`);
+  } finally {
+    clearTimeout(hard);
+    await Promise.allSettled(Object.values(servers).map((s) => s.stop()));
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err?.stack ?? String(err));
+    process.exit(1);
+  },
+);
