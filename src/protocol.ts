@@ -10,7 +10,7 @@
  * - `json`: one {@link ServerEvent} per frame, for clients that offer
  *   {@link SUBPROTOCOL}.
  */
-import { DEFAULT_LIMITS, MAX_ID_CHARS, MAX_ROOM_CHARS, type Limits } from "./limits";
+import { DEFAULT_LIMITS, MAX_FRAME_BYTES, MAX_ID_CHARS, MAX_ROOM_CHARS, type Limits } from "./limits";
 
 /** The WebSocket subprotocol that selects JSON events. */
 export const SUBPROTOCOL = "parley.v1";
@@ -208,11 +208,16 @@ export function validateSince(raw: unknown): Result<number | undefined> {
 const optionalString = (v: unknown): v is string | undefined => v === undefined || typeof v === "string";
 
 /**
- * Parses one text frame into a {@link ClientFrame}, or the error to answer it
- * with. Every field a handler later reads has been checked here; room, nick
+ * Parses one frame into a {@link ClientFrame}, or the error to answer it
+ * with (binary frames and frames over 16 KiB included). Every field a handler later reads has been checked here; room, nick
  * and text are returned normalised (trimmed where the rules say so).
  */
-export function parseClientFrame(data: string, limits: Limits = DEFAULT_LIMITS): Result<ClientFrame> {
+export function parseClientFrame(data: string | ArrayBuffer, limits: Limits = DEFAULT_LIMITS): Result<ClientFrame> {
+  if (typeof data !== "string") return fail("binary_unsupported", "binary frames are not supported; send JSON text");
+  // A UTF-8 byte is at least a third of a UTF-16 unit, so short frames skip the encode.
+  if (data.length * 3 > MAX_FRAME_BYTES && new TextEncoder().encode(data).length > MAX_FRAME_BYTES) {
+    return fail("frame_too_large", `frames are limited to ${MAX_FRAME_BYTES} bytes`);
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(data);

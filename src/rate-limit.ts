@@ -7,6 +7,7 @@
  * hibernates after seconds of silence, by which time every bucket has refilled
  * anyway, so losing the state on a wake forgives nothing that was owed.
  */
+import { errorEvent, type ErrorEvent } from "./protocol";
 export type Verdict = "ok" | "limited" | "close";
 
 export class TokenBucket {
@@ -36,4 +37,10 @@ export class TokenBucket {
     this.refusals += 1;
     return this.refusals > Math.max(1, this.burst) ? "close" : "limited";
   }
+}
+
+/** The error a refused frame gets, naming the frame's id (if any) so the client can retry it. */
+export function rateLimitedEvent(verdict: Exclude<Verdict, "ok">, perSecond: number, ref: string | undefined): ErrorEvent {
+  const message = verdict === "close" ? "too many messages; closing this connection" : `slow down: at most ${perSecond} messages a second`;
+  return errorEvent("rate_limited", message, ref);
 }

@@ -6,7 +6,7 @@
  * format. Every frame is validated here before anything is forwarded.
  */
 import type { Env } from "./env";
-import { limitsFrom, MAX_FRAME_BYTES, type Limits } from "./limits";
+import { limitsFrom, type Limits } from "./limits";
 import {
   encode,
   errorEvent,
@@ -21,7 +21,7 @@ import {
 } from "./protocol";
 import { newMemberId } from "./attachment";
 import { log } from "./log";
-import { TokenBucket } from "./rate-limit";
+import { rateLimitedEvent, TokenBucket } from "./rate-limit";
 import { closeQuietly, trySend, upgradeResponse } from "./socket";
 
 /** Accepts a seed-style client and returns the 101 response for it. */
@@ -61,17 +61,8 @@ class Relay {
     }
     const verdict = this.bucket.take(Date.now());
     if (verdict !== "ok") {
-      const message = verdict === "close" ? "too many messages; closing this connection" : `slow down: at most ${this.limits.RATE_LIMIT_PER_SECOND} messages a second`;
-      this.tell(errorEvent("rate_limited", message, refOf(data)));
+      this.tell(rateLimitedEvent(verdict, this.limits.RATE_LIMIT_PER_SECOND, refOf(data)));
       if (verdict === "close") this.clientGone(1008, "rate limit exceeded");
-      return;
-    }
-    if (typeof data !== "string") {
-      this.tell(errorEvent("binary_unsupported", "binary frames are not supported; send JSON text"));
-      return;
-    }
-    if (data.length * 3 > MAX_FRAME_BYTES && new TextEncoder().encode(data).length > MAX_FRAME_BYTES) {
-      this.tell(errorEvent("frame_too_large", `frames are limited to ${MAX_FRAME_BYTES} bytes`));
       return;
     }
     const parsed = parseClientFrame(data, this.limits);
@@ -91,8 +82,8 @@ class Relay {
           this.tell(errorEvent("not_in_room", "join a room first", frame.id));
           return;
         }
-        // Forwarded as the client sent it: the room validates every frame again.
-        this.current.send(data);
+        // The validated frame, not the client's raw text, goes on to the room.
+        this.current.send(JSON.stringify(frame));
         return;
       case "leave": {
         const up = this.current;

@@ -9,7 +9,7 @@ import { memberOf, newMemberId, readAttachment, type Attachment } from "./attach
 import type { Env } from "./env";
 import { History } from "./history";
 import { httpError, httpErrorFrom } from "./http";
-import { limitsFrom, MAX_FRAME_BYTES, PAGE_MAX, RECENT_HISTORY, RESUME_CAP, type Limits } from "./limits";
+import { limitsFrom, PAGE_MAX, RECENT_HISTORY, RESUME_CAP, type Limits } from "./limits";
 import {
   encode,
   errorEvent,
@@ -25,7 +25,7 @@ import {
   type ServerEvent,
 } from "./protocol";
 import { debugEnabled, log } from "./log";
-import { TokenBucket } from "./rate-limit";
+import { rateLimitedEvent, TokenBucket } from "./rate-limit";
 import { closeQuietly, refuseUpgrade, trySend, upgradeResponse } from "./socket";
 
 /** What `GET /api/rooms/:room` answers. */
@@ -134,15 +134,6 @@ export class Room extends DurableObject<Env> {
     const att = this.members().get(ws);
     if (!att) return; // A member that already left; its socket is closing.
     if (!this.withinRate(ws, att, data)) return;
-    if (typeof data !== "string") {
-      this.reply(ws, att, errorEvent("binary_unsupported", "binary frames are not supported; send JSON text"));
-      return;
-    }
-    // A UTF-8 byte is at least a third of a UTF-16 unit, so short frames skip the encode.
-    if (data.length * 3 > MAX_FRAME_BYTES && new TextEncoder().encode(data).length > MAX_FRAME_BYTES) {
-      this.reply(ws, att, errorEvent("frame_too_large", `frames are limited to ${MAX_FRAME_BYTES} bytes`));
-      return;
-    }
     const parsed = parseClientFrame(data, this.limits);
     if (!parsed.ok) {
       this.reply(ws, att, parsed.error);
@@ -241,10 +232,8 @@ export class Room extends DurableObject<Env> {
     if (!bucket) this.buckets.set(ws, (bucket = new TokenBucket(this.limits.RATE_LIMIT_BURST, this.limits.RATE_LIMIT_PER_SECOND, now)));
     const verdict = bucket.take(now);
     if (verdict === "ok") return true;
-    if (verdict === "limited") {
-      this.reply(ws, att, errorEvent("rate_limited", `slow down: at most ${this.limits.RATE_LIMIT_PER_SECOND} messages a second`, refOf(data)));
-    } else {
-      this.reply(ws, att, errorEvent("rate_limited", "too many messages; closing this connection", refOf(data)));
+    this.reply(ws, att, rateLimitedEvent(verdict, this.limits.RATE_LIMIT_PER_SECOND, refOf(data)));
+    if (verdict === "close") {
       this.depart(ws);
       closeQuietly(ws, 1008, "rate limit exceeded");
     }
