@@ -2,6 +2,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { isEvent } from "../src/protocol";
 import { connect, seedMember, uniqueRoom } from "./client";
 
 describe("close codes", () => {
@@ -16,6 +17,16 @@ describe("close codes", () => {
     const c = await seedMember(uniqueRoom(), "a");
     c.close(code, "bye");
     expect((await c.closedWith()).code).toBe(code);
+  });
+
+  it("a relay client that goes away leaves its room: the others see a presence leave", async () => {
+    const room = uniqueRoom();
+    const watcher = await connect(`/ws?room=${room}&nick=w`, { json: true });
+    await watcher.event();
+    const relayed = await seedMember(room, "r");
+    expect(await watcher.until(isEvent("presence"))).toMatchObject({ event: "join", member: { nick: "r" } });
+    relayed.close(1001, "tab closed");
+    expect(await watcher.until(isEvent("presence"))).toMatchObject({ event: "leave", member: { nick: "r" }, count: 1 });
   });
 
   it("a relay client is closed with 1012 when its room goes away, and can reconnect", async () => {
