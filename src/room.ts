@@ -2,7 +2,7 @@
  * One Durable Object per chat room. It owns the room's sockets (accepted with
  * the Hibernation API, so an idle room costs nothing), its history in SQLite,
  * and broadcast. The platform's handlers below are thin adapters onto small
- * named methods: admit, receive, say, leave, depart.
+ * named methods: admit, receive, enqueue/flush, leave, depart.
  */
 import { DurableObject } from "cloudflare:workers";
 import { memberOf, newMemberId, readAttachment, type Attachment } from "./attachment";
@@ -22,10 +22,11 @@ import {
   type Member,
   type MessageEvent,
   type PresenceEvent,
+  type SendFrame,
   type ServerEvent,
 } from "./protocol";
 import { debugEnabled, log } from "./log";
-import { rateLimitedEvent, TokenBucket } from "./rate-limit";
+import { rateLimitedEvent, TokenBucket, type Verdict } from "./rate-limit";
 import { closeQuietly, refuseUpgrade, trySend, upgradeResponse } from "./socket";
 
 /** What `GET /api/rooms/:room` answers. */
@@ -41,6 +42,14 @@ export interface PostResult {
   created: boolean;
 }
 
+/** A send waiting in the group-commit queue. */
+interface PendingSend {
+  ws: WebSocket;
+  att: Attachment;
+  text: string;
+  id: string | undefined;
+}
+
 export class Room extends DurableObject<Env> {
   private readonly name: string;
   private readonly limits: Limits;
@@ -51,6 +60,8 @@ export class Room extends DurableObject<Env> {
   private readonly departed = new WeakSet<WebSocket>();
   /** Per-connection rate limits; see TokenBucket for why memory is enough. */
   private readonly buckets = new WeakMap<WebSocket, TokenBucket>();
+  /** Sends waiting to be stored together; see {@link flush}. */
+  private queue: PendingSend[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -79,9 +90,7 @@ export class Room extends DurableObject<Env> {
     }
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
-    const id = newMemberId();
-    log("connect", { room: this.name, conn: id, format });
-    this.admit(server, { id, nick: params.value.nick, room: this.name, format }, params.value.since);
+    this.admit(server, { id: newMemberId(), nick: params.value.nick, room: this.name, format }, params.value.since);
     return upgradeResponse(client, format);
   }
 
@@ -104,23 +113,29 @@ export class Room extends DurableObject<Env> {
 
   /** Room summary: live member count and the newest seq. */
   info(): RoomInfo {
+    this.flush();
     return { room: this.name, members: this.members().size, lastSeq: this.history.lastSeq };
   }
 
   /** A page of history after `since`, oldest first; `limit` is clamped to 1..PAGE_MAX. */
   messages(since: number, limit: number): MessageEvent[] {
+    this.flush();
     return this.history.after(since, Math.min(Math.max(1, limit), PAGE_MAX));
   }
 
   /** Stores and broadcasts a message posted over HTTP (already validated by the worker). */
   post(nick: string, text: string, id?: string): PostResult {
-    return this.say({ id: "http", nick }, text, id);
+    this.flush();
+    const result = this.history.append({ id: "http", nick }, text, id, Date.now());
+    if (result.created) this.broadcast(result.message);
+    return result;
   }
 
   // ------------------------------------------------------------ behaviour
 
   /** Registers a new member, greets it, and tells the others. */
   private admit(ws: WebSocket, att: Attachment, since: number | undefined): void {
+    this.flush();
     ws.serializeAttachment(att);
     const members = this.members();
     members.set(ws, att);
@@ -133,21 +148,24 @@ export class Room extends DurableObject<Env> {
   private receive(ws: WebSocket, data: string | ArrayBuffer): void {
     const att = this.members().get(ws);
     if (!att) return; // A member that already left; its socket is closing.
-    if (!this.withinRate(ws, att, data)) return;
-    const parsed = parseClientFrame(data, this.limits);
-    if (!parsed.ok) {
-      this.reply(ws, att, parsed.error);
+    const verdict = this.spendToken(ws);
+    const parsed = verdict === "ok" ? parseClientFrame(data, this.limits) : null;
+    if (parsed?.ok && parsed.value.action === "send_to_room") {
+      this.enqueue(ws, att, parsed.value);
+      return;
+    }
+    // Anything else is answered after the sends that arrived before it.
+    this.flush();
+    if (verdict !== "ok") {
+      this.refuseRate(ws, att, verdict, data);
+      return;
+    }
+    if (!parsed?.ok) {
+      if (parsed) this.reply(ws, att, parsed.error);
       return;
     }
     const frame = parsed.value;
     switch (frame.action) {
-      case "send_to_room": {
-        if (debugEnabled(this.env)) log("message", { room: this.name, conn: att.id, text: frame.msg });
-        const { message, created } = this.say(memberOf(att), frame.msg, frame.id);
-        // A resent id: only the sender hears the original again.
-        if (!created) this.reply(ws, att, message);
-        return;
-      }
       case "leave":
         this.leave(ws, att);
         return;
@@ -162,11 +180,34 @@ export class Room extends DurableObject<Env> {
     }
   }
 
-  /** Stores a message, then broadcasts it to every member. Stored first, always. */
-  private say(from: Member, text: string, id: string | undefined): PostResult {
-    const result = this.history.append(from, text, id, Date.now());
-    if (result.created) this.broadcast(result.message);
-    return result;
+  /**
+   * Queues a send to be stored together with whatever else arrives in the
+   * same moment: messages that arrive together are committed together (one
+   * write to storage instead of one each), and only then broadcast.
+   */
+  private enqueue(ws: WebSocket, att: Attachment, frame: SendFrame): void {
+    if (debugEnabled(this.env)) log("message", { room: this.name, conn: att.id, text: frame.msg });
+    // A 0 ms timer runs after the frames already waiting for this room have
+    // been received, so they all join this batch.
+    if (this.queue.push({ ws, att, text: frame.msg, id: frame.id }) === 1) setTimeout(() => this.flush(), 0);
+  }
+
+  /**
+   * Stores every queued send in one implicit transaction (one commit), then
+   * broadcasts each in seq order. The output gate holds those frames until
+   * the commit is durable: stored before delivered, always. A resent id is
+   * answered to its sender alone.
+   */
+  private flush(): void {
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    const now = Date.now();
+    for (const send of batch) {
+      const { message, created } = this.history.append(memberOf(send.att), send.text, send.id, now);
+      if (created) this.broadcast(message);
+      else this.reply(send.ws, send.att, message);
+    }
   }
 
   /** A member leaves: the leave reply, the others are told, then the socket closes with 1000. */
@@ -181,6 +222,7 @@ export class Room extends DurableObject<Env> {
   /** Removes a member once, however it went, and tells the others. */
   private depart(ws: WebSocket): void {
     if (this.departed.has(ws)) return;
+    this.flush();
     this.departed.add(ws);
     const members = this.members();
     const att = members.get(ws) ?? readAttachment(ws);
@@ -221,23 +263,21 @@ export class Room extends DurableObject<Env> {
     return event;
   }
 
-  /**
-   * Spends a token for this frame. Over the limit the member is told
-   * `rate_limited` (nothing is stored); a member that keeps flooding is closed
-   * with 1008.
-   */
-  private withinRate(ws: WebSocket, att: Attachment, data: string | ArrayBuffer): boolean {
+  /** Spends a token from this connection's bucket; see TokenBucket. */
+  private spendToken(ws: WebSocket): Verdict {
     const now = Date.now();
     let bucket = this.buckets.get(ws);
     if (!bucket) this.buckets.set(ws, (bucket = new TokenBucket(this.limits.RATE_LIMIT_BURST, this.limits.RATE_LIMIT_PER_SECOND, now)));
-    const verdict = bucket.take(now);
-    if (verdict === "ok") return true;
+    return bucket.take(now);
+  }
+
+  /** Over the limit: `rate_limited` (nothing stored); a member that keeps flooding is closed with 1008. */
+  private refuseRate(ws: WebSocket, att: Attachment, verdict: Exclude<Verdict, "ok">, data: string | ArrayBuffer): void {
     this.reply(ws, att, rateLimitedEvent(verdict, this.limits.RATE_LIMIT_PER_SECOND, refOf(data)));
     if (verdict === "close") {
       this.depart(ws);
       closeQuietly(ws, 1008, "rate limit exceeded");
     }
-    return false;
   }
 
   /** Sends one event to one member, in its format. Every error sent is logged as a refusal. */
