@@ -4,24 +4,15 @@
 // role and accessible name, so these tests also hold the page to its
 // accessible contract: inputs "Room", "Nick", "Message"; buttons "Join",
 // "Leave", "Send"; a `log`; a list named "Members".
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./chromium";
 import { freePort, startDevServer, type DevServer } from "../node/dev-server";
 import { uniqueRoom } from "../node/ws-client";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 /** Where the run leaves its screenshots (git-ignored). */
 const SHOTS = resolve(import.meta.dirname, "../../test-results/screenshots");
 /** Longest wait for something to show up in a page. */
@@ -171,16 +162,13 @@ describe("the chat page against wrangler dev", () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: run scripts/ensure-chromium.sh (as root it installs Debian's chromium), or set CHROMIUM_PATH`);
-    }
     // A fixed port and our own storage, so a second wrangler dev can take over
     // where the first one stopped: same address for the pages, same history.
     port = await freePort();
     persistTo = mkdtempSync(join(tmpdir(), "parley-page-"));
     [dev, browser] = await Promise.all([
       startDevServer({ port, persistTo }),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 }),
+      launchChromium(),
     ]);
   });
 

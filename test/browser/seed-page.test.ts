@@ -4,22 +4,13 @@
 // Chromium driven by playwright-core).
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./chromium";
 import { startDevServer, type DevServer } from "../node/dev-server";
 import { uniqueRoom } from "../node/ws-client";
 import { SEED_HTML_PATH, SEED_SCRIPT_PATH, serveSeedPage, type SeedPageServer } from "./seed-page-server";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 /** Longest wait for one line to show up in a page. */
 const LINE_MS = 10_000;
 /**
@@ -162,15 +153,12 @@ describe("the seed's own page against wrangler dev", () => {
   const pages: SeedPage[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: run scripts/ensure-chromium.sh (as root it installs Debian's chromium), or set CHROMIUM_PATH`);
-    }
     // The seed's page lives on its own origin, as it would when someone hosts
     // the original app's page: Parley lets it in through ALLOWED_ORIGINS.
     site = await serveSeedPage(() => dev!.wsUrl);
     [dev, browser] = await Promise.all([
       startDevServer({ vars: { ALLOWED_ORIGINS: site.origin } }),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 }),
+      launchChromium(),
     ]);
     context = await browser.newContext();
   });
