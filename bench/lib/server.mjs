@@ -6,38 +6,14 @@
  * the public port, and the one that runs the Worker and its Durable Objects).
  * `treeStats()` sums CPU time and RSS over that whole tree from /proc.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-/** No metrics, no request.cf fetch, no local observability collector. */
-export const QUIET_ENV = {
-  WRANGLER_SEND_METRICS: "false",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  X_LOCAL_OBSERVABILITY: "false",
-};
+import { freePort, startWrangler as start } from "../../scripts/wrangler-dev.mjs";
 
 const TICKS_PER_SECOND = 100; // USER_HZ; `getconf CLK_TCK` is 100 on Linux x86_64 and arm64
 const PAGE_BYTES = 4096;
-const LOG_LIMIT = 64 * 1024;
-
-/** A port that was free a moment ago. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error("no port assigned"))));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Copies what a server is built from into a temporary directory, so that
@@ -90,113 +66,60 @@ export function gitState(root, ref = "HEAD") {
 }
 
 /**
- * Starts `wrangler dev` for one config and waits (bounded) until `GET /ws`
- * answers 426 from the Worker itself.
+ * Starts `wrangler dev` for one config (scripts/wrangler-dev.mjs, with its
+ * own storage and dev registry, and no config watching) and waits (bounded)
+ * until the Worker answers.
  * @param {{name: string, root: string, cwd: string, config: string, vars?: Record<string,string>, readyTimeoutMs?: number, cleanup?: () => void}} opts
  *   root: the repository (for node_modules); cwd: where the Worker's sources are (a snapshot).
  */
 export async function startWrangler(opts) {
   const port = await freePort();
-  const inspectorPort = await freePort();
   const persistTo = mkdtempSync(join(tmpdir(), `parley-bench-${opts.name}-`));
-  // A dev registry of its own: other wrangler dev sessions on this machine stay out of this one's view.
-  const registry = join(persistTo, "registry");
-  const args = [
-    join(opts.root, "node_modules/wrangler/bin/wrangler.js"),
-    "dev",
-    "--config", opts.config,
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-port", String(inspectorPort),
-    "--persist-to", persistTo,
-    "--show-interactive-dev-session=false",
-    "--log-level", "warn",
-  ];
-  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
-  const child = spawn(process.execPath, args, {
-    cwd: opts.cwd,
-    env: {
-      ...process.env,
-      ...QUIET_ENV,
-      WRANGLER_REGISTRY_PATH: registry,
-      // No reload when the config file is touched during a run.
-      WRANGLER_CI_DISABLE_CONFIG_WATCHING: "true",
-      // A custom build step that runs `node` gets the same Node as wrangler.
-      PATH: `${join(opts.root, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
-      CI: "true",
-      NO_COLOR: "1",
-      FORCE_COLOR: "0",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true, // own process group: stop() ends wrangler and every workerd together
-  });
-  let log = "";
-  const record = (chunk) => {
-    log = (log + chunk.toString()).slice(-LOG_LIMIT);
-    if (process.env.BENCH_SERVER_LOG) process.stderr.write(`[${opts.name}] ${chunk}`);
+  const removeAll = () => {
+    rmSync(persistTo, { recursive: true, force: true });
+    opts.cleanup?.();
   };
-  child.stdout.on("data", record);
-  child.stderr.on("data", record);
-  const exited = new Promise((r) => child.once("exit", () => r()));
-  let died = false;
-  child.once("exit", () => (died = true));
-
-  const server = {
+  let wrangler;
+  try {
+    wrangler = await start({
+      root: opts.root,
+      cwd: opts.cwd,
+      config: opts.config,
+      port,
+      persistTo,
+      vars: opts.vars,
+      readyTimeoutMs: opts.readyTimeoutMs ?? 90_000,
+      env: {
+        // A dev registry of its own: other wrangler dev sessions on this machine stay out of this one's view.
+        WRANGLER_REGISTRY_PATH: join(persistTo, "registry"),
+        // No reload when the config file is touched during a run.
+        WRANGLER_CI_DISABLE_CONFIG_WATCHING: "true",
+      },
+      echo: process.env.BENCH_SERVER_LOG ? (chunk) => process.stderr.write(`[${opts.name}] ${chunk}`) : undefined,
+    });
+  } catch (err) {
+    removeAll();
+    throw new Error(`${opts.name}: ${err instanceof Error ? err.message : err}`);
+  }
+  return {
     name: opts.name,
     port,
-    pid: child.pid,
-    url: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}`,
+    pid: wrangler.pid,
+    url: wrangler.url,
+    wsUrl: wrangler.wsUrl,
     persistTo,
     get log() {
-      return log;
+      return wrangler.log;
     },
     /** CPU and memory of the whole process tree right now. */
     stats() {
-      return treeStats(child.pid, port);
+      return treeStats(wrangler.pid, port);
     },
     async stop() {
-      const group = -child.pid;
-      signal(group, "SIGTERM");
-      const inTime = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-      if (!inTime) signal(group, "SIGKILL");
-      const deadline = Date.now() + 10_000;
-      while (groupAlive(child.pid) && Date.now() < deadline) await sleep(50);
-      if (groupAlive(child.pid)) signal(group, "SIGKILL");
-      child.stdout.destroy();
-      child.stderr.destroy();
-      rmSync(persistTo, { recursive: true, force: true });
-      opts.cleanup?.();
+      await wrangler.stop();
+      removeAll();
     },
   };
-
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 90_000);
-  let last = "no answer yet";
-  while (Date.now() < deadline) {
-    if (died) {
-      await server.stop();
-      throw new Error(`wrangler dev (${opts.name}) exited before it was ready:\n${log.slice(-4000)}`);
-    }
-    try {
-      const res = await fetch(`${server.url}/ws`, { signal: AbortSignal.timeout(2_000) });
-      await res.body?.cancel();
-      if (res.status === 426) return server;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = String(err);
-    }
-    await sleep(100);
-  }
-  await server.stop();
-  throw new Error(`wrangler dev (${opts.name}) not ready on ${server.url} in time (${last}):\n${log.slice(-4000)}`);
-}
-
-function signal(group, sig) {
-  try {
-    process.kill(group, sig);
-  } catch {
-    // already gone
-  }
 }
 
 function readProcs() {
@@ -228,12 +151,6 @@ function readProcs() {
   return procs;
 }
 
-function groupAlive(pgid) {
-  for (const p of readProcs().values()) if (p.pgrp === pgid && p.state !== "Z") return true;
-  return false;
-}
-
-/** Names a process of the tree: wrangler (node), esbuild, workerd-proxy (owns the public port), workerd-worker. */
 function labelOf(p, port) {
   if (p.comm === "workerd") {
     let cmd = "";
