@@ -1,11 +1,16 @@
 // The limits as wrangler.toml ships them.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS } from "../../src/limits";
+import { DEFAULT_LIMITS, limitsFrom } from "../../src/limits";
 import { isEvent, type MessageEvent, type ServerEvent } from "../../src/protocol";
 import { call, connect, seedMember, uniqueRoom } from "../client";
 
 
 describe("default limits", () => {
+  it("wrangler.toml ships the same defaults the code falls back to", () => {
+    expect(limitsFrom(env)).toEqual(DEFAULT_LIMITS);
+  });
+
   it("rate limit: a burst of 20, then rate_limited (not stored), then a flooder is closed with 1008", async () => {
     const room = uniqueRoom();
     const c = await connect(`/ws?room=${room}&nick=flood`, { json: true });
