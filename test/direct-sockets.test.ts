@@ -67,7 +67,7 @@ describe("direct room sockets", () => {
     await text.quiet();
   });
 
-  it("an abrupt disconnect produces a presence leave", async () => {
+  it("a member that goes away without leave produces a presence leave", async () => {
     const room = uniqueRoom();
     const a = await connect(`/ws?room=${room}&nick=alice`, { json: true });
     await a.event();

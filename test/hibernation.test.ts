@@ -48,7 +48,7 @@ describe("eviction and hibernation", () => {
     expect(second).toMatchObject({ seq: first.seq + 1, text: "two", from: bJoined.self });
   });
 
-  it("an abrupt disconnect after eviction still produces a presence leave", async () => {
+  it("a member whose socket closes while the room is evicted still produces a presence leave", async () => {
     const room = uniqueRoom();
     const a = await connect(`/ws?room=${room}&nick=alice`, { json: true });
     await a.event();
@@ -58,7 +58,7 @@ describe("eviction and hibernation", () => {
 
     await evictDurableObject(env.ROOMS.getByName(room));
 
-    // 1006-like: the client side goes away without a close handshake.
+    // (A TCP drop without a close frame is tested against wrangler dev in test/node/formats.test.ts.)
     b.close(4001, "gone");
     const leave = await a.until(isEvent("presence"));
     expect(leave).toMatchObject({ event: "leave", member: bSelf, count: 1 });

@@ -1,7 +1,7 @@
 // Issue 3: two JSON clients (one per path) and a text client share one room
 // on a real `wrangler dev`, and each sees every message in its own format.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JoinedEvent, MessageEvent, ServerEvent } from "../../src/protocol";
+import { isEvent, type JoinedEvent, type MessageEvent, type ServerEvent } from "../../src/protocol";
 import { startDevServer, type DevServer } from "./dev-server";
 import { closeAll, connect, uniqueRoom, type WsClient } from "./ws-client";
 
@@ -90,5 +90,20 @@ describe("JSON and text clients in one room, against wrangler dev", () => {
     expect(history.messages).toEqual(messages);
     const info = (await (await fetch(`${dev.url}/api/rooms/${room}`)).json()) as { members: number; lastSeq: number };
     expect(info).toMatchObject({ room, members: 3, lastSeq: 4 });
+  });
+
+  it.each(["direct", "seed"])("a %s-path client whose connection drops without a close frame leaves the room", async (path) => {
+    const dev = server!;
+    const room = uniqueRoom("drop");
+    const watcher = await connect(`${dev.wsUrl}/ws?room=${room}&nick=watcher`, { json: true });
+    clients.push(watcher);
+    await watcher.event();
+    const dropper = await connect(path === "direct" ? `${dev.wsUrl}/ws?room=${room}&nick=dropper` : `${dev.wsUrl}/ws`, { json: true });
+    if (path === "seed") dropper.send({ action: "join", msg: room, nick: "dropper" });
+    await dropper.event();
+    expect(await watcher.until(isEvent("presence"))).toMatchObject({ event: "join", member: { nick: "dropper" }, count: 2 });
+
+    dropper.terminate(); // TCP gone, no close frame: an abrupt disconnect
+    expect(await watcher.until(isEvent("presence"), 15_000)).toMatchObject({ event: "leave", member: { nick: "dropper" }, count: 1 });
   });
 });
