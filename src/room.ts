@@ -248,10 +248,12 @@ export class Room extends DurableObject<Env> {
 
   private joinedEvent(att: Attachment, since: number | undefined): JoinedEvent {
     const lastSeq = this.history.lastSeq;
-    const members = [...this.members().values()].map(memberOf);
-    const event: JoinedEvent = { type: "joined", room: att.room, self: memberOf(att), members, history: [], lastSeq };
-    // Text clients get no history, as in the seed; skip the query for them.
+    const event: JoinedEvent = { type: "joined", room: att.room, self: memberOf(att), members: [], history: [], lastSeq };
+    // A text client's greeting is one line: skip the member list (O(room
+    // size) per join) and the history query (text clients get none, as in
+    // the seed).
     if (att.format === "json") {
+      event.members = [...this.members().values()].map(memberOf);
       if (since === undefined) {
         event.history = this.history.recent(RECENT_HISTORY);
       } else {
