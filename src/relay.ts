@@ -13,8 +13,6 @@ import {
   parseClientFrame,
   refOf,
   SUBPROTOCOL,
-  type ErrorCode,
-  type ErrorEvent,
   type Format,
   type JoinFrame,
   type ServerEvent,
@@ -169,18 +167,17 @@ class Upstream {
     const headers = new Headers({ Upgrade: "websocket" });
     if (this.format === "json") headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
 
+    // A room refuses a member (room_full) over the socket itself, so anything
+    // but a socket here means the room could not be reached.
     let socket: WebSocket | null = null;
-    let refusal = errorEvent("room_unavailable", `room ${join.msg} is unavailable; try again`);
     try {
-      const res = await env.ROOMS.getByName(join.msg).fetch(url, { headers });
-      socket = res.webSocket;
-      if (!socket) refusal = await refusalOf(res, refusal);
+      socket = (await env.ROOMS.getByName(join.msg).fetch(url, { headers })).webSocket;
     } catch {
-      // The room could not be reached; the client gets the generic refusal.
+      socket = null;
     }
     if (!socket) {
       if (!this.closed) {
-        const frame = encode(refusal, this.format, join.nick);
+        const frame = encode(errorEvent("room_unavailable", `room ${join.msg} is unavailable; try again`), this.format, join.nick);
         if (frame !== null) trySend(this.client, frame);
       }
       this.closed = true;
@@ -208,17 +205,4 @@ class Upstream {
     for (const frame of this.queue) trySend(socket, frame);
     this.queue = [];
   }
-}
-
-/** Reads a room's refusal (`{error:{code,message}}`) into an error event. */
-async function refusalOf(res: Response, fallback: ErrorEvent): Promise<ErrorEvent> {
-  try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string } };
-    if (body.error?.code && body.error.message) {
-      return errorEvent(body.error.code as ErrorCode, body.error.message);
-    }
-  } catch {
-    // Not JSON: keep the fallback.
-  }
-  return fallback;
 }
