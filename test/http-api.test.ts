@@ -32,7 +32,7 @@ describe("HTTP API", () => {
     const res = await post(room, { nick: "bot", text: "deploy done ✅", id: "deploy-42" });
     expect(res.status).toBe(201);
     const stored = (await res.json()) as MessageEvent;
-    expect(stored).toMatchObject({ type: "message", room, seq: 1, id: "deploy-42", from: { nick: "bot" }, text: "deploy done ✅" });
+    expect(stored).toMatchObject({ type: "message", room, seq: 1, id: "deploy-42", from: { id: "http", nick: "bot" }, text: "deploy done ✅" });
     expect(await json.until(isEvent("message"))).toEqual(stored);
     expect(await text.next()).toBe("bot : deploy done ✅");
   });
