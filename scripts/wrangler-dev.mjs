@@ -170,10 +170,25 @@ function signal(target, sig) {
 }
 
 /**
- * Whether any live (not zombie) process is left in process group `pgid`.
- * @param {number} pgid
+ * @typedef {object} Proc
+ * @property {number} pid
+ * @property {string} comm
+ * @property {string} state
+ * @property {number} ppid
+ * @property {number} pgrp
+ * @property {number} ticks user + system CPU time, in clock ticks
+ * @property {number} sysTicks system CPU time, in clock ticks
+ * @property {number} rssBytes
  */
-export function groupAlive(pgid) {
+
+const PAGE_BYTES = 4096;
+
+/**
+ * Every process on the machine, from /proc/<pid>/stat.
+ * @returns {Map<number, Proc>}
+ */
+export function readProcs() {
+  const procs = new Map();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat;
@@ -183,8 +198,28 @@ export function groupAlive(pgid) {
       continue; // exited meanwhile
     }
     // "pid (comm) state ppid pgrp ..." — comm may hold spaces: split after the last ')'.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(pgrp) === pgid && state !== "Z") return true;
+    const close = stat.lastIndexOf(")");
+    const f = stat.slice(close + 2).split(" ");
+    // f[0] = state (field 3); utime = field 14, stime = field 15, rss = field 24
+    procs.set(Number(entry), {
+      pid: Number(entry),
+      comm: stat.slice(stat.indexOf("(") + 1, close),
+      state: f[0] ?? "",
+      ppid: Number(f[1]),
+      pgrp: Number(f[2]),
+      ticks: Number(f[11]) + Number(f[12]),
+      sysTicks: Number(f[12]),
+      rssBytes: Number(f[21]) * PAGE_BYTES,
+    });
   }
+  return procs;
+}
+
+/**
+ * Whether any live (not zombie) process is left in process group `pgid`.
+ * @param {number} pgid
+ */
+export function groupAlive(pgid) {
+  for (const p of readProcs().values()) if (p.pgrp === pgid && p.state !== "Z") return true;
   return false;
 }

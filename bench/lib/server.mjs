@@ -7,13 +7,12 @@
  * `treeStats()` sums CPU time and RSS over that whole tree from /proc.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, startWrangler as start } from "../../scripts/wrangler-dev.mjs";
+import { freePort, readProcs, startWrangler as start } from "../../scripts/wrangler-dev.mjs";
 
 const TICKS_PER_SECOND = 100; // USER_HZ; `getconf CLK_TCK` is 100 on Linux x86_64 and arm64
-const PAGE_BYTES = 4096;
 
 /**
  * Copies what a server is built from into a temporary directory, so that
@@ -120,35 +119,6 @@ export async function startWrangler(opts) {
       removeAll();
     },
   };
-}
-
-function readProcs() {
-  const procs = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // exited meanwhile
-    }
-    // "pid (comm) state ppid pgrp ..." — comm may hold spaces: split after the last ')'.
-    const close = stat.lastIndexOf(")");
-    const comm = stat.slice(stat.indexOf("(") + 1, close);
-    const f = stat.slice(close + 2).split(" ");
-    // f[0] = state (field 3); utime = field 14, stime = field 15, rss = field 24
-    procs.set(Number(entry), {
-      pid: Number(entry),
-      comm,
-      state: f[0],
-      ppid: Number(f[1]),
-      pgrp: Number(f[2]),
-      ticks: Number(f[11]) + Number(f[12]),
-      sysTicks: Number(f[12]),
-      rssBytes: Number(f[21]) * PAGE_BYTES,
-    });
-  }
-  return procs;
 }
 
 function labelOf(p, port) {
