@@ -6,7 +6,7 @@
  * Prints the functions with the most self time, and writes the profile
  * (open it in Chrome DevTools → Performance, or any .cpuprofile viewer).
  *
- *   node bench/profile.mjs [fanout|rooms|seed] [seconds]
+ *   node bench/profile.mjs [fanout|rooms|inband] [seconds]
  *
  * The profiler costs CPU itself, so figures from this run are not benchmark
  * figures; only the split between functions is. Time spent outside
@@ -29,7 +29,7 @@ const seconds = Math.min(60, Math.max(1, Number(process.argv[3] ?? 5)));
 const SHAPES = {
   fanout: { rooms: 1, perRoom: 100, path: "direct", format: "json" },
   rooms: { rooms: 50, perRoom: 4, path: "direct", format: "json" },
-  seed: { rooms: 50, perRoom: 4, path: "seed", format: "text" },
+  inband: { rooms: 50, perRoom: 4, path: "inband", format: "text" },
 };
 const sc = SHAPES[shape];
 if (!sc) throw new Error(`shape must be one of ${Object.keys(SHAPES).join(", ")}`);
@@ -106,7 +106,9 @@ try {
   for (let r = 0; r < sc.rooms; r++) {
     const room = { name: `prof-${Date.now().toString(36)}-${r}`, size: sc.perRoom };
     for (let i = 0; i < sc.perRoom; i++) {
-      clients.push(new Client({ wsUrl: server.wsUrl, path: sc.path, format: sc.format, greets: true, room, g: clients.length, clients, msgBytes: 64 }));
+      clients.push(
+        new Client({ wsUrl: server.wsUrl, path: sc.path, format: sc.format, greets: true, room, g: clients.length, clients, msgBytes: 64 }),
+      );
     }
   }
   const conn = await connectAll(clients, 32);
@@ -128,9 +130,12 @@ try {
   const out = process.env.BENCH_PROFILE_OUT || join(mkdtempSync(join(tmpdir(), "parley-profile-")), `${shape}.cpuprofile`);
   writeFileSync(out, JSON.stringify(profile));
   const { total, rows } = topFunctions(profile);
-  console.log(`Parley, ${shape} (${sc.rooms} × ${sc.perRoom}, ${sc.path}/${sc.format}), closed loop ${seconds} s: ${P.sent} sent, ${P.unique} delivered, lost ${P.expected - P.unique}`);
+  console.log(
+    `Parley, ${shape} (${sc.rooms} × ${sc.perRoom}, ${sc.path}/${sc.format}), closed loop ${seconds} s: ${P.sent} sent, ${P.unique} delivered, lost ${P.expected - P.unique}`,
+  );
   console.log(`V8 profile of the Worker isolate: ${(total / 1000).toFixed(0)} ms sampled; self time by function:`);
-  for (const [key, us] of rows) console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(1).padStart(8)} ms  ${key}`);
+  for (const [key, us] of rows)
+    console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(1).padStart(8)} ms  ${key}`);
   console.log(`profile written to ${out}`);
 } finally {
   await closeAll(clients);

@@ -18,7 +18,7 @@
  *   BENCH_FANOUT_RATE (40) BENCH_ROOMS_RATE (200)      open loop, messages/s in total
  *   BENCH_MSG_BYTES (64)              message text length
  *   BENCH_TARGETS (parley,floor-bare,floor-storage)
- *   BENCH_SCENARIOS (idle,fanout,rooms,seed)
+ *   BENCH_SCENARIOS (idle,fanout,rooms,inband)
  *   BENCH_CONNECT_CONCURRENCY (32)    handshakes in flight
  *   BENCH_PARLEY_VARS, BENCH_FLOOR_VARS  extra wrangler vars, "K:V,K:V"
  *   BENCH_MAX_S (900)                 hard limit for the whole run
@@ -44,7 +44,10 @@ function num(name, full, quick = full) {
   return n;
 }
 function list(name, dflt) {
-  return (process.env[name] || dflt).split(",").map((s) => s.trim()).filter(Boolean);
+  return (process.env[name] || dflt)
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 function vars(name) {
   const out = {};
@@ -72,7 +75,7 @@ const CFG = {
   maxS: num("BENCH_MAX_S", 900),
   ref: process.env.BENCH_REF || undefined,
   targets: list("BENCH_TARGETS", "parley,floor-bare,floor-storage"),
-  scenarios: list("BENCH_SCENARIOS", "idle,fanout,rooms,seed"),
+  scenarios: list("BENCH_SCENARIOS", "idle,fanout,rooms,inband"),
   parleyVars: vars("BENCH_PARLEY_VARS"),
   floorVars: vars("BENCH_FLOOR_VARS"),
 };
@@ -97,8 +100,20 @@ const TARGETS = {
     greets: true,
     vars: () => ({ ...PARLEY_VARS, ...CFG.parleyVars }),
   },
-  "floor-bare": { paths: ["bench/floor-bare"], config: "bench/floor-bare/wrangler.toml", ref: () => undefined, greets: false, vars: () => CFG.floorVars },
-  "floor-storage": { paths: ["bench/floor-storage"], config: "bench/floor-storage/wrangler.toml", ref: () => undefined, greets: false, vars: () => CFG.floorVars },
+  "floor-bare": {
+    paths: ["bench/floor-bare"],
+    config: "bench/floor-bare/wrangler.toml",
+    ref: () => undefined,
+    greets: false,
+    vars: () => CFG.floorVars,
+  },
+  "floor-storage": {
+    paths: ["bench/floor-storage"],
+    config: "bench/floor-storage/wrangler.toml",
+    ref: () => undefined,
+    greets: false,
+    vars: () => CFG.floorVars,
+  },
 };
 
 const now = () => performance.now();
@@ -213,7 +228,12 @@ function connectFigures(conn, w) {
   const n = Math.max(1, conn.times.length);
   const byProcess = {};
   for (const [k, v] of Object.entries(w.byLabel)) byProcess[k] = r0((v.cpuS * 1e6) / n);
-  return { ...connectStats(conn), serverCpuUsPerConnection: r0((w.serverCpuS * 1e6) / n), serverCpuUsPerConnectionByProcess: byProcess, ...(w.restarted ? { restarted: true } : {}) };
+  return {
+    ...connectStats(conn),
+    serverCpuUsPerConnection: r0((w.serverCpuS * 1e6) / n),
+    serverCpuUsPerConnectionByProcess: byProcess,
+    ...(w.restarted ? { restarted: true } : {}),
+  };
 }
 
 function phaseRow(P, w) {
@@ -256,14 +276,23 @@ function makeClients(server, target, { prefix, rooms, perRoom, path, format }) {
     const room = { name: `${prefix}-${runId}-${r}`, size: perRoom };
     for (let i = 0; i < perRoom; i++) {
       clients.push(
-        new Client({ wsUrl: server.wsUrl, path, format, greets: TARGETS[target].greets, room, g: clients.length, clients, msgBytes: CFG.msgBytes }),
+        new Client({
+          wsUrl: server.wsUrl,
+          path,
+          format,
+          greets: TARGETS[target].greets,
+          room,
+          g: clients.length,
+          clients,
+          msgBytes: CFG.msgBytes,
+        }),
       );
     }
   }
   return clients;
 }
 
-/** Fan-out, many rooms, seed/direct: connect, warm up, then the measured closed and/or open loop runs. */
+/** Fan-out, many rooms, in-band/direct: connect, warm up, then the measured closed and/or open loop runs. */
 async function loadScenario(server, target, sc) {
   const clients = makeClients(server, target, sc);
   const rows = [];
@@ -324,7 +353,10 @@ async function idleScenario(server, target) {
       rssBeforeMiB: r1(before.rssBytes / 1048576),
       rssAfterMiB: r1(after.rssBytes / 1048576),
       rssKiBPerConnection: memPerConn(after.rssBytes, before.rssBytes),
-      workerRssKiBPerConnection: memPerConn(after.byLabel["workerd-worker"]?.rssBytes ?? 0, before.byLabel["workerd-worker"]?.rssBytes ?? 0),
+      workerRssKiBPerConnection: memPerConn(
+        after.byLabel["workerd-worker"]?.rssBytes ?? 0,
+        before.byLabel["workerd-worker"]?.rssBytes ?? 0,
+      ),
       proxyRssKiBPerConnection: memPerConn(after.byLabel["workerd-proxy"]?.rssBytes ?? 0, before.byLabel["workerd-proxy"]?.rssBytes ?? 0),
     };
     // One probe per room, spread over about half a second.
@@ -368,9 +400,26 @@ function pad(s, n, right = false) {
 
 function table(rows) {
   const head = [
-    ["target", 13, true], ["scenario", 8, true], ["path/fmt", 11, true], ["mode", 11, true],
-    ["sends/s", 8], ["deliv/s", 8], ["p50 ms", 7], ["p95 ms", 7], ["p99 ms", 7], ["lost", 5], ["dup", 4], ["err", 4],
-    ["conn p50", 8], ["conn p95", 8], ["CPU µs/dl", 9], ["sys µs", 7], ["worker µs", 9], ["proxy µs", 8], ["gen µs", 7], ["other", 5],
+    ["target", 13, true],
+    ["scenario", 8, true],
+    ["path/fmt", 11, true],
+    ["mode", 11, true],
+    ["sends/s", 8],
+    ["deliv/s", 8],
+    ["p50 ms", 7],
+    ["p95 ms", 7],
+    ["p99 ms", 7],
+    ["lost", 5],
+    ["dup", 4],
+    ["err", 4],
+    ["conn p50", 8],
+    ["conn p95", 8],
+    ["CPU µs/dl", 9],
+    ["sys µs", 7],
+    ["worker µs", 9],
+    ["proxy µs", 8],
+    ["gen µs", 7],
+    ["other", 5],
   ];
   const lines = [head.map(([h, n, r]) => pad(h, n, r)).join(" ")];
   for (const row of rows) {
@@ -380,9 +429,26 @@ function table(rows) {
     }
     const b = row.serverCpuUsPerDeliveryByProcess ?? {};
     const cells = [
-      row.target, row.scenario, `${row.path}/${row.format}`, row.mode,
-      r0(row.sendsPerS), r0(row.deliveriesPerS), row.latencyMs.p50, row.latencyMs.p95, row.latencyMs.p99, row.lost, row.dup, row.errors,
-      row.connect?.p50, row.connect?.p95, row.serverCpuUsPerDelivery, row.serverSysUsPerDelivery, b["workerd-worker"], b["workerd-proxy"], row.genCpuUsPerDelivery, row.otherCpuCores,
+      row.target,
+      row.scenario,
+      `${row.path}/${row.format}`,
+      row.mode,
+      r0(row.sendsPerS),
+      r0(row.deliveriesPerS),
+      row.latencyMs.p50,
+      row.latencyMs.p95,
+      row.latencyMs.p99,
+      row.lost,
+      row.dup,
+      row.errors,
+      row.connect?.p50,
+      row.connect?.p95,
+      row.serverCpuUsPerDelivery,
+      row.serverSysUsPerDelivery,
+      b["workerd-worker"],
+      b["workerd-proxy"],
+      row.genCpuUsPerDelivery,
+      row.otherCpuCores,
     ];
     lines.push(cells.map((c, i) => pad(c, head[i][1], head[i][2])).join(" "));
   }
@@ -390,14 +456,37 @@ function table(rows) {
   if (idle.length) {
     lines.push("");
     lines.push(
-      ["target", "connections", "connect p50", "connect p95", "connect max", "connect wall", "CPU µs/conn", "RSS KiB/conn", "worker KiB/conn", "idle CPU cores"]
-        .map((h, i) => pad(h, i === 0 ? 13 : 11, i === 0)).join(" "),
+      [
+        "target",
+        "connections",
+        "connect p50",
+        "connect p95",
+        "connect max",
+        "connect wall",
+        "CPU µs/conn",
+        "RSS KiB/conn",
+        "worker KiB/conn",
+        "idle CPU cores",
+      ]
+        .map((h, i) => pad(h, i === 0 ? 13 : 11, i === 0))
+        .join(" "),
     );
     for (const r of idle) {
       lines.push(
-        [r.target, r.connect.n, r.connect.p50, r.connect.p95, r.connect.max, r.connect.wallMs, r.connect.serverCpuUsPerConnection,
-          r.memory.rssKiBPerConnection, r.memory.workerRssKiBPerConnection, r.idleServerCpuCores]
-          .map((c, i) => pad(c, i === 0 ? 13 : 11, i === 0)).join(" "),
+        [
+          r.target,
+          r.connect.n,
+          r.connect.p50,
+          r.connect.p95,
+          r.connect.max,
+          r.connect.wallMs,
+          r.connect.serverCpuUsPerConnection,
+          r.memory.rssKiBPerConnection,
+          r.memory.workerRssKiBPerConnection,
+          r.idleServerCpuCores,
+        ]
+          .map((c, i) => pad(c, i === 0 ? 13 : 11, i === 0))
+          .join(" "),
       );
     }
   }
@@ -405,7 +494,15 @@ function table(rows) {
 }
 
 function find(rows, target, scenario, mode, path = "direct", format = "json") {
-  return rows.find((r) => r.target === target && r.scenario === scenario && r.path === path && r.format === format && !r.error && (mode === "open" ? r.mode.startsWith("open") : r.mode === mode));
+  return rows.find(
+    (r) =>
+      r.target === target &&
+      r.scenario === scenario &&
+      r.path === path &&
+      r.format === format &&
+      !r.error &&
+      (mode === "open" ? r.mode.startsWith("open") : r.mode === mode),
+  );
 }
 
 function ratio(a, b) {
@@ -422,7 +519,10 @@ function ratios(rows) {
         if (!p || !f) continue;
         out[`${sc}/${mode} vs ${floor}`] = {
           cpuPerDelivery: ratio(p.serverCpuUsPerDelivery, f.serverCpuUsPerDelivery),
-          workerCpuPerDelivery: ratio(p.serverCpuUsPerDeliveryByProcess["workerd-worker"], f.serverCpuUsPerDeliveryByProcess["workerd-worker"]),
+          workerCpuPerDelivery: ratio(
+            p.serverCpuUsPerDeliveryByProcess["workerd-worker"],
+            f.serverCpuUsPerDeliveryByProcess["workerd-worker"],
+          ),
           deliveriesPerS: ratio(p.deliveriesPerS, f.deliveriesPerS),
           p50: ratio(p.latencyMs.p50, f.latencyMs.p50),
           p99: ratio(p.latencyMs.p99, f.latencyMs.p99),
@@ -440,11 +540,19 @@ function ratios(rows) {
       cpuPerConnection: ratio(pi.connect.serverCpuUsPerConnection, fi.connect.serverCpuUsPerConnection),
     };
   }
-  const seed = find(rows, "parley", "seed", "closed", "seed", "text");
-  const directText = find(rows, "parley", "seed", "closed", "direct", "text");
+  const inband = find(rows, "parley", "inband", "closed", "inband", "text");
+  const directText = find(rows, "parley", "inband", "closed", "direct", "text");
   const directJson = find(rows, "parley", "rooms", "closed");
-  if (seed && directText) out["seed/text vs direct/text"] = { cpuPerDelivery: ratio(seed.serverCpuUsPerDelivery, directText.serverCpuUsPerDelivery), deliveriesPerS: ratio(seed.deliveriesPerS, directText.deliveriesPerS) };
-  if (seed && directJson) out["seed/text vs direct/json"] = { cpuPerDelivery: ratio(seed.serverCpuUsPerDelivery, directJson.serverCpuUsPerDelivery), deliveriesPerS: ratio(seed.deliveriesPerS, directJson.deliveriesPerS) };
+  if (inband && directText)
+    out["inband/text vs direct/text"] = {
+      cpuPerDelivery: ratio(inband.serverCpuUsPerDelivery, directText.serverCpuUsPerDelivery),
+      deliveriesPerS: ratio(inband.deliveriesPerS, directText.deliveriesPerS),
+    };
+  if (inband && directJson)
+    out["inband/text vs direct/json"] = {
+      cpuPerDelivery: ratio(inband.serverCpuUsPerDelivery, directJson.serverCpuUsPerDelivery),
+      deliveriesPerS: ratio(inband.deliveriesPerS, directJson.deliveriesPerS),
+    };
   return out;
 }
 
@@ -466,11 +574,12 @@ function verdicts(rows, rat) {
   const bad = rows.filter((r) => r.error || r.lost !== 0 || r.dup !== 0 || r.errors !== 0 || r.unexpectedCloses !== 0);
   add("zero lost or duplicated deliveries, every run", bad.length, "0 runs with loss, dup, errors or closes", bad.length === 0);
   const restarted = rows.filter((r) => r.restarted);
-  if (restarted.length) v.push({ target: "no server restarted during a measured window", figure: restarted.length, limit: "0", met: false });
-  const st = rat["seed/text vs direct/text"]?.cpuPerDelivery;
-  add("seed path ≤ 2× direct path per delivery (text vs text)", st, "≤ 2.00×", st <= 2);
-  const sj = rat["seed/text vs direct/json"]?.cpuPerDelivery;
-  add("seed path ≤ 2× direct path per delivery (text vs JSON)", sj, "≤ 2.00×", sj <= 2);
+  if (restarted.length)
+    v.push({ target: "no server restarted during a measured window", figure: restarted.length, limit: "0", met: false });
+  const st = rat["inband/text vs direct/text"]?.cpuPerDelivery;
+  add("in-band-join path ≤ 2× direct path per delivery (text vs text)", st, "≤ 2.00×", st <= 2);
+  const sj = rat["inband/text vs direct/json"]?.cpuPerDelivery;
+  add("in-band-join path ≤ 2× direct path per delivery (text vs JSON)", sj, "≤ 2.00×", sj <= 2);
   return v;
 }
 
@@ -482,9 +591,13 @@ async function main() {
   const loadAvgStart = loadavg().map(r2);
   const needFds = Math.max(CFG.idleConnections, CFG.fanoutClients, CFG.rooms * CFG.roomClients) + 256;
   if (info.openFilesLimit < needFds) {
-    throw new Error(`open files limit ${info.openFilesLimit} is below the ${needFds} this run needs: raise it (ulimit -n) or lower BENCH_IDLE_CONNECTIONS`);
+    throw new Error(
+      `open files limit ${info.openFilesLimit} is below the ${needFds} this run needs: raise it (ulimit -n) or lower BENCH_IDLE_CONNECTIONS`,
+    );
   }
-  log(`machine: ${info.nproc} cores, ${info.cpu}, node ${info.node}, wrangler ${info.wrangler}, workerd ${info.workerd}; load average ${loadavg().map(r2).join(" ")}`);
+  log(
+    `machine: ${info.nproc} cores, ${info.cpu}, node ${info.node}, wrangler ${info.wrangler}, workerd ${info.workerd}; load average ${loadavg().map(r2).join(" ")}`,
+  );
   log(`config: ${JSON.stringify(CFG)}`);
 
   const servers = {};
@@ -554,13 +667,49 @@ async function main() {
         const s = servers[t];
         if (sc === "idle") await measure(t, () => idleScenario(s, t));
         else if (sc === "fanout") {
-          await measure(t, () => loadScenario(s, t, { name: "fanout", prefix: "fan", rooms: 1, perRoom: CFG.fanoutClients, path: "direct", format: "json", modes: ["closed", "open"], rate: CFG.fanoutRate }));
+          await measure(t, () =>
+            loadScenario(s, t, {
+              name: "fanout",
+              prefix: "fan",
+              rooms: 1,
+              perRoom: CFG.fanoutClients,
+              path: "direct",
+              format: "json",
+              modes: ["closed", "open"],
+              rate: CFG.fanoutRate,
+            }),
+          );
         } else if (sc === "rooms") {
-          await measure(t, () => loadScenario(s, t, { name: "rooms", prefix: "many", rooms: CFG.rooms, perRoom: CFG.roomClients, path: "direct", format: "json", modes: ["closed", "open"], rate: CFG.roomsRate }));
-        } else if (sc === "seed") {
-          if (t !== "parley") continue; // the floors have no seed path
-          for (const [path, prefix] of [["direct", "dtext"], ["seed", "seed"]]) {
-            await measure(t, () => loadScenario(s, t, { name: "seed", prefix, rooms: CFG.rooms, perRoom: CFG.roomClients, path, format: "text", modes: ["closed", "open"], rate: CFG.roomsRate }));
+          await measure(t, () =>
+            loadScenario(s, t, {
+              name: "rooms",
+              prefix: "many",
+              rooms: CFG.rooms,
+              perRoom: CFG.roomClients,
+              path: "direct",
+              format: "json",
+              modes: ["closed", "open"],
+              rate: CFG.roomsRate,
+            }),
+          );
+        } else if (sc === "inband") {
+          if (t !== "parley") continue; // the floors have no in-band-join path
+          for (const [path, prefix] of [
+            ["direct", "dtext"],
+            ["inband", "inband"],
+          ]) {
+            await measure(t, () =>
+              loadScenario(s, t, {
+                name: "inband",
+                prefix,
+                rooms: CFG.rooms,
+                perRoom: CFG.roomClients,
+                path,
+                format: "text",
+                modes: ["closed", "open"],
+                rate: CFG.roomsRate,
+              }),
+            );
           }
         } else throw new Error(`unknown scenario ${sc}`);
       }
@@ -581,14 +730,21 @@ async function main() {
       ratios: rat,
       targets: ver,
     };
-    console.log(`\nParley benchmark — ${info.nproc} × ${info.cpu}, node ${info.node}, wrangler ${info.wrangler}, workerd ${info.workerd}${QUICK ? " (quick mode)" : ""}\n`);
+    console.log(
+      `\nParley benchmark — ${info.nproc} × ${info.cpu}, node ${info.node}, wrangler ${info.wrangler}, workerd ${info.workerd}${QUICK ? " (quick mode)" : ""}\n`,
+    );
     console.log(table(rows));
-    console.log("\nCPU µs/dl: server CPU (whole wrangler dev tree) per delivered message; sys: its kernel part; worker/proxy: the two workerd processes' shares;");
+    console.log(
+      "\nCPU µs/dl: server CPU (whole wrangler dev tree) per delivered message; sys: its kernel part; worker/proxy: the two workerd processes' shares;",
+    );
     console.log("gen µs: the load generator's CPU per delivery; other: cores busy with anything else (other processes, kernel).\n");
     console.log("Ratios (Parley ÷ floor; CPU per delivery, lower is better):");
     for (const [k, v] of Object.entries(rat)) console.log(`  ${k.padEnd(32)} ${JSON.stringify(v)}`);
     console.log("\nTargets:");
-    for (const v of ver) console.log(`  [${v.met === "info" ? "info" : v.met === null ? " ? " : v.met ? "met" : "NOT"}] ${v.target}: ${v.figure ?? "n/a"} (${v.limit})`);
+    for (const v of ver)
+      console.log(
+        `  [${v.met === "info" ? "info" : v.met === null ? " ? " : v.met ? "met" : "NOT"}] ${v.target}: ${v.figure ?? "n/a"} (${v.limit})`,
+      );
     const line = JSON.stringify(result);
     console.log(`\n${line}`);
     if (process.env.BENCH_OUT) appendFileSync(process.env.BENCH_OUT, `${line}\n`);

@@ -1,4 +1,8 @@
 #!/usr/bin/env node
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 /**
  * Builds the chat page's script and stylesheet into public/ (git-ignored):
  *   src/client/ui/main.ts   → public/app.js
@@ -18,10 +22,6 @@
  * written file, and an unchanged build does not make the others reload.
  */
 import { build, context } from "esbuild";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The budget for the page's JavaScript, gzipped. */

@@ -76,13 +76,19 @@ export async function startWrangler(opts) {
   const args = [
     join(opts.root, "node_modules/wrangler/bin/wrangler.js"),
     "dev",
-    "--config", opts.config,
-    "--ip", "127.0.0.1",
-    "--port", String(opts.port),
-    "--inspector-port", String(inspectorPort),
-    "--persist-to", opts.persistTo,
+    "--config",
+    opts.config,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(opts.port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    opts.persistTo,
     "--show-interactive-dev-session=false",
-    "--log-level", "warn",
+    "--log-level",
+    "warn",
   ];
   for (const [key, value] of Object.entries(opts.vars ?? {})) args.push("--var", `${key}:${value}`);
   const child = spawn(process.execPath, args, {

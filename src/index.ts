@@ -1,5 +1,5 @@
 // The Worker's entry point: the router, and the Durable Object classes that
 // wrangler.toml binds as ROOMS and LIMITER.
-export { default } from "./worker";
-export { Room } from "./room";
-export { ConnectionLimiter } from "./limiter";
+export { default } from "./server/http/app";
+export { ConnectionLimiter } from "./server/http/connection-limiter";
+export { Room } from "./server/room/room";

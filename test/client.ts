@@ -4,7 +4,7 @@
  * a bounded timeout (a wait never hangs a test).
  */
 import { exports } from "cloudflare:workers";
-import { SUBPROTOCOL } from "../src/protocol";
+import { SUBPROTOCOL } from "../src/shared/format";
 import { FrameQueue, uniqueRoom } from "./frames";
 
 export { uniqueRoom };
@@ -60,8 +60,8 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
   return new Client(res.webSocket, res.headers.get("Sec-WebSocket-Protocol"));
 }
 
-/** A seed-path client that has joined `room` as `nick` and read its greeting. */
-export async function seedMember(room: string, nick: string): Promise<Client> {
+/** A in-band-join client that has joined `room` as `nick` and read its greeting. */
+export async function inBandMember(room: string, nick: string): Promise<Client> {
   const c = await connect("/ws");
   c.send({ action: "join", msg: room, nick });
   const greeting = await c.next();

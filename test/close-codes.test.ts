@@ -1,9 +1,10 @@
 // Close handshakes: the client always sees a clean close with a real code.
-import { env } from "cloudflare:workers";
+
 import { evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { isEvent } from "../src/protocol";
-import { connect, seedMember, uniqueRoom } from "./client";
+import { connect, inBandMember, uniqueRoom } from "./client";
+import { isEvent } from "./events";
 
 describe("close codes", () => {
   it.each([1000, 1001, 4001])("a direct client's close with %i completes with that code", async (code) => {
@@ -13,8 +14,8 @@ describe("close codes", () => {
     expect((await c.closedWith()).code).toBe(code);
   });
 
-  it.each([1000, 4001])("a seed-path client's close with %i completes with that code", async (code) => {
-    const c = await seedMember(uniqueRoom(), "a");
+  it.each([1000, 4001])("an in-band-join client's close with %i completes with that code", async (code) => {
+    const c = await inBandMember(uniqueRoom(), "a");
     c.close(code, "bye");
     expect((await c.closedWith()).code).toBe(code);
   });
@@ -23,7 +24,7 @@ describe("close codes", () => {
     const room = uniqueRoom();
     const watcher = await connect(`/ws?room=${room}&nick=w`, { json: true });
     await watcher.event();
-    const relayed = await seedMember(room, "r");
+    const relayed = await inBandMember(room, "r");
     expect(await watcher.until(isEvent("presence"))).toMatchObject({ event: "join", member: { nick: "r" } });
     relayed.close(1001, "tab closed");
     expect(await watcher.until(isEvent("presence"))).toMatchObject({ event: "leave", member: { nick: "r" }, count: 1 });
@@ -31,10 +32,10 @@ describe("close codes", () => {
 
   it("a relay client is closed with 1012 when its room goes away, and can reconnect", async () => {
     const room = uniqueRoom();
-    const c = await seedMember(room, "a");
+    const c = await inBandMember(room, "a");
     await evictDurableObject(env.ROOMS.getByName(room), { webSockets: "close" });
     expect((await c.closedWith()).code).toBe(1012);
-    const again = await seedMember(room, "a");
+    const again = await inBandMember(room, "a");
     again.send({ action: "send_to_room", msg: "back", nick: "a" });
     expect(await again.next()).toBe("a : back");
   });

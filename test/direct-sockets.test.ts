@@ -1,8 +1,8 @@
 // Direct room sockets (/ws?room=&nick=) and the parley.v1 JSON format.
 import { describe, expect, it } from "vitest";
-import { isEvent, type ErrorEvent, type JoinedEvent } from "../src/protocol";
-import { connect, seedMember, uniqueRoom } from "./client";
-
+import type { ErrorEvent, JoinedEvent } from "../src/shared/events";
+import { connect, inBandMember, uniqueRoom } from "./client";
+import { isEvent } from "./events";
 
 describe("direct room sockets", () => {
   it("names parley.v1 in the 101 when offered, and greets with a joined event", async () => {
@@ -14,7 +14,7 @@ describe("direct room sockets", () => {
     expect(joined.members).toEqual([joined.self]);
   });
 
-  it("greets a text client with the seed's join line", async () => {
+  it("greets a text client with the original join line", async () => {
     const room = uniqueRoom();
     const c = await connect(`/ws?room=${room}&nick=batman`);
     expect(c.protocol).toBeNull();
@@ -56,7 +56,7 @@ describe("direct room sockets", () => {
     const room = uniqueRoom();
     const watcher = await connect(`/ws?room=${room}&nick=watcher`, { json: true });
     await watcher.event();
-    const text = await seedMember(room, "texter");
+    const text = await inBandMember(room, "texter");
     const joinOfText = await watcher.until(isEvent("presence"));
     expect(joinOfText).toMatchObject({ event: "join", member: { nick: "texter" }, count: 2 });
     const comer = await connect(`/ws?room=${room}&nick=comer`, { json: true });
@@ -88,7 +88,7 @@ describe("two formats, one room", () => {
     expect(relayed.protocol).toBe("parley.v1");
     relayed.send({ action: "join", msg: room, nick: "relayed" });
     expect(await relayed.event()).toMatchObject({ type: "joined", room, self: { nick: "relayed" } });
-    const text = await seedMember(room, "texter");
+    const text = await inBandMember(room, "texter");
 
     direct.send({ action: "send_to_room", msg: "from direct", id: "d1" });
     relayed.send({ action: "send_to_room", msg: "from relayed", id: "r1" });

@@ -4,7 +4,7 @@
  * every frame received, and waits for the next one that are always bounded,
  * so a missing frame fails a test instead of hanging it.
  */
-import type { ServerEvent } from "../src/protocol";
+import type { ServerEvent } from "../src/shared/events";
 
 export const WAIT_MS = 5_000;
 
@@ -33,7 +33,8 @@ export abstract class FrameQueue {
   async next(ms = WAIT_MS): Promise<string> {
     const deadline = Date.now() + ms;
     while (this.read >= this.frames.length) {
-      if (this.closed) throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) while waiting; saw ${JSON.stringify(this.frames)}`);
+      if (this.closed)
+        throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) while waiting; saw ${JSON.stringify(this.frames)}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no frame within ${ms} ms; saw ${JSON.stringify(this.frames)}`);
       await this.sleepUntilEvent(left);

@@ -2,7 +2,7 @@
 // members chat. Nothing crashes, every bad frame gets an error, the chat goes
 // on, and history holds only the valid messages.
 import { describe, expect, it } from "vitest";
-import type { MessageEvent, ServerEvent } from "../src/protocol";
+import type { MessageEvent, ServerEvent } from "../src/shared/events";
 import { call, connect, uniqueRoom } from "./client";
 
 const FRAMES = 5_000;
@@ -17,7 +17,23 @@ function prng(seed: number): () => number {
   };
 }
 
-const ODD = ["", " ", "\u0000", "\u202e", "\ud800", "\udfff", "🦇", "\u2028", "null", "{", "\"", "\\", "<script>", "' OR 1=1 --", "ｆｕｌｌ"];
+const ODD = [
+  "",
+  " ",
+  "\u0000",
+  "\u202e",
+  "\ud800",
+  "\udfff",
+  "🦇",
+  "\u2028",
+  "null",
+  "{",
+  '"',
+  "\\",
+  "<script>",
+  "' OR 1=1 --",
+  "ｆｕｌｌ",
+];
 
 /** One bad frame: every one must be refused. */
 function badFrame(rand: () => number): string | Uint8Array {

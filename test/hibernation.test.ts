@@ -1,17 +1,18 @@
 // Rooms survive eviction: their sockets hibernate, their members and history
 // are rebuilt from attachments and SQLite when they wake.
-import { env } from "cloudflare:workers";
-import { evictDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
-import { isEvent, type JoinedEvent, type MessageEvent } from "../src/protocol";
-import { connect, seedMember, uniqueRoom } from "./client";
 
+import { evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { JoinedEvent, MessageEvent } from "../src/shared/events";
+import { connect, inBandMember, uniqueRoom } from "./client";
+import { isEvent } from "./events";
 
 describe("eviction and hibernation", () => {
-  it("seed path: a room evicted between two messages still delivers to every member under the right nick", async () => {
+  it("in-band-join path: a room evicted between two messages still delivers to every member under the right nick", async () => {
     const room = uniqueRoom();
-    const batman = await seedMember(room, "batman");
-    const robin = await seedMember(room, "robin");
+    const batman = await inBandMember(room, "batman");
+    const robin = await inBandMember(room, "robin");
     batman.send({ action: "send_to_room", msg: "before", nick: "batman" });
     expect(await robin.next()).toBe("batman : before");
     expect(await batman.next()).toBe("batman : before");

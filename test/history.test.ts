@@ -1,8 +1,8 @@
 // History in SQLite: seq order, resume with `since`, idempotent sends.
 import { describe, expect, it } from "vitest";
-import { isEvent, type JoinedEvent, type MessageEvent } from "../src/protocol";
-import { call, connect, uniqueRoom, type Client } from "./client";
-
+import type { JoinedEvent, MessageEvent } from "../src/shared/events";
+import { type Client, call, connect, uniqueRoom } from "./client";
+import { isEvent } from "./events";
 
 async function member(room: string, nick: string, since?: number): Promise<{ c: Client; joined: JoinedEvent }> {
   const c = await connect(`/ws?room=${room}&nick=${nick}${since === undefined ? "" : `&since=${since}`}`, { json: true });
@@ -58,7 +58,7 @@ describe("history", () => {
     expect(await back.until(isEvent("message"))).toMatchObject({ id: "live", seq: last + 21 });
   });
 
-  it("resume over the seed path: join with since", async () => {
+  it("resume over the in-band-join path: join with since", async () => {
     const room = uniqueRoom();
     const { c } = await member(room, "writer");
     for (let i = 1; i <= 5; i++) c.send({ action: "send_to_room", msg: `m${i}` });

@@ -1,8 +1,8 @@
 // The HTTP API agrees with what the sockets see.
 import { describe, expect, it } from "vitest";
-import { isEvent, type JoinedEvent, type MessageEvent } from "../src/protocol";
-import { call, connect, seedMember, uniqueRoom } from "./client";
-
+import type { JoinedEvent, MessageEvent } from "../src/shared/events";
+import { call, connect, inBandMember, uniqueRoom } from "./client";
+import { isEvent } from "./events";
 
 function post(room: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return call(`/api/rooms/${encodeURIComponent(room)}/messages`, {
@@ -18,7 +18,7 @@ describe("HTTP API", () => {
     expect(await (await call(`/api/rooms/${room}`)).json()).toEqual({ room, members: 0, lastSeq: 0 });
     const a = await connect(`/ws?room=${room}&nick=a`, { json: true });
     await a.event();
-    await seedMember(room, "b");
+    await inBandMember(room, "b");
     a.send({ action: "send_to_room", msg: "hi" });
     await a.until(isEvent("message"));
     expect(await (await call(`/api/rooms/${room}`)).json()).toEqual({ room, members: 2, lastSeq: 1 });
@@ -28,11 +28,18 @@ describe("HTTP API", () => {
     const room = uniqueRoom();
     const json = await connect(`/ws?room=${room}&nick=j`, { json: true });
     await json.event();
-    const text = await seedMember(room, "t");
+    const text = await inBandMember(room, "t");
     const res = await post(room, { nick: "bot", text: "deploy done ✅", id: "deploy-42" });
     expect(res.status).toBe(201);
     const stored = (await res.json()) as MessageEvent;
-    expect(stored).toMatchObject({ type: "message", room, seq: 1, id: "deploy-42", from: { id: "http", nick: "bot" }, text: "deploy done ✅" });
+    expect(stored).toMatchObject({
+      type: "message",
+      room,
+      seq: 1,
+      id: "deploy-42",
+      from: { id: "http", nick: "bot" },
+      text: "deploy done ✅",
+    });
     expect(await json.until(isEvent("message"))).toEqual(stored);
     expect(await text.next()).toBe("bot : deploy done ✅");
   });

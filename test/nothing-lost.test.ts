@@ -1,10 +1,11 @@
 // "Nothing lost": concurrent senders with ids, one member drops and resumes
 // midway; in the end every member's view is the room's history exactly.
-import { env } from "cloudflare:workers";
+
 import { evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { JoinedEvent, MessageEvent } from "../src/protocol";
-import { call, connect, uniqueRoom, type Client } from "./client";
+import type { JoinedEvent, MessageEvent } from "../src/shared/events";
+import { type Client, call, connect, uniqueRoom } from "./client";
 
 /**
  * A JSON client as a careful app would write one: it keeps the messages it
@@ -88,7 +89,9 @@ describe("nothing lost", () => {
     const history = (await (await call(`/api/rooms/${room}/messages?limit=200`)).json()) as { messages: MessageEvent[] };
     const all = [...history.messages];
     while (all.length < total) {
-      const more = (await (await call(`/api/rooms/${room}/messages?since=${all.at(-1)!.seq}&limit=200`)).json()) as { messages: MessageEvent[] };
+      const more = (await (await call(`/api/rooms/${room}/messages?since=${all.at(-1)!.seq}&limit=200`)).json()) as {
+        messages: MessageEvent[];
+      };
       all.push(...more.messages);
     }
     expect(all.map((m) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));

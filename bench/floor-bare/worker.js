@@ -42,7 +42,7 @@ export class FloorRoom extends DurableObject {
     return new Response(null, { status: 101, webSocket: client, headers });
   }
 
-  webSocketMessage(ws, data) {
+  webSocketMessage(_ws, data) {
     for (const s of this.cached ?? this.ctx.getWebSockets()) {
       try {
         s.send(data);

@@ -37,7 +37,7 @@ export class FloorRoom extends DurableObject {
     return new Response(null, { status: 101, webSocket: client, headers });
   }
 
-  webSocketMessage(ws, data) {
+  webSocketMessage(_ws, data) {
     this.ctx.storage.sql.exec("INSERT INTO messages (body) VALUES (?)", data);
     for (const s of this.cached ?? this.ctx.getWebSockets()) {
       try {

@@ -14,7 +14,7 @@
  * - direct/json: `/ws?room=R&nick=N` offering `parley.v1`; ready on `joined`
  *   (Parley) or on open (floors, which echo the raw frame back).
  * - direct/text: the same URL without a subprotocol; ready on the join line.
- * - seed/text, seed/json: `/ws`, then `{"action":"join"}`; ready on the join reply.
+ * - inband/text, inband/json: `/ws`, then `{"action":"join"}`; ready on the join reply.
  */
 import WebSocket from "ws";
 
@@ -43,7 +43,7 @@ export class Phase {
   }
 }
 
-let padCache = new Map();
+const padCache = new Map();
 function pad(bytes) {
   if (!padCache.has(bytes)) padCache.set(bytes, "x".repeat(Math.max(0, bytes)));
   return padCache.get(bytes);
@@ -51,7 +51,7 @@ function pad(bytes) {
 
 export class Client {
   /**
-   * @param {{wsUrl: string, path: "direct"|"seed", format: "json"|"text", greets: boolean,
+   * @param {{wsUrl: string, path: "direct"|"inband", format: "json"|"text", greets: boolean,
    *          room: {name: string, size: number}, g: number, clients: Client[], msgBytes: number}} o
    *   `greets`: the server answers a join with a greeting (Parley); floors don't.
    */
@@ -103,7 +103,7 @@ export class Client {
         resolve(this.connectMs);
       };
       ws.on("open", () => {
-        if (this.path === "seed") ws.send(JSON.stringify({ action: "join", msg: this.room.name, nick: this.nick }));
+        if (this.path === "inband") ws.send(JSON.stringify({ action: "join", msg: this.room.name, nick: this.nick }));
         if (!this.greets) done();
       });
       ws.on("message", (data) => {

@@ -57,7 +57,10 @@ export function snapshot(root, name, paths, ref) {
 export function gitState(root, ref = "HEAD") {
   try {
     const commit = execFileSync("git", ["-C", root, "rev-parse", "--short", ref], { encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["-C", root, "status", "--porcelain", "--untracked-files=no", "--", "src", "wrangler.toml"], { encoding: "utf8" }).trim() !== "";
+    const dirty =
+      execFileSync("git", ["-C", root, "status", "--porcelain", "--untracked-files=no", "--", "src", "wrangler.toml"], {
+        encoding: "utf8",
+      }).trim() !== "";
     return { commit, dirty };
   } catch {
     return { commit: "?", dirty: true };
@@ -162,7 +165,8 @@ export function treeStats(rootPid, port) {
     out.cpuS += cpuS;
     out.sysS += sysS;
     out.rssBytes += p.rssBytes;
-    const slot = (out.byLabel[label] ??= { cpuS: 0, sysS: 0, rssBytes: 0 });
+    out.byLabel[label] ??= { cpuS: 0, sysS: 0, rssBytes: 0 };
+    const slot = out.byLabel[label];
     slot.cpuS += cpuS;
     slot.sysS += sysS;
     slot.rssBytes += p.rssBytes;

@@ -4,7 +4,7 @@
  * package (or set CHROMIUM_PATH to another Chromium or Chrome binary).
  */
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 

@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./chromium";
-import { freePort, startDevServer, type DevServer } from "../node/dev-server";
+import { type DevServer, freePort, startDevServer } from "../node/dev-server";
 import { uniqueRoom } from "../node/ws-client";
+import { launchChromium } from "./chromium";
 
 /** Where the run leaves its screenshots (git-ignored). */
 const SHOTS = resolve(import.meta.dirname, "../../test-results/screenshots");
@@ -21,7 +21,12 @@ const WAIT_MS = 10_000;
 const RECONNECT_MS = 30_000;
 
 /** Polls `check` until it returns true; a bounded wait with a useful failure. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = WAIT_MS, describeState?: () => Promise<string>): Promise<void> {
+async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = WAIT_MS,
+  describeState?: () => Promise<string>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
@@ -90,7 +95,12 @@ class Person {
   }
 
   async connected(timeoutMs = WAIT_MS): Promise<void> {
-    await until(`${this.nick}'s page is connected`, async () => (await this.status()) === "Connected", timeoutMs, () => this.describe());
+    await until(
+      `${this.nick}'s page is connected`,
+      async () => (await this.status()) === "Connected",
+      timeoutMs,
+      () => this.describe(),
+    );
   }
 
   /** Types a message and presses Enter. */
@@ -107,7 +117,12 @@ class Person {
 
   /** Waits until the message list shows `text` (at least once). */
   async sees(text: string): Promise<void> {
-    await until(`${this.nick}'s page shows ${JSON.stringify(text)}`, async () => (await this.count(text)) > 0, WAIT_MS, () => this.describe());
+    await until(
+      `${this.nick}'s page shows ${JSON.stringify(text)}`,
+      async () => (await this.count(text)) > 0,
+      WAIT_MS,
+      () => this.describe(),
+    );
   }
 
   /** Messages not yet confirmed by the server. */
@@ -166,10 +181,7 @@ describe("the chat page against wrangler dev", () => {
     // where the first one stopped: same address for the pages, same history.
     port = await freePort();
     persistTo = mkdtempSync(join(tmpdir(), "parley-page-"));
-    [dev, browser] = await Promise.all([
-      startDevServer({ port, persistTo }),
-      launchChromium(),
-    ]);
+    [dev, browser] = await Promise.all([startDevServer({ port, persistTo }), launchChromium()]);
   });
 
   afterAll(async () => {
@@ -280,14 +292,21 @@ describe("the chat page against wrangler dev", () => {
     await until("alice sees mallory leave", async () => (await alice.members.count()) === 2);
   });
 
-  it("survives a server restart: both pages reconnect, and what was sent meanwhile arrives exactly once", { timeout: 180_000 }, async () => {
+  it("survives a server restart: both pages reconnect, and what was sent meanwhile arrives exactly once", {
+    timeout: 180_000,
+  }, async () => {
     const before = await alice.texts();
     expect(before.length).toBeGreaterThan(0);
 
     // The server goes away with both pages open.
     await dev!.stop();
     for (const p of [alice, bob]) {
-      await until(`${p.nick}'s page notices the outage`, async () => /^Disconnected|^Reconnecting|^Offline/.test(await p.status()), WAIT_MS, () => p.describe());
+      await until(
+        `${p.nick}'s page notices the outage`,
+        async () => /^Disconnected|^Reconnecting|^Offline/.test(await p.status()),
+        WAIT_MS,
+        () => p.describe(),
+      );
     }
 
     // alice types during the outage: it is queued, shown as not yet delivered.
@@ -325,7 +344,13 @@ describe("the chat page against wrangler dev", () => {
 
   it("fits a 390×844 phone without sideways scrolling, follows dark mode, and a link opens its room", { timeout: 60_000 }, async () => {
     // A phone in dark mode, opened from a link to room A with a remembered nick.
-    const phone = await open("dana", { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, colorScheme: "dark" });
+    const phone = await open("dana", {
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      colorScheme: "dark",
+    });
     await phone.join(A);
     await phone.say("on my phone: a rather long message that has to wrap over several lines on a narrow screen");
     await phone.sees("on my phone: a rather long message that has to wrap over several lines on a narrow screen");

@@ -1,10 +1,10 @@
 // The limits as wrangler.toml ships them.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, limitsFrom } from "../../src/limits";
-import { isEvent, type MessageEvent, type ServerEvent } from "../../src/protocol";
-import { call, connect, seedMember, uniqueRoom } from "../client";
-
+import type { MessageEvent, ServerEvent } from "../../src/shared/events";
+import { DEFAULT_LIMITS, limitsFrom } from "../../src/shared/limits";
+import { call, connect, inBandMember, uniqueRoom } from "../client";
+import { isEvent } from "../events";
 
 describe("default limits", () => {
   it("wrangler.toml ships the same defaults the code falls back to", () => {
@@ -30,9 +30,9 @@ describe("default limits", () => {
     expect(page.messages.map((m) => m.id)).toEqual(stored.map((m) => m.id));
   });
 
-  it("the seed path is rate limited the same way, with error lines", async () => {
+  it("the in-band-join path is rate limited the same way, with error lines", async () => {
     const room = uniqueRoom();
-    const c = await seedMember(room, "flood");
+    const c = await inBandMember(room, "flood");
     const started = Date.now();
     for (let i = 0; i < 22; i++) c.send({ action: "send_to_room", msg: `m${i}`, nick: "flood" });
     const lines: string[] = [];
@@ -45,8 +45,8 @@ describe("default limits", () => {
     expect(lines.filter((l) => l.startsWith("error: slow down")).length).toBe(22 - said);
   });
 
-  it("a seed-path client that keeps flooding is closed with 1008", async () => {
-    const c = await seedMember(uniqueRoom(), "flood");
+  it("an in-band-join client that keeps flooding is closed with 1008", async () => {
+    const c = await inBandMember(uniqueRoom(), "flood");
     for (let i = 0; i < 60; i++) c.send({ action: "send_to_room", msg: `m${i}`, nick: "flood" });
     expect((await c.closedWith()).code).toBe(1008);
     expect(c.frames.at(-1)).toBe("error: too many messages; closing this connection");
@@ -87,9 +87,9 @@ describe("default limits", () => {
     await direct.event();
     direct.ws.send(new Uint8Array([1, 2, 3]));
     expect(await direct.event()).toMatchObject({ type: "error", code: "binary_unsupported" });
-    const seed = await seedMember(room, "bin2");
-    seed.ws.send(new Uint8Array([1, 2, 3]));
-    expect(await seed.next()).toMatch(/^error: binary/);
+    const inBand = await inBandMember(room, "bin2");
+    inBand.ws.send(new Uint8Array([1, 2, 3]));
+    expect(await inBand.next()).toMatch(/^error: binary/);
   });
 
   it("60 new connections a minute per address, then 429", async () => {
@@ -124,8 +124,8 @@ describe("liveness", () => {
     await direct.event();
     direct.send("ping");
     expect(await direct.next()).toBe("pong");
-    const seed = await connect("/ws");
-    seed.send("ping");
-    expect(await seed.next()).toBe("pong");
+    const inBand = await connect("/ws");
+    inBand.send("ping");
+    expect(await inBand.next()).toBe("pong");
   });
 });

@@ -1,8 +1,9 @@
 // Issue 3: two JSON clients (one per path) and a text client share one room
 // on a real `wrangler dev`, and each sees every message in its own format.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isEvent, type JoinedEvent, type MessageEvent, type ServerEvent } from "../../src/protocol";
-import { startDevServer, type DevServer } from "./dev-server";
+import type { JoinedEvent, MessageEvent, ServerEvent } from "../../src/shared/events";
+import { isEvent } from "../events";
+import { type DevServer, startDevServer } from "./dev-server";
 import { closeAll, connect, uniqueRoom, type WsClient } from "./ws-client";
 
 const isMessage = (e: ServerEvent): e is MessageEvent => e.type === "message";
@@ -20,7 +21,7 @@ describe("JSON and text clients in one room, against wrangler dev", () => {
     await server?.stop();
   });
 
-  it("delivers every message to every member, as JSON events or as the seed's text lines", async () => {
+  it("delivers every message to every member, as JSON events or as the original text lines", async () => {
     const dev = server!;
     const room = uniqueRoom("mixed");
 
@@ -30,16 +31,16 @@ describe("JSON and text clients in one room, against wrangler dev", () => {
     expect(direct.protocol).toBe("parley.v1");
     expect(await direct.event()).toMatchObject({ type: "joined", room, self: { nick: "alice" } });
 
-    // JSON on the seed's path: connect, then join in-band.
-    const seedJson = await connect(`${dev.wsUrl}/ws`, { json: true });
-    clients.push(seedJson);
-    expect(seedJson.protocol).toBe("parley.v1");
-    seedJson.send({ action: "join", msg: room, nick: "bob" });
-    const bobJoined = (await seedJson.event()) as JoinedEvent;
+    // JSON on the in-band-join path: connect, then join in-band.
+    const inBandJson = await connect(`${dev.wsUrl}/ws`, { json: true });
+    clients.push(inBandJson);
+    expect(inBandJson.protocol).toBe("parley.v1");
+    inBandJson.send({ action: "join", msg: room, nick: "bob" });
+    const bobJoined = (await inBandJson.event()) as JoinedEvent;
     expect(bobJoined).toMatchObject({ type: "joined", room, self: { nick: "bob" } });
     expect(bobJoined.members.map((m) => m.nick).sort()).toEqual(["alice", "bob"]);
 
-    // Text on the seed's path, exactly as the seed's page does it.
+    // Text on the in-band-join path, exactly as the original page does it.
     const text = await connect(`${dev.wsUrl}/ws`);
     clients.push(text);
     expect(text.protocol).toBe("");
@@ -47,7 +48,7 @@ describe("JSON and text clients in one room, against wrangler dev", () => {
     expect(await text.next()).toBe(`carol join room ${room} success .`);
 
     direct.send({ action: "send_to_room", msg: "hello from alice", nick: "alice", id: "a1" });
-    seedJson.send({ action: "send_to_room", msg: "bob here", nick: "bob", id: "b1" });
+    inBandJson.send({ action: "send_to_room", msg: "bob here", nick: "bob", id: "b1" });
     text.send({ action: "send_to_room", msg: "carol says hi 👋", nick: "carol" });
     const posted = await fetch(`${dev.url}/api/rooms/${room}/messages`, {
       method: "POST",
@@ -64,7 +65,7 @@ describe("JSON and text clients in one room, against wrangler dev", () => {
 
     // Each JSON client: four message events, seq 1..4 in order, the same events for both.
     const seen: MessageEvent[][] = [];
-    for (const c of [direct, seedJson]) {
+    for (const c of [direct, inBandJson]) {
       const messages: MessageEvent[] = [];
       while (messages.length < 4) messages.push(await c.until(isMessage));
       expect(messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
@@ -92,14 +93,14 @@ describe("JSON and text clients in one room, against wrangler dev", () => {
     expect(info).toMatchObject({ room, members: 3, lastSeq: 4 });
   });
 
-  it.each(["direct", "seed"])("a %s-path client whose connection drops without a close frame leaves the room", async (path) => {
+  it.each(["direct", "in-band"])("a %s-path client whose connection drops without a close frame leaves the room", async (path) => {
     const dev = server!;
     const room = uniqueRoom("drop");
     const watcher = await connect(`${dev.wsUrl}/ws?room=${room}&nick=watcher`, { json: true });
     clients.push(watcher);
     await watcher.event();
     const dropper = await connect(path === "direct" ? `${dev.wsUrl}/ws?room=${room}&nick=dropper` : `${dev.wsUrl}/ws`, { json: true });
-    if (path === "seed") dropper.send({ action: "join", msg: room, nick: "dropper" });
+    if (path === "in-band") dropper.send({ action: "join", msg: room, nick: "dropper" });
     await dropper.event();
     expect(await watcher.until(isEvent("presence"))).toMatchObject({ event: "join", member: { nick: "dropper" }, count: 2 });
 

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JoinedEvent, MessageEvent } from "../../src/protocol";
-import { startDevServer, type DevServer } from "./dev-server";
+import type { JoinedEvent, MessageEvent } from "../../src/shared/events";
+import { type DevServer, startDevServer } from "./dev-server";
 import { closeAll, connect, uniqueRoom, type WsClient } from "./ws-client";
 
 const isMessage = (e: { type: string }): e is MessageEvent => e.type === "message";

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JoinedEvent, MessageEvent } from "../../src/protocol";
-import { startDevServer, type DevServer } from "./dev-server";
+import type { JoinedEvent, MessageEvent } from "../../src/shared/events";
+import { type DevServer, startDevServer } from "./dev-server";
 import { closeAll, connect, uniqueRoom, type WsClient } from "./ws-client";
 
 /** A careful JSON client: a seq-ordered view, an outbox of unconfirmed sends, resume on reconnect. */
@@ -76,7 +76,10 @@ describe("nothing lost across a wrangler dev restart", () => {
   const members: Member[] = [];
 
   beforeAll(async () => {
-    server = await startDevServer({ persistTo, vars: { RATE_LIMIT_BURST: "10000", RATE_LIMIT_PER_SECOND: "10000", CONNECTS_PER_MINUTE: "0" } });
+    server = await startDevServer({
+      persistTo,
+      vars: { RATE_LIMIT_BURST: "10000", RATE_LIMIT_PER_SECOND: "10000", CONNECTS_PER_MINUTE: "0" },
+    });
   });
 
   afterAll(async () => {

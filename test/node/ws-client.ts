@@ -5,13 +5,13 @@
  * workerd client in test/client.ts).
  */
 import WebSocket from "ws";
-import { SUBPROTOCOL } from "../../src/protocol";
+import { SUBPROTOCOL } from "../../src/shared/format";
 import { FrameQueue, uniqueRoom, WAIT_MS } from "../frames";
 
 export { uniqueRoom };
 
 export interface ConnectOptions {
-  /** Offer `parley.v1` (JSON events); without it the server speaks the seed's text lines. */
+  /** Offer `parley.v1` (JSON events); without it the server speaks the original text lines. */
   json?: boolean;
   /** Longest wait for the handshake. */
   timeoutMs?: number;
@@ -50,7 +50,9 @@ export class WsClient extends FrameQueue {
 /** Opens a socket to `url` (for example `ws://127.0.0.1:8787/ws?room=8888&nick=batman`) and waits for the handshake. */
 export function connect(url: string, options: ConnectOptions = {}): Promise<WsClient> {
   const timeoutMs = options.timeoutMs ?? WAIT_MS;
-  const ws = options.json ? new WebSocket(url, SUBPROTOCOL, { handshakeTimeout: timeoutMs }) : new WebSocket(url, { handshakeTimeout: timeoutMs });
+  const ws = options.json
+    ? new WebSocket(url, SUBPROTOCOL, { handshakeTimeout: timeoutMs })
+    : new WebSocket(url, { handshakeTimeout: timeoutMs });
   // Listen from the start: frames can arrive right after the handshake.
   const client = new WsClient(ws);
   return new Promise((resolve, reject) => {
@@ -64,7 +66,8 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<WsCl
       resolve(client);
     };
     const onError = (err: Error) => fail(new Error(`cannot connect to ${url}: ${err.message}`));
-    const onUnexpected = (_req: unknown, res: { statusCode?: number }) => fail(new Error(`upgrade to ${url} refused: HTTP ${res.statusCode}`));
+    const onUnexpected = (_req: unknown, res: { statusCode?: number }) =>
+      fail(new Error(`upgrade to ${url} refused: HTTP ${res.statusCode}`));
     const cleanup = () => {
       ws.off("open", onOpen);
       ws.off("error", onError);
@@ -75,7 +78,6 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<WsCl
     ws.once("unexpected-response", onUnexpected);
   });
 }
-
 
 /** Closes every client cleanly and waits (bounded) for the handshakes. */
 export async function closeAll(clients: Iterable<WsClient>, ms = 3_000): Promise<void> {

@@ -1,10 +1,10 @@
 // Every limit changed through its var (see the workers-tuned project in vitest.config.ts).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { limitsFrom } from "../../src/limits";
-import { isEvent, type ErrorEvent, type JoinedEvent } from "../../src/protocol";
-import { call, connect, seedMember, uniqueRoom } from "../client";
-
+import type { ErrorEvent, JoinedEvent } from "../../src/shared/events";
+import { limitsFrom } from "../../src/shared/limits";
+import { call, connect, inBandMember, uniqueRoom } from "../client";
+import { isEvent } from "../events";
 
 describe("limits set through vars", () => {
   it("the vars reach the Worker", () => {
@@ -20,7 +20,7 @@ describe("limits set through vars", () => {
     json.send({ action: "send_to_room", msg: "x".repeat(51), id: "long" });
     expect(await json.event()).toMatchObject({ type: "error", code: "invalid_message", ref: "long" });
 
-    const text = await seedMember(room, "t");
+    const text = await inBandMember(room, "t");
     text.send({ action: "send_to_room", msg: "y".repeat(51), nick: "t" });
     expect(await text.next()).toBe("error: msg is longer than 50 characters");
 
@@ -29,11 +29,11 @@ describe("limits set through vars", () => {
   });
 
   it("MAX_NICK_CHARS: 8 fits, 9 is refused on join", async () => {
-    const seed = await connect("/ws");
-    seed.send({ action: "join", msg: uniqueRoom(), nick: "ninechars" });
-    expect(await seed.next()).toBe("error: nick is longer than 8 characters");
-    seed.send({ action: "join", msg: "r8", nick: "eightchr" });
-    expect(await seed.next()).toBe("eightchr join room r8 success .");
+    const inBand = await connect("/ws");
+    inBand.send({ action: "join", msg: uniqueRoom(), nick: "ninechars" });
+    expect(await inBand.next()).toBe("error: nick is longer than 8 characters");
+    inBand.send({ action: "join", msg: "r8", nick: "eightchr" });
+    expect(await inBand.next()).toBe("eightchr join room r8 success .");
   });
 
   it("MAX_ROOM_MEMBERS: the next direct socket gets room_full and a 1013 close; a relay client stays usable", async () => {
@@ -46,11 +46,11 @@ describe("limits set through vars", () => {
     expect(await fourth.event()).toMatchObject({ type: "error", code: "room_full" });
     expect((await fourth.closedWith()).code).toBe(1013);
 
-    const seed = await connect("/ws");
-    seed.send({ action: "join", msg: room, nick: "e" });
-    expect(await seed.next()).toMatch(/^error: room .* is full/);
-    seed.send({ action: "join", msg: uniqueRoom(), nick: "e" });
-    expect(await seed.next()).toMatch(/^e join room .* success \.$/);
+    const inBand = await connect("/ws");
+    inBand.send({ action: "join", msg: room, nick: "e" });
+    expect(await inBand.next()).toMatch(/^error: room .* is full/);
+    inBand.send({ action: "join", msg: uniqueRoom(), nick: "e" });
+    expect(await inBand.next()).toMatch(/^e join room .* success \.$/);
   });
 
   it("RATE_LIMIT_BURST and RATE_LIMIT_PER_SECOND: 5 at once, then about 2 a second", async () => {
@@ -89,9 +89,9 @@ describe("limits set through vars", () => {
     expect(other.status).toBe(101);
     other.webSocket!.accept();
     other.webSocket!.close(1000);
-    // The seed path counts too.
-    const seed = await call("/ws", { headers: { Upgrade: "websocket", "CF-Connecting-IP": ip } });
-    expect(seed.status).toBe(429);
+    // The in-band-join path counts too.
+    const inBand = await call("/ws", { headers: { Upgrade: "websocket", "CF-Connecting-IP": ip } });
+    expect(inBand.status).toBe(429);
   });
 });
 
@@ -116,7 +116,7 @@ describe("Origin", () => {
     }
   });
 
-  it("the seed path follows the same rule", async () => {
+  it("the in-band-join path follows the same rule", async () => {
     expect((await call("/ws", { headers: { Upgrade: "websocket", Origin: "https://evil.example" } })).status).toBe(403);
   });
 

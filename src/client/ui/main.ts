@@ -3,10 +3,12 @@
  * The session does the protocol, reconnects and the outbox; this file shows
  * what it reports and turns clicks and keys into calls.
  */
-import { validateNick, validateRoom, type ErrorEvent, type JoinedEvent, type Member, type MessageEvent, type PresenceEvent } from "../../protocol";
-import { hashForRoom, newMessageId, roomFromHash } from "../address";
-import { parseOutbox, type OutboxEntry } from "../outbox";
-import { ChatSession, type ConnState, type SocketHandle, type SocketHandlers } from "../session";
+
+import type { ErrorEvent, JoinedEvent, Member, MessageEvent, PresenceEvent } from "../../shared/events";
+import { validateNick, validateRoom } from "../../shared/validate";
+import { hashForRoom, newMessageId, roomFromHash } from "../core/address";
+import { type OutboxEntry, parseOutbox } from "../core/outbox";
+import { ChatSession, type ConnState, type SocketHandle, type SocketHandlers } from "../core/session";
 import { appendNotice, insertMessage, memberItem, messageItem, noticeItem, pendingItem } from "./view";
 
 // ------------------------------------------------------------ elements
@@ -340,9 +342,15 @@ function showJoinError(input: HTMLInputElement | null, message: string): void {
 /** Joins the room in the form (or `roomName`), after checking both fields with the protocol's own rules. */
 function join(roomName = roomInput.value): void {
   const room = validateRoom(roomName);
-  if (!room.ok) return showJoinError(roomInput, `Room: ${room.error.message}.`);
+  if (!room.ok) {
+    showJoinError(roomInput, `Room: ${room.error.message}.`);
+    return;
+  }
   const nick = validateNick(nickInput.value);
-  if (!nick.ok) return showJoinError(nickInput, `Nick: ${nick.error.message}.`);
+  if (!nick.ok) {
+    showJoinError(nickInput, `Nick: ${nick.error.message}.`);
+    return;
+  }
   showJoinError(null, "");
   roomInput.value = room.value;
   nickInput.value = nick.value;

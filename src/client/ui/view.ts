@@ -2,8 +2,8 @@
  * Building the message list. Every piece of user text (nicks, messages,
  * room names) goes in with `textContent`, never as HTML.
  */
-import type { Member, MessageEvent } from "../../protocol";
-import { colorSlot, initials } from "../address";
+import type { Member, MessageEvent } from "../../shared/events";
+import { colorSlot, initials } from "../core/address";
 
 /** Messages from the same sender within this span share one header. */
 const GROUP_MS = 5 * 60_000;

@@ -1,0 +1,427 @@
+import { describe, expect, it } from "vitest";
+import type { JoinedEvent, Member, MessageEvent, ServerEvent } from "../../shared/events";
+import { SUBPROTOCOL } from "../../shared/format";
+import { DEFAULT_LIMITS, MAX_FRAME_BYTES, publicLimits } from "../../shared/limits";
+import type { OutboxEntry } from "./outbox";
+import { ChatSession, type ConnState, checkOutgoing, type SessionListener, type SocketHandlers, socketUrl } from "./session";
+
+// ------------------------------------------------------------ fakes
+
+class FakeSocket {
+  sent: string[] = [];
+  closed: { code?: number; reason?: string } | null = null;
+  constructor(
+    readonly url: string,
+    readonly protocol: string,
+    readonly handlers: SocketHandlers,
+  ) {}
+  send(data: string): void {
+    if (this.closed) throw new Error("closed");
+    this.sent.push(data);
+  }
+  close(code?: number, reason?: string): void {
+    this.closed = { code, reason };
+  }
+  /** The server speaks. */
+  event(event: ServerEvent): void {
+    this.handlers.message(JSON.stringify(event));
+  }
+  /** The connection drops. */
+  drop(code = 1006): void {
+    this.handlers.close(code, "");
+  }
+  frames(): Record<string, unknown>[] {
+    return this.sent.filter((s) => s !== "ping").map((s) => JSON.parse(s) as Record<string, unknown>);
+  }
+  sends(): { msg: string; id: string }[] {
+    return this.frames().filter((f) => f.action === "send_to_room") as { msg: string; id: string }[];
+  }
+}
+
+/** A clock whose timers run only when the test advances it. */
+class Clock {
+  now = 1_000_000;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+  private next = 1;
+  set = (fn: () => void, ms: number): number => {
+    const id = this.next++;
+    this.timers.set(id, { at: this.now + ms, fn });
+    return id;
+  };
+  clear = (id: unknown): void => {
+    this.timers.delete(id as number);
+  };
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      let first: [number, { at: number; fn: () => void }] | undefined;
+      for (const entry of this.timers) if (entry[1].at <= end && (!first || entry[1].at < first[1].at)) first = entry;
+      if (!first) break;
+      this.timers.delete(first[0]);
+      this.now = first[1].at;
+      first[1].fn();
+    }
+    this.now = end;
+  }
+}
+
+interface Harness {
+  session: ChatSession;
+  sockets: FakeSocket[];
+  clock: Clock;
+  shown: MessageEvent[];
+  states: ConnState[];
+  pending: OutboxEntry[][];
+  saved: OutboxEntry[][];
+  failed: string[];
+  pages: { since: number; limit: number }[];
+  store: MessageEvent[];
+  last(): FakeSocket;
+}
+
+function harness(options: { outbox?: OutboxEntry[]; listener?: SessionListener } = {}): Harness {
+  const clock = new Clock();
+  const h: Harness = {
+    session: undefined as unknown as ChatSession,
+    sockets: [],
+    clock,
+    shown: [],
+    states: [],
+    pending: [],
+    saved: [],
+    failed: [],
+    pages: [],
+    store: [],
+    last() {
+      const s = this.sockets.at(-1);
+      if (!s) throw new Error("no socket yet");
+      return s;
+    },
+  };
+  let ids = 0;
+  h.session = new ChatSession(
+    {
+      connect: (url, protocol, handlers) => {
+        const socket = new FakeSocket(url, protocol, handlers);
+        h.sockets.push(socket);
+        return socket;
+      },
+      fetchMessages: async (_room, since, limit) => {
+        h.pages.push({ since, limit });
+        return h.store.filter((m) => m.seq > since).slice(0, limit);
+      },
+      setTimer: clock.set,
+      clearTimer: clock.clear,
+      now: () => clock.now,
+      random: () => 0.5,
+      newId: () => `id-${++ids}`,
+      saveOutbox: (entries) => h.saved.push(entries),
+    },
+    { wsBase: "ws://127.0.0.1:8787", outbox: options.outbox },
+    {
+      state: (s) => h.states.push(s),
+      messages: (ms) => h.shown.push(...ms),
+      joined: (_e, history) => h.shown.push(...history),
+      outbox: (p) => h.pending.push(p),
+      failed: (entry, error) => h.failed.push(`${entry.id}:${error.code}`),
+      ...options.listener,
+    },
+  );
+  return h;
+}
+
+const me: Member = { id: "me1", nick: "robin" };
+function message(seq: number, id = `srv-${seq}`, from: Member = { id: "u9", nick: "batman" }, text = `text ${seq}`): MessageEvent {
+  return { type: "message", room: "8888", seq, id, from, text, ts: 1_000 + seq };
+}
+function joined(history: MessageEvent[], lastSeq: number, self: Member = me, more?: boolean): JoinedEvent {
+  return {
+    type: "joined",
+    room: "8888",
+    self,
+    members: [self],
+    history,
+    lastSeq,
+    limits: publicLimits(DEFAULT_LIMITS),
+    ...(more ? { more } : {}),
+  };
+}
+/** The server's echo of a send: stored with the next seq. */
+function echo(frame: { msg: string; id: string }, seq: number, from: Member = me): MessageEvent {
+  return message(seq, frame.id, from, frame.msg);
+}
+
+const seqs = (ms: MessageEvent[]) => ms.map((m) => m.seq);
+
+// ------------------------------------------------------------ tests
+
+describe("socketUrl and checkOutgoing", () => {
+  it("builds the direct socket address, with since only when known", () => {
+    expect(socketUrl("ws://h", "team blue", "bat&man", undefined)).toBe("ws://h/ws?room=team+blue&nick=bat%26man");
+    expect(socketUrl("wss://h", "8888", "x", 0)).toBe("wss://h/ws?room=8888&nick=x&since=0");
+  });
+
+  it("refuses blank, overlong and oversized messages before they are queued", () => {
+    expect(checkOutgoing("hi", "id")).toBeNull();
+    expect(checkOutgoing("  \n ", "id")).toMatch(/empty/);
+    expect(checkOutgoing("x".repeat(4001), "id")).toMatch(/longer/);
+    // 4000 control characters pass the length rule but escape to 6 bytes each in JSON.
+    expect(checkOutgoing("\u0001".repeat(4000), "id")).toMatch(new RegExp(`of ${MAX_FRAME_BYTES} bytes`));
+  });
+});
+
+describe("ChatSession", () => {
+  it("joins with the subprotocol, shows history, and sends with an id", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    expect(h.last().url).toBe("ws://127.0.0.1:8787/ws?room=8888&nick=robin");
+    expect(h.last().protocol).toBe(SUBPROTOCOL);
+    expect(h.session.state.kind).toBe("connecting");
+    h.last().event(joined([message(1), message(2)], 2));
+    expect(h.session.state.kind).toBe("online");
+    expect(seqs(h.shown)).toEqual([1, 2]);
+
+    const entry = h.session.send("hello");
+    expect(typeof entry).toBe("object");
+    expect(h.last().sends()).toEqual([{ action: "send_to_room", msg: "hello", id: "id-1" }]);
+    expect(h.session.pending().map((e) => e.text)).toEqual(["hello"]);
+    h.last().event(echo(h.last().sends()[0]!, 3));
+    expect(h.session.pending()).toEqual([]);
+    expect(seqs(h.shown)).toEqual([1, 2, 3]);
+    expect(h.saved.at(-1)).toEqual([]);
+  });
+
+  it("queues messages typed before joined arrives, and sends them after", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    h.session.send("early");
+    expect(h.last().sends()).toEqual([]);
+    h.last().event(joined([], 0));
+    expect(
+      h
+        .last()
+        .sends()
+        .map((f) => f.msg),
+    ).toEqual(["early"]);
+  });
+
+  it("reconnects with backoff and since, sends what was typed meanwhile, and shows everything exactly once", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    h.last().event(joined([message(1)], 1));
+    h.session.send("before the drop"); // sent, echo lost with the connection
+    const first = h.last();
+    const sentBefore = first.sends()[0]!;
+    first.drop();
+    expect(h.session.state).toMatchObject({ kind: "waiting", attempt: 1 });
+
+    h.session.send("during the outage");
+    expect(h.sockets).toHaveLength(1);
+
+    // First retry after base * (0.5 + 0.5 * 0.5) = 375 ms; it fails too, the next waits longer.
+    h.clock.advance(374);
+    expect(h.sockets).toHaveLength(1);
+    h.clock.advance(1);
+    expect(h.sockets).toHaveLength(2);
+    h.last().drop();
+    expect(h.session.state).toMatchObject({ kind: "waiting", attempt: 2 });
+    h.clock.advance(749);
+    expect(h.sockets).toHaveLength(2);
+    h.clock.advance(1);
+    expect(h.sockets).toHaveLength(3);
+
+    // Back: resume from seq 1. The server had stored "before the drop" as seq 2; another member said seq 3.
+    const socket = h.last();
+    expect(socket.url).toContain("since=1");
+    expect(socket.sends()).toEqual([]); // nothing before joined
+    socket.event(joined([echo(sentBefore, 2), message(3)], 3, { id: "me2", nick: "robin" }));
+    // "before the drop" is confirmed by the history; only "during the outage" goes out, with its id.
+    expect(socket.sends()).toEqual([{ action: "send_to_room", msg: "during the outage", id: "id-2" }]);
+    socket.event(echo(socket.sends()[0]!, 4, { id: "me2", nick: "robin" }));
+    expect(h.session.pending()).toEqual([]);
+    expect(seqs(h.shown)).toEqual([1, 2, 3, 4]);
+    expect(h.session.state.kind).toBe("online");
+    expect(h.session.cursor).toBe(4);
+  });
+
+  it("resends an unconfirmed message with the same id; the server's duplicate answer shows nothing twice", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    h.last().event(joined([], 0));
+    h.session.send("once");
+    const frame = h.last().sends()[0]!;
+    // Stored and broadcast to others, but our copy of the echo was lost with the connection.
+    h.last().drop();
+    h.clock.advance(10_000);
+    // The resume's history does include it this time (seq 1)...
+    h.last().event(joined([echo(frame, 1)], 1));
+    expect(h.last().sends()).toEqual([]);
+    expect(seqs(h.shown)).toEqual([1]);
+    // ...and had the history not included it, the resend's echo (the original, seq 1) would be ignored as seen.
+    h.last().event(echo(frame, 1));
+    expect(seqs(h.shown)).toEqual([1]);
+  });
+
+  it("resends after a drop before the echo; the original echo confirms it", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    h.last().event(joined([], 0));
+    h.session.send("kept");
+    const frame = h.last().sends()[0]!;
+    h.last().drop(); // never reached the server
+    h.clock.advance(10_000);
+    h.last().event(joined([], 0));
+    expect(h.last().sends()).toEqual([frame]);
+    h.last().event(echo(frame, 1));
+    expect(h.session.pending()).toEqual([]);
+    expect(seqs(h.shown)).toEqual([1]);
+  });
+
+  it("keeps at most a window of sends unanswered", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    h.last().event(joined([], 0));
+    for (let i = 0; i < 8; i++) h.session.send(`m${i}`);
+    expect(h.last().sends()).toHaveLength(5);
+    h.last().event(echo(h.last().sends()[0]!, 1));
+    expect(h.last().sends()).toHaveLength(6);
+  });
+
+  it("retries sends after rate_limited (which names no id), and drops a refused one with a report", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    h.last().event(joined([], 0));
+    h.session.send("stored");
+    h.session.send("too fast");
+    h.session.send("refused");
+    const [stored, fast, refused] = h.last().sends();
+    h.last().event(echo(stored!, 1));
+    // The server drops a frame over its rate before parsing it: no ref.
+    h.last().event({ type: "error", code: "rate_limited", message: "slow down" });
+    h.last().event({ type: "error", code: "invalid_message", message: "no", ref: refused!.id });
+    expect(h.failed).toEqual([`${refused!.id}:invalid_message`]);
+    expect(h.session.pending().map((e) => e.text)).toEqual(["too fast"]);
+    h.session.send("typed while waiting");
+    expect(h.last().sends()).toHaveLength(3); // nothing more until the pause is over
+    h.clock.advance(1_000);
+    expect(h.last().sends().slice(3)).toEqual([fast, { action: "send_to_room", msg: "typed while waiting", id: "id-4" }]);
+    h.last().event(echo(fast!, 2));
+    h.last().event(echo(h.last().sends()[4]!, 3));
+    expect(h.session.pending()).toEqual([]);
+    expect(seqs(h.shown)).toEqual([1, 2, 3]);
+  });
+
+  it("pages a capped resume over HTTP and shows each message once", async () => {
+    const h = harness();
+    h.store = Array.from({ length: 450 }, (_, i) => message(i + 1));
+    h.session.join("8888", "robin");
+    h.last().event(joined(h.store.slice(0, 10), 10));
+    h.last().drop();
+    h.clock.advance(10_000);
+    // 440 missed: the resume carries 200 and says more.
+    h.last().event(joined(h.store.slice(10, 210), 450, me, true));
+    h.last().event(message(451)); // a live one while paging
+    await new Promise((r) => setTimeout(r, 0));
+    await new Promise((r) => setTimeout(r, 0));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.pages.map((p) => p.since)).toEqual([210, 410, 450]);
+    const shown = seqs(h.shown);
+    expect(new Set(shown).size).toBe(shown.length);
+    expect([...shown].sort((a, b) => a - b)).toEqual(Array.from({ length: 451 }, (_, i) => i + 1));
+    expect(h.session.cursor).toBe(451);
+  });
+
+  it("loads earlier messages page by page until the first one", async () => {
+    const h = harness();
+    h.store = Array.from({ length: 120 }, (_, i) => message(i + 1));
+    h.session.join("8888", "robin");
+    h.last().event(joined(h.store.slice(70), 120));
+    expect(await h.session.loadOlder(50)).toBe(true);
+    expect(h.pages.at(-1)).toEqual({ since: 20, limit: 50 });
+    expect(await h.session.loadOlder(50)).toBe(false);
+    expect(h.pages.at(-1)).toEqual({ since: 0, limit: 20 });
+    expect(await h.session.loadOlder(50)).toBe(false);
+    expect(h.pages).toHaveLength(2);
+    const shown = seqs(h.shown);
+    expect([...shown].sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+  });
+
+  it("restores a saved outbox and sends it once in that room", () => {
+    const saved: OutboxEntry[] = [
+      { id: "old-1", room: "8888", text: "from before the reload", createdAt: 1 },
+      { id: "old-2", room: "elsewhere", text: "another room", createdAt: 2 },
+    ];
+    const h = harness({ outbox: saved });
+    h.session.join("8888", "robin");
+    h.last().event(joined([], 0));
+    expect(h.last().sends()).toEqual([{ action: "send_to_room", msg: "from before the reload", id: "old-1" }]);
+    expect(h.session.pending().map((e) => e.id)).toEqual(["old-1"]);
+  });
+
+  it("leaves politely and does not reconnect", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    const socket = h.last();
+    socket.event(joined([], 0));
+    h.session.leave();
+    expect(socket.frames()).toEqual([{ action: "leave" }]);
+    expect(socket.closed).toEqual({ code: 1000, reason: "bye" });
+    expect(h.session.state.kind).toBe("idle");
+    socket.drop(1000); // late close of the old socket: ignored
+    h.clock.advance(60_000);
+    expect(h.sockets).toHaveLength(1);
+  });
+
+  it("switching rooms starts afresh; rejoining the same room resumes", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    h.last().event(joined([message(1)], 1));
+    h.session.join("8888", "robin2");
+    expect(h.last().url).toBe("ws://127.0.0.1:8787/ws?room=8888&nick=robin2&since=1");
+    h.last().event(joined([message(1)], 1));
+    h.session.join("9999", "robin2");
+    expect(h.last().url).toBe("ws://127.0.0.1:8787/ws?room=9999&nick=robin2");
+    // Events of the old sockets are ignored.
+    h.sockets[0]!.event(message(2));
+    expect(seqs(h.shown)).toEqual([1]);
+  });
+
+  it("gives up on a connection that never says joined, and on one that stops answering pings", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    h.clock.advance(10_000);
+    expect(h.session.state.kind).toBe("waiting");
+    h.clock.advance(1_000);
+    h.last().event(joined([], 0));
+    expect(h.session.state.kind).toBe("online");
+    const socket = h.last();
+    h.clock.advance(25_000);
+    expect(socket.sent).toContain("ping");
+    h.clock.advance(9_000);
+    socket.handlers.message("pong");
+    expect(h.session.state.kind).toBe("online");
+    h.clock.advance(35_000); // ping again, no pong this time
+    expect(h.session.state.kind).toBe("waiting");
+    expect(socket.closed).not.toBeNull();
+  });
+
+  it("ignores frames that are not events, and events for another room", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    h.last().event(joined([], 0));
+    h.last().handlers.message("not json");
+    h.last().handlers.message("[1,2]");
+    h.last().event({ ...message(1), room: "other" });
+    expect(h.shown).toEqual([]);
+    expect(h.session.state.kind).toBe("online");
+  });
+
+  it("reports the states a view shows", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    h.last().drop();
+    h.clock.advance(10_000);
+    h.last().event(joined([], 0));
+    expect(h.states.map((s) => s.kind)).toEqual(["connecting", "waiting", "connecting", "online"]);
+  });
+});

@@ -1,0 +1,490 @@
+/**
+ * One chat session: the connection to a room's direct socket
+ * (`/ws?room=…&nick=…&since=…`, subprotocol `parley.v1`), reconnects with
+ * backoff and `since`, the outbox of unconfirmed messages, and paging of a
+ * gap over HTTP. It knows nothing of the DOM: sockets, timers, fetch and
+ * randomness come in through {@link SessionDeps}, and what happens goes out
+ * through {@link SessionListener}, so all of it runs in unit tests.
+ */
+
+import type { ErrorEvent, JoinedEvent, Member, MessageEvent, PresenceEvent, ServerEvent } from "../../shared/events";
+import { SUBPROTOCOL } from "../../shared/format";
+import { MAX_FRAME_BYTES, PAGE_MAX } from "../../shared/limits";
+import { validateText } from "../../shared/validate";
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
+import { Outbox, type OutboxEntry } from "./outbox";
+import { Timeline } from "./timeline";
+
+/** What the session needs from a socket. */
+export interface SocketHandle {
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** Callbacks a socket reports to. `message` gets text frames only. */
+export interface SocketHandlers {
+  message(data: string): void;
+  /** The socket closed or failed to open. */
+  close(code: number, reason: string): void;
+}
+
+export type Timer = unknown;
+
+export interface SessionDeps {
+  /** Opens a WebSocket offering `protocol`. */
+  connect(url: string, protocol: string, handlers: SocketHandlers): SocketHandle;
+  /** `GET /api/rooms/:room/messages?since=&limit=` → its `messages`. */
+  fetchMessages(room: string, since: number, limit: number): Promise<MessageEvent[]>;
+  setTimer(fn: () => void, ms: number): Timer;
+  clearTimer(timer: Timer): void;
+  now(): number;
+  random(): number;
+  /** A fresh client message id (1–64 characters). */
+  newId(): string;
+  /** Called with the whole outbox whenever it changes, to persist it. */
+  saveOutbox?(entries: OutboxEntry[]): void;
+}
+
+export interface SessionOptions {
+  /** `ws://host` or `wss://host`. */
+  wsBase: string;
+  /** Outbox entries saved by an earlier visit. */
+  outbox?: OutboxEntry[];
+  backoff?: BackoffOptions;
+  /** Give up on a connection that has not said `joined` after this long. */
+  connectTimeoutMs?: number;
+  /** Idle time on an open connection before a `ping`. */
+  heartbeatMs?: number;
+  /** How long a `ping` may go unanswered before the connection counts as dead. */
+  deadAfterMs?: number;
+  /** At most this many sends unanswered at a time (the server rate-limits bursts). */
+  sendWindow?: number;
+  /** Wait before resending after `rate_limited`. */
+  rateLimitRetryMs?: number;
+}
+
+export type ConnState =
+  /** Not in a room. */
+  | { kind: "idle" }
+  /** Opening a socket; `attempt` is 0 for the first try after a join. */
+  | { kind: "connecting"; attempt: number }
+  /** In the room. */
+  | { kind: "online" }
+  /** Dropped; the next try is at `retryAt` (epoch ms). */
+  | { kind: "waiting"; attempt: number; retryAt: number };
+
+/** Everything a view needs to hear. All optional. */
+export interface SessionListener {
+  state?(state: ConnState): void;
+  /** A `joined` arrived; `history` holds only messages not shown before. `resumed` = a reconnect. */
+  joined?(event: JoinedEvent, history: MessageEvent[], resumed: boolean): void;
+  /** New messages (each seq once), in seq order; older ones may come after newer (paging). */
+  messages?(messages: MessageEvent[]): void;
+  presence?(event: PresenceEvent): void;
+  /** The unconfirmed messages of the current room changed. */
+  outbox?(pending: OutboxEntry[]): void;
+  /** The server refused a queued message for good; it left the outbox. */
+  failed?(entry: OutboxEntry, error: ErrorEvent): void;
+  /** An error event not tied to a queued message. */
+  error?(error: ErrorEvent): void;
+  /** The connection dropped while in the room (before the reconnect starts). */
+  dropped?(): void;
+}
+
+const DEFAULTS = {
+  connectTimeoutMs: 10_000,
+  heartbeatMs: 25_000,
+  deadAfterMs: 10_000,
+  sendWindow: 5,
+  rateLimitRetryMs: 1_000,
+};
+
+/** Why a message cannot be queued, or null when it can. */
+export function checkOutgoing(text: string, id: string): string | null {
+  const valid = validateText(text);
+  if (!valid.ok) return valid.error.message;
+  const bytes = new TextEncoder().encode(sendFrame(text, id)).length;
+  if (bytes > MAX_FRAME_BYTES) return `message is too large (${bytes} of ${MAX_FRAME_BYTES} bytes)`;
+  return null;
+}
+
+function sendFrame(text: string, id: string): string {
+  return JSON.stringify({ action: "send_to_room", msg: text, id });
+}
+
+/** The direct socket's address for a room. */
+export function socketUrl(wsBase: string, room: string, nick: string, since: number | undefined): string {
+  const query = new URLSearchParams({ room, nick });
+  if (since !== undefined) query.set("since", String(since));
+  return `${wsBase}/ws?${query.toString()}`;
+}
+
+function parseEvent(data: string): ServerEvent | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null || typeof (value as { type?: unknown }).type !== "string") return null;
+  return value as ServerEvent;
+}
+
+export class ChatSession {
+  /** The room joined (or being rejoined), or null when idle. */
+  room: string | null = null;
+  nick = "";
+  /** This connection's member, once `joined` arrived. */
+  self: Member | null = null;
+  readonly outbox: Outbox;
+
+  private timeline = new Timeline();
+  private current: ConnState = { kind: "idle" };
+  private socket: SocketHandle | null = null;
+  /** Bumped for every socket; events of an older socket are ignored. */
+  private generation = 0;
+  private attempt = 0;
+  /** Whether the open socket asked with `since`. */
+  private resumed = false;
+  private retryTimer: Timer | null = null;
+  private connectTimer: Timer | null = null;
+  private heartbeatTimer: Timer | null = null;
+  private deadTimer: Timer | null = null;
+  private pumpTimer: Timer | null = null;
+  private paging = false;
+  private readonly opts: typeof DEFAULTS & { backoff: BackoffOptions };
+
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly options: SessionOptions,
+    private readonly listener: SessionListener = {},
+  ) {
+    this.outbox = new Outbox(options.outbox ?? []);
+    this.opts = {
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+      heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
+      deadAfterMs: options.deadAfterMs ?? DEFAULTS.deadAfterMs,
+      sendWindow: options.sendWindow ?? DEFAULTS.sendWindow,
+      rateLimitRetryMs: options.rateLimitRetryMs ?? DEFAULTS.rateLimitRetryMs,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+    };
+  }
+
+  get state(): ConnState {
+    return this.current;
+  }
+
+  /** The resume point (`since` of the next connection), for display and tests. */
+  get cursor(): number | undefined {
+    return this.timeline.since();
+  }
+
+  /** Unconfirmed messages of the current room, oldest first. */
+  pending(): OutboxEntry[] {
+    return this.room === null ? [] : this.outbox.pending(this.room);
+  }
+
+  /**
+   * Joins `room` as `nick` (both already validated). Joining the room the
+   * session is in again (say, with another nick) resumes from where it was;
+   * another room starts afresh.
+   */
+  join(room: string, nick: string): void {
+    const same = this.room === room;
+    this.detach(true);
+    if (!same) this.timeline = new Timeline();
+    this.room = room;
+    this.nick = nick;
+    this.attempt = 0;
+    this.open();
+    this.emitOutbox();
+  }
+
+  /** Leaves the room: the leave frame if connected, no reconnect. Queued messages stay for a later visit. */
+  leave(): void {
+    if (this.room === null) return;
+    this.detach(true);
+    this.room = null;
+    this.self = null;
+    this.timeline = new Timeline();
+    this.setState({ kind: "idle" });
+    this.emitOutbox();
+  }
+
+  /**
+   * Queues a message for the current room and sends it when connected.
+   * Returns the entry, or an error message (nothing queued).
+   */
+  send(text: string): OutboxEntry | string {
+    if (this.room === null) return "join a room first";
+    const id = this.deps.newId();
+    const problem = checkOutgoing(text, id);
+    if (problem) return problem;
+    const entry: OutboxEntry = { id, room: this.room, text, createdAt: this.deps.now() };
+    this.outbox.add(entry);
+    this.saveOutbox();
+    this.emitOutbox();
+    this.pump();
+    return entry;
+  }
+
+  /** Tries to reconnect at once (the user asked, or the network came back). */
+  retryNow(): void {
+    if (this.current.kind !== "waiting") return;
+    this.open();
+  }
+
+  // ------------------------------------------------------------ connection
+
+  private open(): void {
+    if (this.room === null) return;
+    this.clearTimers();
+    const generation = ++this.generation;
+    const since = this.timeline.since();
+    this.resumed = since !== undefined;
+    this.setState({ kind: "connecting", attempt: this.attempt });
+    const url = socketUrl(this.options.wsBase, this.room, this.nick, since);
+    this.connectTimer = this.deps.setTimer(() => {
+      if (generation === this.generation) this.drop();
+    }, this.opts.connectTimeoutMs);
+    try {
+      this.socket = this.deps.connect(url, SUBPROTOCOL, {
+        message: (data) => {
+          if (generation === this.generation) this.receive(data);
+        },
+        close: () => {
+          if (generation === this.generation) this.drop();
+        },
+      });
+    } catch {
+      // A malformed address or a browser refusal: treat it like a failed connection.
+      this.socket = null;
+      this.drop();
+    }
+  }
+
+  /** The socket is gone (closed, failed, timed out or silent): back off, then reconnect with `since`. */
+  private drop(): void {
+    const wasOnline = this.current.kind === "online";
+    this.detach(false);
+    if (this.room === null) return;
+    if (wasOnline) this.listener.dropped?.();
+    const delay = backoffDelay(this.attempt, this.deps.random, this.opts.backoff);
+    this.attempt++;
+    this.setState({ kind: "waiting", attempt: this.attempt, retryAt: this.deps.now() + delay });
+    this.retryTimer = this.deps.setTimer(() => this.open(), delay);
+  }
+
+  /** Forgets the current socket (its late events are ignored), optionally leaving politely first. */
+  private detach(sayLeave: boolean): void {
+    this.generation++;
+    this.clearTimers();
+    const socket = this.socket;
+    this.socket = null;
+    this.self = null;
+    this.outbox.unsendAll();
+    if (!socket) return;
+    try {
+      if (sayLeave && this.current.kind === "online") socket.send(JSON.stringify({ action: "leave" }));
+      socket.close(1000, "bye");
+    } catch {
+      // Already closed.
+    }
+  }
+
+  private clearTimers(): void {
+    for (const timer of [this.retryTimer, this.connectTimer, this.heartbeatTimer, this.deadTimer, this.pumpTimer]) {
+      if (timer !== null) this.deps.clearTimer(timer);
+    }
+    this.retryTimer = this.connectTimer = this.heartbeatTimer = this.deadTimer = this.pumpTimer = null;
+  }
+
+  // ------------------------------------------------------------ heartbeat
+
+  /** After a quiet spell, a `ping`; the runtime answers `pong` without waking the room. No answer: dead. */
+  private armHeartbeat(): void {
+    if (this.heartbeatTimer !== null) this.deps.clearTimer(this.heartbeatTimer);
+    if (this.deadTimer !== null) this.deps.clearTimer(this.deadTimer);
+    this.deadTimer = null;
+    const generation = this.generation;
+    this.heartbeatTimer = this.deps.setTimer(() => {
+      if (generation !== this.generation || !this.socket) return;
+      this.heartbeatTimer = null;
+      this.trySend("ping");
+      this.deadTimer = this.deps.setTimer(() => {
+        if (generation === this.generation) this.drop();
+      }, this.opts.deadAfterMs);
+    }, this.opts.heartbeatMs);
+  }
+
+  // ------------------------------------------------------------ events
+
+  private receive(data: string): void {
+    if (this.current.kind === "online") this.armHeartbeat();
+    if (data === "pong") return;
+    const event = parseEvent(data);
+    if (!event) return;
+    switch (event.type) {
+      case "joined":
+        this.onJoined(event);
+        return;
+      case "message":
+        this.onMessage(event);
+        return;
+      case "presence":
+        if (event.room === this.room) this.listener.presence?.(event);
+        return;
+      case "error":
+        this.onError(event);
+        return;
+      case "left":
+        // Only an answer to our own leave, which detached already; if the server says so anyway, go idle.
+        this.leave();
+        return;
+    }
+  }
+
+  private onJoined(event: JoinedEvent): void {
+    if (this.connectTimer !== null) this.deps.clearTimer(this.connectTimer);
+    this.connectTimer = null;
+    this.attempt = 0;
+    this.self = event.self;
+    const fresh = this.timeline.joined(event, this.resumed);
+    // Sent before the drop and stored, but the echo was lost: confirmed now.
+    let confirmed = false;
+    for (const message of event.history) if (this.outbox.ack(message.id)) confirmed = true;
+    if (confirmed) this.saveOutbox();
+    this.outbox.unsendAll();
+    this.setState({ kind: "online" });
+    this.listener.joined?.(event, fresh, this.resumed);
+    this.emitOutbox();
+    this.armHeartbeat();
+    this.pump();
+    if (this.timeline.gap) void this.fillGap();
+  }
+
+  private onMessage(message: MessageEvent): void {
+    if (message.room !== this.room) return;
+    const confirmed = this.outbox.ack(message.id) !== undefined;
+    if (this.timeline.live(message)) this.listener.messages?.([message]);
+    if (confirmed) {
+      this.saveOutbox();
+      this.emitOutbox();
+      this.pump();
+    }
+  }
+
+  private onError(error: ErrorEvent): void {
+    const ref = error.ref;
+    if (error.code === "rate_limited") {
+      // Too fast, not refused. The server drops a frame over the limit
+      // before reading it, so the error names no id: send everything still
+      // unanswered again a little later (a resent id is never stored twice).
+      this.outbox.unsendAll();
+      this.schedulePump();
+      return;
+    }
+    if (ref !== undefined && this.outbox.has(ref)) {
+      const entry = this.outbox.remove(ref);
+      this.saveOutbox();
+      this.emitOutbox();
+      if (entry) this.listener.failed?.(entry, error);
+      this.pump();
+      return;
+    }
+    this.listener.error?.(error);
+  }
+
+  // ------------------------------------------------------------ sending
+
+  /** Sends what the outbox holds for this room, within the window. Only once `joined` arrived. */
+  private pump(): void {
+    if (this.current.kind !== "online" || this.room === null || this.pumpTimer !== null) return;
+    for (const entry of this.outbox.take(this.room, this.opts.sendWindow)) {
+      if (!this.trySend(sendFrame(entry.text, entry.id))) {
+        this.outbox.unsend(entry.id);
+        return;
+      }
+    }
+  }
+
+  private schedulePump(): void {
+    if (this.pumpTimer !== null) return;
+    const generation = this.generation;
+    this.pumpTimer = this.deps.setTimer(() => {
+      this.pumpTimer = null;
+      if (generation === this.generation) this.pump();
+    }, this.opts.rateLimitRetryMs);
+  }
+
+  private trySend(frame: string): boolean {
+    if (!this.socket) return false;
+    try {
+      this.socket.send(frame);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // ------------------------------------------------------------ paging
+
+  /** Fetches what a capped resume left out, page by page, until caught up; stops if the room changes. */
+  private async fillGap(): Promise<void> {
+    if (this.paging) return;
+    this.paging = true;
+    const room = this.room;
+    const timeline = this.timeline;
+    try {
+      while (room !== null && room === this.room && timeline === this.timeline && timeline.gap) {
+        const page = await this.deps.fetchMessages(room, timeline.cursor, PAGE_MAX);
+        if (room !== this.room || timeline !== this.timeline) return;
+        let confirmed = false;
+        for (const message of page) if (this.outbox.ack(message.id)) confirmed = true;
+        const fresh = timeline.page(page);
+        if (fresh.length) this.listener.messages?.(fresh);
+        if (confirmed) {
+          this.saveOutbox();
+          this.emitOutbox();
+        }
+      }
+    } catch {
+      // Network trouble: the next `joined` (after a reconnect) tries again from the cursor.
+    } finally {
+      this.paging = false;
+    }
+  }
+
+  /**
+   * Fetches up to `limit` messages older than the oldest one shown ("load
+   * earlier"). Resolves to whether still older ones may exist.
+   */
+  async loadOlder(limit = 50): Promise<boolean> {
+    const room = this.room;
+    const timeline = this.timeline;
+    const oldest = timeline.oldest();
+    if (room === null || oldest === undefined || oldest <= 1) return false;
+    const since = Math.max(0, oldest - 1 - limit);
+    const page = await this.deps.fetchMessages(room, since, Math.min(limit, oldest - 1, PAGE_MAX));
+    if (room !== this.room || timeline !== this.timeline) return false;
+    const fresh = timeline.older(page.filter((m) => m.seq < oldest));
+    if (fresh.length) this.listener.messages?.(fresh);
+    // Nothing came back (pruned), or the page reached the room's first message: nothing older is stored.
+    return fresh.length > 0 && since > 0;
+  }
+
+  // ------------------------------------------------------------ plumbing
+
+  private setState(state: ConnState): void {
+    this.current = state;
+    this.listener.state?.(state);
+  }
+
+  private emitOutbox(): void {
+    this.listener.outbox?.(this.pending());
+  }
+
+  private saveOutbox(): void {
+    this.deps.saveOutbox?.(this.outbox.entries());
+  }
+}

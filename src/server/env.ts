@@ -1,0 +1,35 @@
+import type { ConnectionLimiter } from "./http/connection-limiter";
+import type { Room } from "./room/room";
+
+declare global {
+  namespace Cloudflare {
+    /**
+     * The Worker's bindings and vars (see wrangler.toml). Declared on the
+     * runtime's own `Cloudflare.Env`, so `env` from "cloudflare:workers" is
+     * typed too, in the Worker and in tests.
+     */
+    interface Env {
+      ROOMS: DurableObjectNamespace<Room>;
+      LIMITER: DurableObjectNamespace<ConnectionLimiter>;
+      ASSETS: Fetcher;
+      /** Comma-separated origins allowed besides the page's own. */
+      ALLOWED_ORIGINS?: string;
+      /** "true" adds message text to the structured logs. */
+      LOG_DEBUG?: string;
+      MAX_MESSAGE_CHARS?: string;
+      MAX_NICK_CHARS?: string;
+      MAX_ROOM_MEMBERS?: string;
+      MAX_ROOM_HISTORY?: string;
+      RATE_LIMIT_BURST?: string;
+      RATE_LIMIT_PER_SECOND?: string;
+      CONNECTS_PER_MINUTE?: string;
+    }
+    /** Types `exports` from "cloudflare:workers" (the Worker's own loopback). */
+    interface GlobalProps {
+      mainModule: typeof import("../index");
+      durableNamespaces: "Room" | "ConnectionLimiter";
+    }
+  }
+}
+
+export type Env = Cloudflare.Env;

@@ -1,0 +1,54 @@
+/**
+ * The Worker: routing only. Static files (the chat page) are served from
+ * `public/` by the assets binding before this code runs; what reaches here is
+ * `/ws` and the HTTP API.
+ */
+import { Hono } from "hono";
+import { refusal } from "../../shared/errors";
+import { formatFromOffer } from "../../shared/format";
+import { parseConnectParams } from "../../shared/frames";
+import { limitsFrom } from "../../shared/limits";
+import type { Env } from "../env";
+import { log } from "../platform/log";
+import { refuseUpgrade } from "../platform/socket";
+import { openRelay } from "../relay/relay";
+import { api } from "./api";
+import { httpErrorFrom } from "./errors";
+import { checkConnectRate, checkOrigin } from "./guards";
+
+const app = new Hono<{ Bindings: Env }>();
+
+// No header-changing middleware may run on this route: the room's 101
+// response is returned untouched, or the socket would not reach the client.
+app.get("/ws", async (c) => {
+  const request = c.req.raw;
+  if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+    return httpErrorFrom(426, refusal.upgradeRequired());
+  }
+  const refused = checkOrigin(request, c.env) ?? (await checkConnectRate(request, c.env));
+  if (refused) return refused;
+  const query = new URL(request.url).searchParams;
+  const format = formatFromOffer(request.headers.get("Sec-WebSocket-Protocol"));
+  // In-band join: connect first, pick the room with a `join` frame.
+  if (!query.has("room")) return openRelay(c.env, format);
+  // Direct room socket: validate, then hand the upgrade to the room, which
+  // accepts it with the Hibernation API. The worker is out of the path after this.
+  const params = parseConnectParams(query, limitsFrom(c.env));
+  if (!params.ok) {
+    log("refusal", { code: params.error.code });
+    return refuseUpgrade(params.error, format);
+  }
+  return c.env.ROOMS.getByName(params.value.room).fetch(request);
+});
+
+app.route("/api", api);
+
+app.notFound(() => httpErrorFrom(404, refusal.notFound()));
+
+// Never a stack trace to a client: log it, answer with a generic error.
+app.onError((err) => {
+  console.error(JSON.stringify({ event: "error", message: String(err), stack: err instanceof Error ? err.stack : undefined }));
+  return httpErrorFrom(500, refusal.internal());
+});
+
+export default app;

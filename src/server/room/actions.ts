@@ -1,0 +1,33 @@
+/**
+ * What the room does for each client action: one handler per action of the
+ * contract (src/shared/frames.ts), which the compiler holds complete. A
+ * handler only ever sees a frame that parsed and passed the rate limit, and
+ * runs in the order the room's dispatch sets (see {@link ActionHandler.batched}).
+ */
+import type { Action, ActionFrames } from "../../shared/frames";
+import type { Connection } from "./connections";
+
+/** The room's behaviour, as the handlers may use it. */
+export interface RoomBehaviour {
+  /** Admits a new connection, or answers a member that joins again. */
+  join(conn: Connection, room: string, since: number | undefined): void;
+  /** Queues a message for the next group commit. */
+  say(conn: Connection, text: string, id: string | undefined): void;
+  leave(conn: Connection): void;
+}
+
+export interface ActionHandler<A extends Action> {
+  /**
+   * A batched action joins the room's group-commit queue. Every other action
+   * first has the queue stored and delivered, so that nothing it does can
+   * overtake a send that arrived before it.
+   */
+  batched?: true;
+  run(room: RoomBehaviour, conn: Connection, frame: ActionFrames[A]): void;
+}
+
+export const ACTION_HANDLERS: { [A in Action]: ActionHandler<A> } = {
+  join: { run: (room, conn, frame) => room.join(conn, frame.msg, frame.since) },
+  send_to_room: { batched: true, run: (room, conn, frame) => room.say(conn, frame.msg, frame.id) },
+  leave: { run: (room, conn) => room.leave(conn) },
+};

@@ -1,0 +1,54 @@
+/**
+ * Per-socket state, stored with the socket itself (`serializeAttachment`) so
+ * it survives hibernation: when a room wakes, its member list is rebuilt from
+ * `ctx.getWebSockets()` and these attachments, never from memory.
+ *
+ * Parley's state sits under its own key (`parley`), so the attachment can
+ * carry other namespaces later without a migration. The platform caps an
+ * attachment at 16 KiB; this one holds a 16-character member id, a nick
+ * (≤ MAX_NICK_CHARS), a room name (≤ 64 characters) and two short fields:
+ * well under 1 KiB at the default limits (checked in attachment.test.ts).
+ */
+import type { Member } from "../../shared/events";
+import type { Format } from "../../shared/format";
+
+export interface Attachment {
+  /** Member id, unique per connection. */
+  id: string;
+  /** The nick this member joined with; every message it sends carries it. */
+  nick: string;
+  room: string;
+  format: Format;
+  /** Set once the member has left, while its socket finishes closing. */
+  left?: true;
+}
+
+/** The platform's limit on one attachment, in bytes. */
+export const ATTACHMENT_LIMIT_BYTES = 16 * 1024;
+
+interface Stored {
+  parley?: Attachment;
+}
+
+/** Stores a socket's attachment. */
+export function writeAttachment(ws: WebSocket, att: Attachment): void {
+  ws.serializeAttachment({ parley: att } satisfies Stored);
+}
+
+/** Reads a socket's attachment; `null` for a socket Parley never tagged. */
+export function readAttachment(ws: WebSocket): Attachment | null {
+  return (ws.deserializeAttachment() as Stored | null)?.parley ?? null;
+}
+
+/** The public face of a member, as events show it. */
+export function memberOf(att: Attachment): Member {
+  return { id: att.id, nick: att.nick };
+}
+
+/** A fresh member id: 16 hex characters from the platform's CSPRNG. */
+export function newMemberId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  let id = "";
+  for (const b of bytes) id += b.toString(16).padStart(2, "0");
+  return id;
+}

@@ -1,0 +1,80 @@
+/**
+ * Every error code and close code Parley sends, each with its documented
+ * meaning. docs/protocol.md's tables are checked against these (test/node/docs.test.ts);
+ * nothing outside the contract writes a code as a bare string or number.
+ */
+
+/** Error codes: the `code` of an `error` event, of an HTTP error body, and (for text clients) the reason behind an `error:` line. */
+export const ERROR_CODES = {
+  bad_json: "The frame (or request body) is not valid JSON.",
+  bad_frame: "Valid JSON of the wrong shape (not an object, a wrong-typed field, a bad `limit`).",
+  unknown_action: "`action` is not one the protocol knows.",
+  invalid_room: "Room name empty, too long, or with a control character or `/`.",
+  invalid_nick: "Nick missing, empty, too long, or with a control character.",
+  invalid_message: "Message text missing, blank or too long.",
+  invalid_id: "Message id not 1–64 printable characters.",
+  invalid_since: "`since` not a non-negative integer.",
+  not_in_room: "`send_to_room` or `leave` before `join`.",
+  room_bound: "`join` of another room on a direct socket.",
+  frame_too_large: "A frame over 16 KiB.",
+  binary_unsupported: "A binary frame.",
+  rate_limited: "Over the per-connection rate limit.",
+  room_full: "The room has `MAX_ROOM_MEMBERS` members.",
+  forbidden_origin: "A browser request from an origin that is not allowed.",
+  too_many_connections: "Over `CONNECTS_PER_MINUTE` from one address.",
+  upgrade_required: "A WebSocket endpoint was reached without a WebSocket upgrade.",
+  not_found: "No such route.",
+  room_unavailable: "In-band join: the room could not be reached; try again.",
+  internal: "Something failed on our side; nothing about it is sent.",
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** WebSocket close codes the server sends (besides echoing a client's own code). */
+export const CloseCode = {
+  /** The member left (`leave` on a direct socket, or the relay closing a room it left). */
+  NORMAL: 1000,
+  /** Refused: a direct socket's `room`, `nick` or `since` was invalid, or the connection kept flooding past the rate limit. The error came first. */
+  POLICY_VIOLATION: 1008,
+  /** The server's end of the socket failed. */
+  INTERNAL_ERROR: 1011,
+  /** In-band join: the room went away (restart or deploy). Reconnect. */
+  SERVICE_RESTART: 1012,
+  /** The room is full (`room_full` came first). Try again later. */
+  TRY_AGAIN_LATER: 1013,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** One line per close code, as docs/protocol.md's table states it. */
+export const CLOSE_CODE_MEANINGS: Record<CloseCode, string> = {
+  [CloseCode.NORMAL]: "After `leave` on a direct socket.",
+  [CloseCode.POLICY_VIOLATION]:
+    "You kept sending past the rate limit, or a direct socket's `room`, `nick` or `since` was invalid (the error came first).",
+  [CloseCode.INTERNAL_ERROR]: "The server's end of the socket failed.",
+  [CloseCode.SERVICE_RESTART]: "In-band join: the room went away (restart or deploy). Reconnect.",
+  [CloseCode.TRY_AGAIN_LATER]: "The room is full (`room_full` was sent first). Try again later.",
+};
+
+/**
+ * Codes that may never be sent in a close frame (RFC 6455 §7.4.1): a peer
+ * that "closed" with one of them sent no code at all, or lost the connection.
+ */
+export const UNSENDABLE_CLOSE_CODES: ReadonlySet<number> = new Set([1004, 1005, 1006, 1015]);
+
+/** Why the server closes a socket: the code, and the short reason sent with it. */
+export interface Disconnect {
+  code: CloseCode;
+  reason: string;
+}
+
+/** Every way the server closes a client's socket. */
+export const DISCONNECT = {
+  left: { code: CloseCode.NORMAL, reason: "left" },
+  flooding: { code: CloseCode.POLICY_VIOLATION, reason: "rate limit exceeded" },
+  socketError: { code: CloseCode.INTERNAL_ERROR, reason: "socket error" },
+  roomGone: { code: CloseCode.SERVICE_RESTART, reason: "room restarted; reconnect" },
+} as const satisfies Record<string, Disconnect>;
+
+/** A refused connect closes with the refusal's code as its reason: 1013 for a full room, 1008 for anything else. */
+export function refusedConnect(code: ErrorCode): Disconnect {
+  return { code: code === "room_full" ? CloseCode.TRY_AGAIN_LATER : CloseCode.POLICY_VIOLATION, reason: code };
+}

@@ -1,0 +1,29 @@
+/**
+ * The refusals the server words itself (validation words its own, in
+ * validate.ts and frames.ts): one function per situation, so a code and its
+ * message are written once.
+ */
+
+import { type ErrorEvent, errorEvent } from "./events";
+import { MAX_FRAME_BYTES } from "./limits";
+
+export const refusal = {
+  notInRoom: (ref?: string): ErrorEvent => errorEvent("not_in_room", "join a room first", ref),
+  roomBound: (room: string, wanted: string): ErrorEvent =>
+    errorEvent("room_bound", `this connection belongs to room ${room}; open a new one to join ${wanted}`),
+  roomFull: (room: string, max: number): ErrorEvent => errorEvent("room_full", `room ${room} is full (${max} members)`),
+  roomUnavailable: (room: string): ErrorEvent => errorEvent("room_unavailable", `room ${room} is unavailable; try again`),
+  rateLimited: (perSecond: number, ref?: string): ErrorEvent =>
+    errorEvent("rate_limited", `slow down: at most ${perSecond} messages a second`, ref),
+  flooding: (ref?: string): ErrorEvent => errorEvent("rate_limited", "too many messages; closing this connection", ref),
+  frameTooLarge: (): ErrorEvent => errorEvent("frame_too_large", `frames are limited to ${MAX_FRAME_BYTES} bytes`),
+  binary: (): ErrorEvent => errorEvent("binary_unsupported", "binary frames are not supported; send JSON text"),
+  upgradeRequired: (): ErrorEvent => errorEvent("upgrade_required", "expected a WebSocket upgrade (Upgrade: websocket)"),
+  notFound: (what = "not found"): ErrorEvent => errorEvent("not_found", what),
+  internal: (): ErrorEvent => errorEvent("internal", "internal error"),
+  forbiddenOrigin: (origin: string | null): ErrorEvent => errorEvent("forbidden_origin", `origin ${origin} may not use this server`),
+  tooManyConnections: (perMinute: number): ErrorEvent =>
+    errorEvent("too_many_connections", `at most ${perMinute} new connections a minute from one address`),
+  badBody: (shape: string): ErrorEvent => errorEvent("bad_json", `body must be a JSON object ${shape}`),
+  badLimit: (max: number): ErrorEvent => errorEvent("bad_frame", `limit must be an integer from 1 to ${max}`),
+};

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import type { MessageEvent } from "./events";
+import { encode, formatFromOffer, toTextLine } from "./format";
+import { DEFAULT_LIMITS, publicLimits } from "./limits";
+
+const message: MessageEvent = {
+  type: "message",
+  room: "8888",
+  seq: 1,
+  id: "m1",
+  from: { id: "u1", nick: "batman" },
+  text: "hello",
+  ts: 0,
+};
+
+describe("rendering", () => {
+  it("renders the text lines of the original protocol", () => {
+    expect(
+      toTextLine(
+        { type: "joined", room: "8888", self: message.from, members: [], history: [], lastSeq: 0, limits: publicLimits(DEFAULT_LIMITS) },
+        "batman",
+      ),
+    ).toBe("batman join room 8888 success .");
+    expect(toTextLine(message, "robin")).toBe("batman : hello");
+    expect(toTextLine({ type: "left", room: "8888" }, "batman")).toBe("batman leave room 8888 success .");
+    expect(toTextLine({ type: "error", code: "not_in_room", message: "join a room first" }, "x")).toBe("error: join a room first");
+    expect(toTextLine({ type: "presence", room: "8888", event: "join", member: message.from, count: 1 }, "x")).toBeNull();
+  });
+
+  it("renders JSON events as one object per frame", () => {
+    expect(JSON.parse(encode(message, "json", "x")!)).toEqual(message);
+  });
+
+  it("picks JSON only when parley.v1 is offered", () => {
+    expect(formatFromOffer(null)).toBe("text");
+    expect(formatFromOffer("chat, parley.v1")).toBe("json");
+    expect(formatFromOffer("parley.v2")).toBe("text");
+  });
+});

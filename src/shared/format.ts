@@ -1,0 +1,48 @@
+/**
+ * The two wire formats that share a room, and how an event is rendered in each:
+ * - `text`: plain lines (`batman : hello`), for clients that offer no
+ *   subprotocol — the in-band-join protocol's clients (docs/in-band-join.md);
+ * - `json`: one {@link ServerEvent} per frame, for clients that offer
+ *   {@link SUBPROTOCOL}.
+ */
+import type { ServerEvent } from "./events";
+
+/** The WebSocket subprotocol that selects JSON events. */
+export const SUBPROTOCOL = "parley.v1";
+
+export type Format = "text" | "json";
+
+/** The liveness probe a client may send (not JSON), and its answer. */
+export const PING = "ping";
+export const PONG = "pong";
+
+/**
+ * Renders an event as a text line, or `null` where text clients get nothing
+ * (presence). `nick` is the receiving member's own nick, which the join and
+ * leave lines repeat.
+ */
+export function toTextLine(event: ServerEvent, nick: string): string | null {
+  switch (event.type) {
+    case "joined":
+      return `${nick} join room ${event.room} success .`;
+    case "message":
+      return `${event.from.nick} : ${event.text}`;
+    case "left":
+      return `${nick} leave room ${event.room} success .`;
+    case "error":
+      return `error: ${event.message}`;
+    case "presence":
+      return null;
+  }
+}
+
+/** Renders an event in the given format; `null` means "send nothing". */
+export function encode(event: ServerEvent, format: Format, nick: string): string | null {
+  return format === "json" ? JSON.stringify(event) : toTextLine(event, nick);
+}
+
+/** Picks the format from the subprotocols a client offered (`Sec-WebSocket-Protocol`). */
+export function formatFromOffer(offer: string | null): Format {
+  if (!offer) return "text";
+  return offer.split(",").some((p) => p.trim() === SUBPROTOCOL) ? "json" : "text";
+}

@@ -1,0 +1,141 @@
+/**
+ * Everything a client may send: one JSON object per text frame, with an
+ * `action`. {@link parseClientFrame} turns a raw frame into one of these
+ * types, or the error to answer it with; nothing acts on a frame before that.
+ *
+ * Adding an action: its frame type here, an entry in {@link ActionFrames} and
+ * in {@link PARSERS} (the compiler asks for both), then its handler in the
+ * room's table (src/server/room/actions.ts). See docs/architecture.md.
+ */
+
+import { refusal } from "./errors";
+import { errorEvent } from "./events";
+import { DEFAULT_LIMITS, type Limits, MAX_FRAME_BYTES, MAX_ID_CHARS } from "./limits";
+import { fail, ok, type Result, validateId, validateNick, validateRoom, validateSince, validateText } from "./validate";
+
+/** Join a room (`msg` is the room name). `since` asks for the messages after that seq. */
+export interface JoinFrame {
+  action: "join";
+  msg: string;
+  nick: string;
+  since?: number;
+}
+
+/** Say something to the current room. `id` makes the send idempotent. */
+export interface SendFrame {
+  action: "send_to_room";
+  msg: string;
+  id?: string;
+}
+
+/** Leave the current room; an in-band-join connection stays open, a direct one closes. */
+export interface LeaveFrame {
+  action: "leave";
+}
+
+/** The frame type of every action. */
+export interface ActionFrames {
+  join: JoinFrame;
+  send_to_room: SendFrame;
+  leave: LeaveFrame;
+}
+export type Action = keyof ActionFrames;
+export type ClientFrame = ActionFrames[Action];
+
+/** Validates the fields of one action's frame. `ref` is the frame's `id`, for errors to name. */
+type FrameParser<F> = (f: Record<string, unknown>, limits: Limits, ref: string | undefined) => Result<F>;
+
+const optionalString = (v: unknown): v is string | undefined => v === undefined || typeof v === "string";
+
+const PARSERS: { [A in Action]: FrameParser<ActionFrames[A]> } = {
+  join(f, limits) {
+    const room = validateRoom(f.msg);
+    if (!room.ok) return room;
+    const nick = validateNick(f.nick, limits);
+    if (!nick.ok) return nick;
+    const since = validateSince(f.since);
+    if (!since.ok) return since;
+    const frame: JoinFrame = { action: "join", msg: room.value, nick: nick.value };
+    if (since.value !== undefined) frame.since = since.value;
+    return ok(frame);
+  },
+  send_to_room(f, limits, ref) {
+    const id = validateId(f.id);
+    if (!id.ok) return id;
+    const text = validateText(f.msg, limits, ref);
+    if (!text.ok) return text;
+    const frame: SendFrame = { action: "send_to_room", msg: text.value };
+    if (id.value !== undefined) frame.id = id.value;
+    return ok(frame);
+  },
+  leave(f) {
+    if (!optionalString(f.msg)) return fail("bad_frame", "msg must be a string");
+    return ok({ action: "leave" });
+  },
+};
+
+const isAction = (a: unknown): a is Action => typeof a === "string" && Object.hasOwn(PARSERS, a);
+
+/**
+ * Parses one frame into a {@link ClientFrame}, or the error to answer it
+ * with (binary frames and frames over 16 KiB included). Every field a handler
+ * later reads has been checked here; room, nick and text come back normalised
+ * (trimmed where the rules say so). Errors carry the frame's `id` as `ref`
+ * wherever it could be read.
+ */
+export function parseClientFrame(data: string | ArrayBuffer, limits: Limits = DEFAULT_LIMITS): Result<ClientFrame> {
+  if (typeof data !== "string") return { ok: false, error: refusal.binary() };
+  // A UTF-8 byte is at least a third of a UTF-16 unit, so short frames skip the encode.
+  if (data.length * 3 > MAX_FRAME_BYTES && new TextEncoder().encode(data).length > MAX_FRAME_BYTES) {
+    return { ok: false, error: refusal.frameTooLarge() };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data);
+  } catch {
+    return fail("bad_json", "frame is not valid JSON");
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return fail("bad_frame", "frame must be a JSON object");
+  }
+  const f = raw as Record<string, unknown>;
+  const ref = typeof f.id === "string" && f.id.length <= MAX_ID_CHARS ? f.id : undefined;
+  if (!optionalString(f.nick)) return fail("invalid_nick", "nick must be a string", ref);
+  if (!isAction(f.action)) {
+    return { ok: false, error: errorEvent("unknown_action", `action must be one of ${Object.keys(PARSERS).join(", ")}`, ref) };
+  }
+  return (PARSERS[f.action] as FrameParser<ClientFrame>)(f, limits, ref);
+}
+
+/** The `id` an answer to this parse should name: the frame's id, or the one its error carries. */
+export function refOf(parsed: Result<ClientFrame>): string | undefined {
+  if (!parsed.ok) return parsed.error.ref;
+  return "id" in parsed.value ? parsed.value.id : undefined;
+}
+
+/** What `GET /ws?room=…&nick=…&since=…` asks for. */
+export interface ConnectParams {
+  room: string;
+  nick: string;
+  since?: number;
+}
+
+/** Validates the query of a direct room socket (`/ws?room=8888&nick=batman&since=41`). */
+export function parseConnectParams(query: URLSearchParams, limits: Limits = DEFAULT_LIMITS): Result<ConnectParams> {
+  const room = validateRoom(query.get("room"));
+  if (!room.ok) return room;
+  const nick = validateNick(query.get("nick"), limits);
+  if (!nick.ok) return nick;
+  const since = validateSince(query.get("since") ?? undefined);
+  if (!since.ok) return since;
+  const params: ConnectParams = { room: room.value, nick: nick.value };
+  if (since.value !== undefined) params.since = since.value;
+  return ok(params);
+}
+
+/** The query of a direct room socket, the inverse of {@link parseConnectParams}. */
+export function connectQuery(params: ConnectParams): URLSearchParams {
+  const query = new URLSearchParams({ room: params.room, nick: params.nick });
+  if (params.since !== undefined) query.set("since", String(params.since));
+  return query;
+}

@@ -1,0 +1,93 @@
+/**
+ * Operator-tunable limits. Each one is a wrangler var of the same name, so a
+ * deployment (or the benchmark) can change it without touching code.
+ */
+export interface Limits {
+  /** Longest chat message, in Unicode code points. */
+  readonly MAX_MESSAGE_CHARS: number;
+  /** Longest nick after trimming, in code points. */
+  readonly MAX_NICK_CHARS: number;
+  /** Sockets one room accepts before answering `room_full`. */
+  readonly MAX_ROOM_MEMBERS: number;
+  /** Messages a room keeps; older ones are pruned. */
+  readonly MAX_ROOM_HISTORY: number;
+  /** Token bucket per connection: burst size. */
+  readonly RATE_LIMIT_BURST: number;
+  /** Token bucket per connection: refill per second. */
+  readonly RATE_LIMIT_PER_SECOND: number;
+  /** New connections per client address per minute; 0 turns the check off. */
+  readonly CONNECTS_PER_MINUTE: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  MAX_MESSAGE_CHARS: 4000,
+  MAX_NICK_CHARS: 32,
+  MAX_ROOM_MEMBERS: 10_000,
+  MAX_ROOM_HISTORY: 10_000,
+  RATE_LIMIT_BURST: 20,
+  RATE_LIMIT_PER_SECOND: 5,
+  CONNECTS_PER_MINUTE: 60,
+};
+
+/** Largest text frame a client may send, in bytes (fixed, not a var). */
+export const MAX_FRAME_BYTES = 16 * 1024;
+
+/** Longest room name, in code points. */
+export const MAX_ROOM_CHARS = 64;
+
+/** Longest client message id, in code points. */
+export const MAX_ID_CHARS = 64;
+
+/** Messages a `joined` event carries when the client gives no `since`. */
+export const RECENT_HISTORY = 50;
+
+/** Most messages a `joined` event carries for a `since` resume; the rest are paged over HTTP. */
+export const RESUME_CAP = 200;
+
+/** Default and largest page of `GET /api/rooms/:room/messages`. */
+export const PAGE_DEFAULT = 50;
+export const PAGE_MAX = 200;
+
+/**
+ * Reads the limits from the environment's vars. A var that is missing or not
+ * a non-negative number keeps its default, so a typo cannot disable a limit
+ * by accident.
+ */
+export function limitsFrom(env: Partial<Record<keyof Limits, unknown>>): Limits {
+  const out: Record<string, number> = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]) {
+    const raw = env[key];
+    if (raw === undefined || raw === null || raw === "") continue;
+    const n = typeof raw === "number" ? raw : Number(raw);
+    if (Number.isFinite(n) && n >= 0) out[key] = n;
+  }
+  return out as unknown as Limits;
+}
+
+/** The limits a client needs to validate what it sends as the server will; sent in `joined` and by `GET /api/limits`. */
+export interface PublicLimits {
+  maxMessageChars: number;
+  maxNickChars: number;
+  rateLimitBurst: number;
+  rateLimitPerSecond: number;
+}
+
+export function publicLimits(limits: Limits): PublicLimits {
+  return {
+    maxMessageChars: limits.MAX_MESSAGE_CHARS,
+    maxNickChars: limits.MAX_NICK_CHARS,
+    rateLimitBurst: limits.RATE_LIMIT_BURST,
+    rateLimitPerSecond: limits.RATE_LIMIT_PER_SECOND,
+  };
+}
+
+/** The operator's limits as a client learned them, back in the server's shape (what validate.ts takes). */
+export function limitsFromPublic(p: PublicLimits): Limits {
+  return {
+    ...DEFAULT_LIMITS,
+    MAX_MESSAGE_CHARS: p.maxMessageChars,
+    MAX_NICK_CHARS: p.maxNickChars,
+    RATE_LIMIT_BURST: p.rateLimitBurst,
+    RATE_LIMIT_PER_SECOND: p.rateLimitPerSecond,
+  };
+}
