@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { call, connect, inBandMember, uniqueRoom } from "./client";
 
 describe("in-band join on /ws", () => {
-  it("answers a plain GET /ws with 426 and a short text body", async () => {
+  it("answers a plain GET /ws with 426 and the JSON error body every refusal has", async () => {
     const res = await call("/ws");
     expect(res.status).toBe(426);
-    expect(await res.text()).toMatch(/upgrade/i);
+    expect(await res.json()).toEqual({ error: { code: "upgrade_required", message: expect.stringMatching(/upgrade/i) } });
   });
 
   it("greets only the joiner", async () => {

@@ -129,3 +129,13 @@ describe("Origin", () => {
     expect((await call(`/api/rooms/${room}/messages`, { headers: { Origin: "https://evil.example" } })).status).toBe(200);
   });
 });
+
+describe("limits reach clients", () => {
+  it("joined carries the effective limits, and GET /api/limits answers the same", async () => {
+    const expected = { maxMessageChars: 50, maxNickChars: 8, rateLimitBurst: 5, rateLimitPerSecond: 2 };
+    const c = await connect(`/ws?room=${uniqueRoom()}&nick=lim`, { json: true });
+    expect(((await c.event()) as JoinedEvent).limits).toEqual(expected);
+    const res = await call("/api/limits");
+    expect(await res.json()).toEqual(expected);
+  });
+});
