@@ -42,6 +42,7 @@ export default defineConfig({
         RATE_LIMIT_BURST: "5",
         RATE_LIMIT_PER_SECOND: "2",
         CONNECTS_PER_MINUTE: "4",
+        HTTP_READS_PER_MINUTE: "5",
         ALLOWED_ORIGINS: "https://friend.example",
       }),
       {

@@ -1,5 +1,6 @@
 // The Worker's entry point: the router, and the Durable Object classes that
 // wrangler.toml binds as ROOMS and LIMITER.
+
+export { AddressLimiter } from "./server/http/address-limiter";
 export { default } from "./server/http/app";
-export { ConnectionLimiter } from "./server/http/connection-limiter";
 export { Room } from "./server/room/room";

@@ -20,6 +20,17 @@ describe("close codes", () => {
     expect((await c.closedWith()).code).toBe(code);
   });
 
+  it.each(["direct", "in-band"])(
+    "%s path: a client that closes without a code gets a normal close (1000), not an empty one",
+    async (path) => {
+      const room = uniqueRoom();
+      const c = path === "direct" ? await connect(`/ws?room=${room}&nick=a`, { json: true }) : await inBandMember(room, "a");
+      if (path === "direct") await c.event();
+      c.ws.close();
+      expect((await c.closedWith()).code).toBe(1000);
+    },
+  );
+
   it("a relay client that goes away leaves its room: the others see a presence leave", async () => {
     const room = uniqueRoom();
     const watcher = await connect(`/ws?room=${room}&nick=w`, { json: true });

@@ -44,15 +44,24 @@ describe("HTTP API", () => {
     expect(await text.next()).toBe("bot : deploy done ✅");
   });
 
-  it("POST with an id already stored returns the original with 200 and broadcasts nothing", async () => {
+  it("POST with an id the same address already stored returns the original with 200 and broadcasts nothing", async () => {
     const room = uniqueRoom();
-    const first = (await (await post(room, { nick: "bot", text: "once", id: "x1" })).json()) as MessageEvent;
+    const from = { "CF-Connecting-IP": "2001:db8::b07" };
+    const first = (await (await post(room, { nick: "bot", text: "once", id: "x1" }, from)).json()) as MessageEvent;
     const watcher = await connect(`/ws?room=${room}&nick=w`, { json: true });
     await watcher.event();
-    const again = await post(room, { nick: "bot", text: "twice", id: "x1" });
+    const again = await post(room, { nick: "bot", text: "twice", id: "x1" }, from);
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual(first);
     await watcher.quiet();
+  });
+
+  it("POST ids belong to their address: another address's same id is its own message", async () => {
+    const room = uniqueRoom();
+    await post(room, { nick: "mallory", text: "evil", id: "c-17" }, { "CF-Connecting-IP": "2001:db8::bad" });
+    const victim = await post(room, { nick: "alice", text: "hello", id: "c-17" }, { "CF-Connecting-IP": "2001:db8::a11" });
+    expect(victim.status).toBe(201);
+    expect(await victim.json()).toMatchObject({ seq: 2, text: "hello", from: { nick: "alice" } });
   });
 
   it("GET messages pages in seq order with since and limit, agreeing with what sockets saw", async () => {

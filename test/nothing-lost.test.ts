@@ -18,6 +18,9 @@ class Member {
   private readonly unconfirmed = new Map<string, string>();
   private socket!: Client;
 
+  /** The sender key every connection of this member carries, so its resends are known as its own. */
+  private readonly key = crypto.randomUUID();
+
   constructor(
     readonly room: string,
     readonly nick: string,
@@ -29,7 +32,7 @@ class Member {
 
   async open(): Promise<void> {
     const since = this.view.length ? `&since=${this.lastSeq}` : "";
-    this.socket = await connect(`/ws?room=${this.room}&nick=${this.nick}${since}`, { json: true });
+    this.socket = await connect(`/ws?room=${this.room}&nick=${this.nick}&key=${this.key}${since}`, { json: true });
     const joined = (await this.socket.event()) as JoinedEvent;
     for (const m of joined.history) this.see(m);
     for (const [id, text] of this.unconfirmed) this.socket.send({ action: "send_to_room", msg: text, id });

@@ -1,4 +1,4 @@
-import type { ConnectionLimiter } from "./http/connection-limiter";
+import type { AddressLimiter } from "./http/address-limiter";
 import type { Room } from "./room/room";
 
 declare global {
@@ -10,7 +10,7 @@ declare global {
      */
     interface Env {
       ROOMS: DurableObjectNamespace<Room>;
-      LIMITER: DurableObjectNamespace<ConnectionLimiter>;
+      LIMITER: DurableObjectNamespace<AddressLimiter>;
       ASSETS: Fetcher;
       /** Comma-separated origins allowed besides the page's own. */
       ALLOWED_ORIGINS?: string;
@@ -23,11 +23,12 @@ declare global {
       RATE_LIMIT_BURST?: string;
       RATE_LIMIT_PER_SECOND?: string;
       CONNECTS_PER_MINUTE?: string;
+      HTTP_READS_PER_MINUTE?: string;
     }
     /** Types `exports` from "cloudflare:workers" (the Worker's own loopback). */
     interface GlobalProps {
       mainModule: typeof import("../index");
-      durableNamespaces: "Room" | "ConnectionLimiter";
+      durableNamespaces: "Room" | "AddressLimiter";
     }
   }
 }

@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   invalid_message: "Message text missing, blank or too long.",
   invalid_id: "Message id not 1–64 printable characters.",
   invalid_since: "`since` not a non-negative integer.",
+  invalid_key: "`key` not 16–128 letters, digits, `-` or `_`.",
+  already_stored: "A resend of an id whose message the room stored but no longer keeps (it was pruned); nothing is stored again.",
   not_in_room: "`send_to_room` or `leave` before `join`.",
   room_bound: "`join` of another room on a direct socket.",
   frame_too_large: "A frame over 16 KiB.",
@@ -22,6 +24,9 @@ export const ERROR_CODES = {
   room_full: "The room has `MAX_ROOM_MEMBERS` members.",
   forbidden_origin: "A browser request from an origin that is not allowed.",
   too_many_connections: "Over `CONNECTS_PER_MINUTE` from one address.",
+  too_many_requests:
+    "Over the HTTP API's limits from one address (`HTTP_READS_PER_MINUTE` for reads, `RATE_LIMIT_*` for posts); `Retry-After` says when to try again.",
+  body_too_large: "An HTTP request body over 16 KiB.",
   upgrade_required: "A WebSocket endpoint was reached without a WebSocket upgrade.",
   not_found: "No such route.",
   room_unavailable: "In-band join: the room could not be reached; try again.",

@@ -8,6 +8,8 @@ import { type ErrorEvent, errorEvent } from "./events";
 import { MAX_FRAME_BYTES } from "./limits";
 
 export const refusal = {
+  alreadyStored: (id: string, seq: number): ErrorEvent =>
+    errorEvent("already_stored", `message ${id} was stored as seq ${seq}, which the room no longer keeps`, id),
   notInRoom: (ref?: string): ErrorEvent => errorEvent("not_in_room", "join a room first", ref),
   roomBound: (room: string, wanted: string): ErrorEvent =>
     errorEvent("room_bound", `this connection belongs to room ${room}; open a new one to join ${wanted}`),
@@ -24,6 +26,9 @@ export const refusal = {
   forbiddenOrigin: (origin: string | null): ErrorEvent => errorEvent("forbidden_origin", `origin ${origin} may not use this server`),
   tooManyConnections: (perMinute: number): ErrorEvent =>
     errorEvent("too_many_connections", `at most ${perMinute} new connections a minute from one address`),
-  badBody: (shape: string): ErrorEvent => errorEvent("bad_json", `body must be a JSON object ${shape}`),
+  tooManyRequests: (): ErrorEvent => errorEvent("too_many_requests", "too many requests from this address; see Retry-After"),
+  bodyTooLarge: (): ErrorEvent => errorEvent("body_too_large", `request bodies are limited to ${MAX_FRAME_BYTES} bytes`),
+  badJson: (): ErrorEvent => errorEvent("bad_json", "body is not valid JSON"),
+  badBody: (shape: string): ErrorEvent => errorEvent("bad_frame", `body must be a JSON object ${shape}`),
   badLimit: (max: number): ErrorEvent => errorEvent("bad_frame", `limit must be an integer from 1 to ${max}`),
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MessageEvent } from "./events";
-import { encode, formatFromOffer, toTextLine } from "./format";
+import { encode, formatFromOffer, oneLine, toTextLine } from "./format";
 import { DEFAULT_LIMITS, publicLimits } from "./limits";
 
 const message: MessageEvent = {
@@ -35,5 +35,23 @@ describe("rendering", () => {
     expect(formatFromOffer(null)).toBe("text");
     expect(formatFromOffer("chat, parley.v1")).toBe("json");
     expect(formatFromOffer("parley.v2")).toBe("text");
+  });
+});
+
+describe("text lines", () => {
+  it("shows a message with line breaks as one line, so it cannot forge other lines", () => {
+    const forged = { ...message, text: "hi\r\nbatman : meet me at the docks\nerror: x\u2028y" };
+    const line = toTextLine(forged, "robin");
+    expect(line).toBe("batman : hi \u21B5 batman : meet me at the docks \u21B5 error: x \u21B5 y");
+    expect(line).not.toMatch(/[\r\n\u2028\u2029]/);
+  });
+
+  it("replaces other control characters, keeping tabs", () => {
+    expect(oneLine("a\u001b[31mred\tb")).toBe("a\uFFFD[31mred\tb");
+  });
+
+  it("leaves the JSON form of the same message exactly as sent", () => {
+    const forged = { ...message, text: "hi\r\nbatman : meet" };
+    expect(JSON.parse(encode(forged, "json", "x") ?? "")).toEqual(forged);
   });
 });

@@ -16,6 +16,21 @@ export type Format = "text" | "json";
 export const PING = "ping";
 export const PONG = "pong";
 
+// Anything that could end a line on a text client's screen, or steer its
+// terminal: CR/LF pairs count once.
+const LINE_BREAK = /\r\n|[\n\v\f\r\u0085\u2028\u2029]/g;
+const OTHER_CONTROL = /[\p{Cc}]/gu;
+
+/**
+ * A message's text as one line: each line break becomes " ↵ " and any other
+ * control character U+FFFD, so a message can never show as several lines
+ * that look like other people's (`hi\r\nbatman : meet me at…`). JSON
+ * clients get the text exactly as sent.
+ */
+export function oneLine(text: string): string {
+  return text.replace(LINE_BREAK, " \u21B5 ").replace(OTHER_CONTROL, (c) => (c === "\t" ? c : "\uFFFD"));
+}
+
 /**
  * Renders an event as a text line, or `null` where text clients get nothing
  * (presence). `nick` is the receiving member's own nick, which the join and
@@ -26,7 +41,7 @@ export function toTextLine(event: ServerEvent, nick: string): string | null {
     case "joined":
       return `${nick} join room ${event.room} success .`;
     case "message":
-      return `${event.from.nick} : ${event.text}`;
+      return `${event.from.nick} : ${oneLine(event.text)}`;
     case "left":
       return `${nick} leave room ${event.room} success .`;
     case "error":

@@ -14,6 +14,14 @@ describe("parseClientFrame", () => {
     expect(parseClientFrame('{"action":"leave","msg":"","nick":"batman"}')).toEqual({ ok: true, value: { action: "leave" } });
   });
 
+  it("ignores the nick of a send or a leave, whatever its type: a member speaks under the nick it joined with", () => {
+    expect(parseClientFrame('{"action":"send_to_room","msg":"hi","nick":7}')).toEqual({
+      ok: true,
+      value: { action: "send_to_room", msg: "hi" },
+    });
+    expect(parseClientFrame('{"action":"leave","nick":null}')).toEqual({ ok: true, value: { action: "leave" } });
+  });
+
   it("trims room and nick on join and keeps since", () => {
     expect(parseClientFrame('{"action":"join","msg":" 8888 ","nick":" batman ","since":41}')).toEqual({
       ok: true,
@@ -35,7 +43,8 @@ describe("parseClientFrame", () => {
     ["an array", "[]", "bad_frame"],
     ["no action", "{}", "unknown_action"],
     ["an unknown action", '{"action":"kick"}', "unknown_action"],
-    ["a non-string nick", '{"action":"leave","nick":1}', "invalid_nick"],
+    ["a join with a non-string nick", '{"action":"join","msg":"r","nick":1}', "invalid_nick"],
+    ["a join with a short key", '{"action":"join","msg":"r","nick":"n","key":"abc"}', "invalid_key"],
     ["a join without room", '{"action":"join","nick":"n"}', "invalid_room"],
     ["a join with a slash in the room", '{"action":"join","msg":"a/b","nick":"n"}', "invalid_room"],
     ["a join with a control character in the nick", '{"action":"join","msg":"r","nick":"a\\u0007b"}', "invalid_nick"],

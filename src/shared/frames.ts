@@ -11,7 +11,7 @@
 import { refusal } from "./errors";
 import { errorEvent } from "./events";
 import { DEFAULT_LIMITS, type Limits, MAX_FRAME_BYTES, MAX_ID_CHARS } from "./limits";
-import { fail, ok, type Result, validateId, validateNick, validateRoom, validateSince, validateText } from "./validate";
+import { fail, ok, type Result, validateId, validateKey, validateNick, validateRoom, validateSince, validateText } from "./validate";
 
 /** Join a room (`msg` is the room name). `since` asks for the messages after that seq. */
 export interface JoinFrame {
@@ -19,6 +19,8 @@ export interface JoinFrame {
   msg: string;
   nick: string;
   since?: number;
+  /** The sender key (see validateKey): resends after a reconnect are known as this sender's. */
+  key?: string;
 }
 
 /** Say something to the current room. `id` makes the send idempotent. */
@@ -55,8 +57,11 @@ const PARSERS: { [A in Action]: FrameParser<ActionFrames[A]> } = {
     if (!nick.ok) return nick;
     const since = validateSince(f.since);
     if (!since.ok) return since;
+    const key = validateKey(f.key);
+    if (!key.ok) return key;
     const frame: JoinFrame = { action: "join", msg: room.value, nick: nick.value };
     if (since.value !== undefined) frame.since = since.value;
+    if (key.value !== undefined) frame.key = key.value;
     return ok(frame);
   },
   send_to_room(f, limits, ref) {
@@ -100,7 +105,6 @@ export function parseClientFrame(data: string | ArrayBuffer, limits: Limits = DE
   }
   const f = raw as Record<string, unknown>;
   const ref = typeof f.id === "string" && f.id.length <= MAX_ID_CHARS ? f.id : undefined;
-  if (!optionalString(f.nick)) return fail("invalid_nick", "nick must be a string", ref);
   if (!isAction(f.action)) {
     return { ok: false, error: errorEvent("unknown_action", `action must be one of ${Object.keys(PARSERS).join(", ")}`, ref) };
   }
@@ -113,11 +117,12 @@ export function refOf(parsed: Result<ClientFrame>): string | undefined {
   return "id" in parsed.value ? parsed.value.id : undefined;
 }
 
-/** What `GET /ws?room=…&nick=…&since=…` asks for. */
+/** What `GET /ws?room=…&nick=…&since=…&key=…` asks for. */
 export interface ConnectParams {
   room: string;
   nick: string;
   since?: number;
+  key?: string;
 }
 
 /** Validates the query of a direct room socket (`/ws?room=8888&nick=batman&since=41`). */
@@ -128,8 +133,11 @@ export function parseConnectParams(query: URLSearchParams, limits: Limits = DEFA
   if (!nick.ok) return nick;
   const since = validateSince(query.get("since") ?? undefined);
   if (!since.ok) return since;
+  const key = validateKey(query.get("key") ?? undefined);
+  if (!key.ok) return key;
   const params: ConnectParams = { room: room.value, nick: nick.value };
   if (since.value !== undefined) params.since = since.value;
+  if (key.value !== undefined) params.key = key.value;
   return ok(params);
 }
 
@@ -137,5 +145,6 @@ export function parseConnectParams(query: URLSearchParams, limits: Limits = DEFA
 export function connectQuery(params: ConnectParams): URLSearchParams {
   const query = new URLSearchParams({ room: params.room, nick: params.nick });
   if (params.since !== undefined) query.set("since", String(params.since));
+  if (params.key !== undefined) query.set("key", params.key);
   return query;
 }

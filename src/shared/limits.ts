@@ -17,6 +17,8 @@ export interface Limits {
   readonly RATE_LIMIT_PER_SECOND: number;
   /** New connections per client address per minute; 0 turns the check off. */
   readonly CONNECTS_PER_MINUTE: number;
+  /** HTTP API reads per client address per minute; 0 turns the check off. (Writes follow RATE_LIMIT_*.) */
+  readonly HTTP_READS_PER_MINUTE: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -27,10 +29,18 @@ export const DEFAULT_LIMITS: Limits = {
   RATE_LIMIT_BURST: 20,
   RATE_LIMIT_PER_SECOND: 5,
   CONNECTS_PER_MINUTE: 60,
+  HTTP_READS_PER_MINUTE: 600,
 };
 
 /** Largest text frame a client may send, in bytes (fixed, not a var). */
 export const MAX_FRAME_BYTES = 16 * 1024;
+
+/**
+ * A reply whose size the client chose (a greeting with history it asked for
+ * again) costs it one rate-limit token per this many bytes: per token, the
+ * room sends about as much as the client may send it.
+ */
+export const REPLY_BYTES_PER_TOKEN = MAX_FRAME_BYTES;
 
 /** Longest room name, in code points. */
 export const MAX_ROOM_CHARS = 64;

@@ -19,6 +19,27 @@ export const fail = <T>(code: ErrorCode, message: string, ref?: string): Result<
 // C0/C1 controls, plus the line and paragraph separators, which break lines
 // in the text format as surely as a newline does.
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+// A surrogate that is not half of a pair: JSON can carry one, but it is no
+// character, and storing it turns it into U+FFFD (so what is echoed differs
+// from what was sent, and different names collide).
+const LONE_SURROGATE = /\p{Cs}/u;
+// Format characters (bidi overrides and isolates, zero-width space and
+// joiners, …): invisible, and able to make one name look like another
+// ("evil\u202Eecila" displays as "evilalice"). A zero-width joiner is kept
+// inside an emoji sequence, where it is part of one picture (👩‍💻).
+const FORMAT = /\p{Cf}/u;
+const EMOJI_JOINER = /(?<=\p{Extended_Pictographic}\uFE0F?)\u200D(?=\p{Extended_Pictographic})/gu;
+
+/**
+ * Why a name or id is not plain visible text, or null when it is: the one
+ * rule for rooms, nicks and message ids, on every path.
+ */
+function notPlainText(s: string): string | null {
+  if (LONE_SURROGATE.test(s)) return "an unpaired surrogate";
+  if (CONTROL.test(s)) return "control characters";
+  if (FORMAT.test(s.replace(EMOJI_JOINER, ""))) return "invisible format characters (such as bidi overrides or zero-width characters)";
+  return null;
+}
 
 /** Length in Unicode code points, so an emoji counts once. */
 export function codePoints(s: string): number {
@@ -32,29 +53,49 @@ function withinChars(s: string, max: number): boolean {
   return s.length <= max || codePoints(s) <= max;
 }
 
-/** A room name: 1–64 printable characters without `/`, trimmed. */
+/**
+ * A name as Parley keeps it: trimmed and in Unicode NFC, so that "café"
+ * typed as one code point or as e + combining accent is one name.
+ */
+function normalName(raw: string): string {
+  return raw.trim().normalize("NFC");
+}
+
+/**
+ * A room name: trimmed, NFC, 1–64 visible characters, without `/`, and not
+ * `.` or `..` (which URL paths resolve away, so HTTP could never name them).
+ */
 export function validateRoom(raw: unknown): Result<string> {
   if (typeof raw !== "string") return fail("invalid_room", "room must be a string");
-  const room = raw.trim();
+  const problem = notPlainText(raw);
+  if (problem) return fail("invalid_room", `room may not contain ${problem}`);
+  const room = normalName(raw);
   if (room.length === 0) return fail("invalid_room", "room must not be empty");
   if (!withinChars(room, MAX_ROOM_CHARS)) return fail("invalid_room", `room is longer than ${MAX_ROOM_CHARS} characters`);
-  if (CONTROL.test(room) || room.includes("/")) return fail("invalid_room", "room may not contain control characters or '/'");
+  if (room.includes("/")) return fail("invalid_room", "room may not contain '/'");
+  if (room === "." || room === "..") return fail("invalid_room", "room may not be '.' or '..'");
   return ok(room);
 }
 
-/** A nick: trimmed, 1–MAX_NICK_CHARS characters, no control characters. */
+/** A nick: trimmed, NFC, 1–MAX_NICK_CHARS visible characters. */
 export function validateNick(raw: unknown, limits: Limits = DEFAULT_LIMITS): Result<string> {
   if (typeof raw !== "string") return fail("invalid_nick", "nick must be a string");
-  const nick = raw.trim();
+  const problem = notPlainText(raw);
+  if (problem) return fail("invalid_nick", `nick may not contain ${problem}`);
+  const nick = normalName(raw);
   if (nick.length === 0) return fail("invalid_nick", "nick must not be empty");
   if (!withinChars(nick, limits.MAX_NICK_CHARS)) return fail("invalid_nick", `nick is longer than ${limits.MAX_NICK_CHARS} characters`);
-  if (CONTROL.test(nick)) return fail("invalid_nick", "nick may not contain control characters");
   return ok(nick);
 }
 
-/** A message text: not blank, at most MAX_MESSAGE_CHARS code points. Kept as sent (newlines allowed). */
+/**
+ * A message text: not blank, at most MAX_MESSAGE_CHARS code points, no
+ * unpaired surrogate. Otherwise kept exactly as sent: newlines, bidi marks
+ * and all (text clients see it on one line; see format.ts).
+ */
 export function validateText(raw: unknown, limits: Limits = DEFAULT_LIMITS, ref?: string): Result<string> {
   if (typeof raw !== "string") return fail("invalid_message", "msg must be a string", ref);
+  if (LONE_SURROGATE.test(raw)) return fail("invalid_message", "msg may not contain an unpaired surrogate", ref);
   if (raw.trim().length === 0) return fail("invalid_message", "msg must not be empty", ref);
   if (!withinChars(raw, limits.MAX_MESSAGE_CHARS)) {
     return fail("invalid_message", `msg is longer than ${limits.MAX_MESSAGE_CHARS} characters`, ref);
@@ -62,11 +103,28 @@ export function validateText(raw: unknown, limits: Limits = DEFAULT_LIMITS, ref?
   return ok(raw);
 }
 
-/** A client message id: 1–64 characters, no control characters. */
+/**
+ * A client message id: 1–64 visible characters. Ids are opaque: compared
+ * exactly as sent, never normalised, so the echo carries the id the client
+ * sent.
+ */
 export function validateId(raw: unknown): Result<string | undefined> {
   if (raw === undefined) return ok(undefined);
-  if (typeof raw !== "string" || raw.length === 0 || !withinChars(raw, MAX_ID_CHARS) || CONTROL.test(raw)) {
-    return fail("invalid_id", `id must be 1–${MAX_ID_CHARS} printable characters`);
+  if (typeof raw !== "string" || raw.length === 0 || !withinChars(raw, MAX_ID_CHARS) || notPlainText(raw)) {
+    return fail("invalid_id", `id must be 1–${MAX_ID_CHARS} visible characters`);
+  }
+  return ok(raw);
+}
+
+/**
+ * A sender key: a secret the client makes once (a browser keeps it) and sends
+ * on every connection, so that the room knows its resends after a reconnect
+ * as its own. The room stores only a hash of it.
+ */
+export function validateKey(raw: unknown): Result<string | undefined> {
+  if (raw === undefined || raw === null) return ok(undefined);
+  if (typeof raw !== "string" || !/^[A-Za-z0-9_-]{16,128}$/.test(raw)) {
+    return fail("invalid_key", "key must be 16–128 letters, digits, '-' or '_'");
   }
   return ok(raw);
 }

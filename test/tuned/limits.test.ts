@@ -139,3 +139,17 @@ describe("limits reach clients", () => {
     expect(await res.json()).toEqual(expected);
   });
 });
+
+describe("HTTP reads per address", () => {
+  it("HTTP_READS_PER_MINUTE: 5 reads, then 429 with Retry-After; another address is not held back", async () => {
+    const room = uniqueRoom();
+    const read = (ip: string) => call(`/api/rooms/${room}/messages`, { headers: { "CF-Connecting-IP": ip } });
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await read("2001:db8::5ead")).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    const refused = await read("2001:db8::5ead");
+    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+    expect(await refused.json()).toMatchObject({ error: { code: "too_many_requests" } });
+    expect((await read("2001:db8::07e5")).status).toBe(200);
+  });
+});

@@ -8,13 +8,21 @@ import { refusal } from "../../shared/errors";
 import { limitsFrom, PAGE_DEFAULT, PAGE_MAX, publicLimits } from "../../shared/limits";
 import { validateId, validateNick, validateRoom, validateSince, validateText } from "../../shared/validate";
 import type { Env } from "../env";
+import { sha256Hex } from "../room/attachment";
 import { httpErrorFrom } from "./errors";
-import { checkOrigin } from "./guards";
+import { checkOrigin, checkRate, clientAddress, readBody } from "./guards";
 
 export const api = new Hono<{ Bindings: Env }>();
 
 // GET /api/limits → the limits a client validates by (the same as `joined.limits`)
 api.get("/limits", (c) => c.json(publicLimits(limitsFrom(c.env))));
+
+// Reads of rooms are limited per address (HTTP_READS_PER_MINUTE).
+api.on("GET", "/rooms/*", async (c, next) => {
+  const refused = await checkRate(c.req.raw, c.env, "read");
+  if (refused) return refused;
+  await next();
+});
 
 // GET /api/rooms/:room → {room, members, lastSeq}
 api.get("/rooms/:room", async (c) => {
@@ -38,20 +46,25 @@ api.get("/rooms/:room/messages", async (c) => {
   return c.json({ room: room.value, messages });
 });
 
-// POST /api/rooms/:room/messages {nick, text, id?} → 201 (stored) or 200 (id already stored)
+// POST /api/rooms/:room/messages {nick, text, id?} → 201 (stored), 200 (id already stored) or 409 (stored, no longer kept)
 api.post("/rooms/:room/messages", async (c) => {
-  const refused = checkOrigin(c.req.raw, c.env);
+  const request = c.req.raw;
+  const refused = checkOrigin(request, c.env) ?? (await checkRate(request, c.env, "write"));
   if (refused) return refused;
   const room = validateRoom(c.req.param("room"));
   if (!room.ok) return httpErrorFrom(400, room.error);
-  let body: Record<string, unknown>;
+  const read = await readBody(request);
+  if ("refused" in read) return read.refused;
+  let parsed: unknown;
   try {
-    const parsed: unknown = await c.req.json();
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
-    body = parsed as Record<string, unknown>;
+    parsed = JSON.parse(read.text);
   } catch {
+    return httpErrorFrom(400, refusal.badJson());
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     return httpErrorFrom(400, refusal.badBody("{nick, text, id?}"));
   }
+  const body = parsed as Record<string, unknown>;
   const limits = limitsFrom(c.env);
   const nick = validateNick(body.nick, limits);
   if (!nick.ok) return httpErrorFrom(400, nick.error);
@@ -59,8 +72,12 @@ api.post("/rooms/:room/messages", async (c) => {
   if (!text.ok) return httpErrorFrom(400, text.error);
   const id = validateId(body.id);
   if (!id.ok) return httpErrorFrom(400, id.error);
-  const { message, created } = await c.env.ROOMS.getByName(room.value).post(nick.value, text.value, id.value);
-  return c.json(message, created ? 201 : 200);
+  // An HTTP client's ids are its address's: a retry from the same address is
+  // recognised, another address cannot take them.
+  const sender = `addr:${await sha256Hex(clientAddress(request))}`;
+  const result = await c.env.ROOMS.getByName(room.value).post(nick.value, text.value, id.value, sender);
+  if ("prunedSeq" in result) return httpErrorFrom(409, refusal.alreadyStored(id.value ?? "", result.prunedSeq));
+  return c.json(result.message, result.created ? 201 : 200);
 });
 
 api.notFound(() => httpErrorFrom(404, refusal.notFound("no such API route")));

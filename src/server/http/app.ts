@@ -14,7 +14,7 @@ import { refuseUpgrade } from "../platform/socket";
 import { openRelay } from "../relay/relay";
 import { api } from "./api";
 import { httpErrorFrom } from "./errors";
-import { checkConnectRate, checkOrigin } from "./guards";
+import { checkOrigin, checkRate } from "./guards";
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -25,7 +25,7 @@ app.get("/ws", async (c) => {
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
     return httpErrorFrom(426, refusal.upgradeRequired());
   }
-  const refused = checkOrigin(request, c.env) ?? (await checkConnectRate(request, c.env));
+  const refused = checkOrigin(request, c.env) ?? (await checkRate(request, c.env, "connect"));
   if (refused) return refused;
   const query = new URL(request.url).searchParams;
   const format = formatFromOffer(request.headers.get("Sec-WebSocket-Protocol"));

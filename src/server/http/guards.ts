@@ -1,14 +1,17 @@
 /**
  * Checks the Worker runs before a request reaches a room: the Origin rule
- * (cross-site WebSocket hijacking) and the per-address connection limit.
- * Each returns a refusal Response, or null to go on; neither touches the
- * response of a request it lets through.
+ * (cross-site WebSocket hijacking), rate limits per client address, and the
+ * size of a request body. Each returns a refusal Response, or null to go on;
+ * none touches the response of a request it lets through.
+ *
+ * Refusals are logged with their code only: a client's address and Origin are
+ * the users' data, not the operator's.
  */
-
 import { refusal } from "../../shared/errors";
-import { limitsFrom } from "../../shared/limits";
+import { limitsFrom, MAX_FRAME_BYTES } from "../../shared/limits";
 import type { Env } from "../env";
 import { log } from "../platform/log";
+import type { AddressBucket } from "./address-limiter";
 import { httpErrorFrom } from "./errors";
 import { originAllowed, parseAllowedOrigins } from "./origin";
 
@@ -16,21 +19,81 @@ import { originAllowed, parseAllowedOrigins } from "./origin";
 export function checkOrigin(request: Request, env: Env): Response | null {
   const origin = request.headers.get("Origin");
   if (originAllowed(origin, request.url, parseAllowedOrigins(env.ALLOWED_ORIGINS))) return null;
-  log("refusal", { code: "forbidden_origin", origin });
+  log("refusal", { code: "forbidden_origin" });
   return httpErrorFrom(403, refusal.forbiddenOrigin(origin));
 }
 
 /**
- * 429 when the client's address has opened more than CONNECTS_PER_MINUTE
- * connections in the last minute (0 turns the check off). The address is
- * Cloudflare's CF-Connecting-IP; requests without one (only in-process tests)
- * share one bucket.
+ * The client's address: Cloudflare's CF-Connecting-IP. Requests without one
+ * (in-process tests, and wrangler dev unless a client sends it) share one
+ * address.
  */
-export async function checkConnectRate(request: Request, env: Env): Promise<Response | null> {
-  const perMinute = limitsFrom(env).CONNECTS_PER_MINUTE;
-  if (perMinute === 0) return null;
-  const address = request.headers.get("CF-Connecting-IP") ?? "unknown";
-  if (await env.LIMITER.getByName(address).admit(perMinute)) return null;
-  log("refusal", { code: "too_many_connections", address });
-  return httpErrorFrom(429, refusal.tooManyConnections(perMinute));
+export function clientAddress(request: Request): string {
+  return request.headers.get("CF-Connecting-IP") ?? "unknown";
+}
+
+/** The limit of each kind of request per address, as a bucket: `burst` at once, refilled at `perSecond`; null when off. */
+function bucketOf(kind: AddressBucket, env: Env): { burst: number; perSecond: number } | null {
+  const limits = limitsFrom(env);
+  switch (kind) {
+    case "connect":
+      return limits.CONNECTS_PER_MINUTE === 0 ? null : { burst: limits.CONNECTS_PER_MINUTE, perSecond: limits.CONNECTS_PER_MINUTE / 60 };
+    case "read":
+      return limits.HTTP_READS_PER_MINUTE === 0
+        ? null
+        : { burst: limits.HTTP_READS_PER_MINUTE, perSecond: limits.HTTP_READS_PER_MINUTE / 60 };
+    case "write":
+      // Posting is sending: the same budget a socket has.
+      return { burst: limits.RATE_LIMIT_BURST, perSecond: limits.RATE_LIMIT_PER_SECOND };
+  }
+}
+
+/** 429 with Retry-After when the client's address is over its limit for this kind of request. */
+export async function checkRate(request: Request, env: Env, kind: AddressBucket): Promise<Response | null> {
+  const bucket = bucketOf(kind, env);
+  if (!bucket) return null;
+  const waitMs = await env.LIMITER.getByName(clientAddress(request)).admit(kind, bucket.burst, bucket.perSecond);
+  if (waitMs === 0) return null;
+  const error = kind === "connect" ? refusal.tooManyConnections(limitsFrom(env).CONNECTS_PER_MINUTE) : refusal.tooManyRequests();
+  log("refusal", { code: error.code, kind });
+  const response = httpErrorFrom(429, error);
+  response.headers.set("Retry-After", String(Math.ceil(waitMs / 1000)));
+  return response;
+}
+
+/**
+ * A request body of at most MAX_FRAME_BYTES — the limit a socket frame has —
+ * or the 413 to answer. A declared length over it is refused unread; a body
+ * without one is read only until it passes the limit.
+ */
+export async function readBody(request: Request): Promise<{ text: string } | { refused: Response }> {
+  const tooLarge = () => ({ refused: httpErrorFrom(413, refusal.bodyTooLarge()) });
+  const declared = Number(request.headers.get("Content-Length") ?? "0");
+  if (declared > MAX_FRAME_BYTES) {
+    // Cancelled, not just left: a body nobody reads may still be received in
+    // full before the answer goes out.
+    await request.body?.cancel();
+    return tooLarge();
+  }
+  if (!request.body) return { text: "" };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_FRAME_BYTES) {
+      await reader.cancel();
+      return tooLarge();
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return { text: new TextDecoder().decode(body) };
 }

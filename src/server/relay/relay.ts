@@ -15,7 +15,7 @@ import { refusal } from "../../shared/errors";
 import type { ServerEvent } from "../../shared/events";
 import { encode, type Format, PING, PONG } from "../../shared/format";
 import { type ClientFrame, parseClientFrame, refOf } from "../../shared/frames";
-import { type Limits, limitsFrom } from "../../shared/limits";
+import { type Limits, limitsFrom, REPLY_BYTES_PER_TOKEN } from "../../shared/limits";
 import type { Result } from "../../shared/validate";
 import type { Env } from "../env";
 import { log } from "../platform/log";
@@ -27,7 +27,10 @@ import { Upstream } from "./upstream";
 /** Accepts an in-band-join client and returns the 101 response for it. */
 export function openRelay(env: Env, format: Format): Response {
   const { client, server } = socketPair();
-  server.accept();
+  // Half-open: the runtime would otherwise answer a client's close frame by
+  // itself, echoing it — an empty one for a client that gave no code (1005).
+  // The relay answers it (clientGone), with 1000 there, as a room does.
+  server.accept({ allowHalfOpen: true });
   const relay = new Relay(server, env, format);
   server.addEventListener("message", (e) => relay.fromClient(e.data));
   server.addEventListener("close", (e) => relay.clientGone({ code: e.code, reason: e.reason }));
@@ -108,7 +111,11 @@ class Relay {
       case "join":
         // Moving rooms: stop hearing the old one at once, then connect to the new one.
         this.current?.close();
-        this.current = new Upstream(this.env, frame, this.format, this.client, (up, code) => this.upstreamGone(up, code));
+        this.current = new Upstream(this.env, frame, this.format, this.client, {
+          // The greeting's history is work the client chose by joining: charged to its limit by size.
+          greeted: (bytes) => this.bucket.charge(Date.now(), Math.floor(bytes / REPLY_BYTES_PER_TOKEN)),
+          gone: (up, code) => this.upstreamGone(up, code),
+        });
         return;
       case "leave": {
         const up = this.current;

@@ -10,8 +10,13 @@ import { connectQuery, type JoinFrame } from "../../shared/frames";
 import type { Env } from "../env";
 import { closeQuietly, trySend } from "../platform/socket";
 
-/** Called once when the room's side is gone without our asking: its close code, or null if it never opened. */
-export type UpstreamGone = (up: Upstream, code: number | null) => void;
+/** What the relay hears from an upstream. */
+export interface UpstreamEvents {
+  /** The room greeted the client (its first frame), `bytes` long. */
+  greeted(bytes: number): void;
+  /** The room's side is gone without our asking: its close code, or null if it never opened. */
+  gone(up: Upstream, code: number | null): void;
+}
 
 export class Upstream {
   readonly room: string;
@@ -25,7 +30,7 @@ export class Upstream {
     join: JoinFrame,
     private readonly format: Format,
     private readonly client: WebSocket,
-    private readonly onGone: UpstreamGone,
+    private readonly events: UpstreamEvents,
   ) {
     this.room = join.msg;
     this.nick = join.nick;
@@ -45,7 +50,7 @@ export class Upstream {
   }
 
   private async open(env: Env, join: JoinFrame): Promise<void> {
-    const url = new URL(`https://room.internal/ws?${connectQuery({ room: join.msg, nick: join.nick, since: join.since })}`);
+    const url = new URL(`https://room.internal/ws?${connectQuery({ room: join.msg, nick: join.nick, since: join.since, key: join.key })}`);
     const headers = new Headers({ Upgrade: "websocket" });
     if (this.format === "json") headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
 
@@ -62,7 +67,7 @@ export class Upstream {
         const frame = encode(refusal.roomUnavailable(join.msg), this.format, join.nick);
         if (frame !== null) trySend(this.client, frame);
         this.closed = true;
-        this.onGone(this, null);
+        this.events.gone(this, null);
       }
       return;
     }
@@ -72,15 +77,21 @@ export class Upstream {
       closeQuietly(socket, DISCONNECT.left);
       return;
     }
+    let greeted = false;
     socket.addEventListener("message", (e) => {
-      if (!this.closed && typeof e.data === "string") trySend(this.client, e.data);
+      if (this.closed || typeof e.data !== "string") return;
+      trySend(this.client, e.data);
+      if (!greeted) {
+        greeted = true;
+        this.events.greeted(e.data.length);
+      }
     });
     socket.addEventListener("close", (e) => {
       const wasOurs = this.closed;
       this.closed = true;
       if (!wasOurs) {
         closeQuietly(socket, { code: e.code, reason: e.reason });
-        this.onGone(this, e.code);
+        this.events.gone(this, e.code);
       }
     });
     this.socket = socket;

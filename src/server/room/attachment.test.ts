@@ -9,6 +9,7 @@ describe("Attachment", () => {
       id: newMemberId(),
       nick: "🦇".repeat(DEFAULT_LIMITS.MAX_NICK_CHARS),
       room: "🦇".repeat(MAX_ROOM_CHARS),
+      sender: `key:${"f".repeat(32)}`,
       format: "json",
       left: true,
     };

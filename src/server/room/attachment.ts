@@ -17,6 +17,8 @@ export interface Attachment {
   id: string;
   /** The nick this member joined with; every message it sends carries it. */
   nick: string;
+  /** Whose message ids this member's are (see senderOf): resends are recognised per sender. */
+  sender: string;
   room: string;
   format: Format;
   /** Set once the member has left, while its socket finishes closing. */
@@ -43,6 +45,23 @@ export function readAttachment(ws: WebSocket): Attachment | null {
 /** The public face of a member, as events show it. */
 export function memberOf(att: Attachment): Member {
   return { id: att.id, nick: att.nick };
+}
+
+/**
+ * The sender a connection speaks as: the hash of its key when it sent one
+ * (the same browser after a reconnect is the same sender), otherwise the
+ * connection itself. Only the hash is kept: the key is the client's secret.
+ */
+export async function senderOf(key: string | undefined, memberId: string): Promise<string> {
+  return key === undefined ? `conn:${memberId}` : `key:${await sha256Hex(key)}`;
+}
+
+/** Hex SHA-256 of a string, truncated to 128 bits (plenty to tell senders apart). */
+export async function sha256Hex(s: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)));
+  let hex = "";
+  for (const b of digest.subarray(0, 16)) hex += b.toString(16).padStart(2, "0");
+  return hex;
 }
 
 /** A fresh member id: 16 hex characters from the platform's CSPRNG. */

@@ -59,10 +59,10 @@ export class Connections {
     return [...this.live().values()].map(memberOf);
   }
 
-  /** Sends one event to one member, in its format. */
-  send(conn: Connection, event: ServerEvent): void {
+  /** Sends one event to one member, in its format; returns the frame's length (0 when nothing was sent). */
+  send(conn: Connection, event: ServerEvent): number {
     const frame = encode(event, conn.att.format, conn.att.nick);
-    if (frame !== null) trySend(conn.ws, frame);
+    return frame !== null && trySend(conn.ws, frame) ? frame.length : 0;
   }
 
   /**

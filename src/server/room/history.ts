@@ -3,6 +3,16 @@
  * synchronous; the runtime's output gate holds every frame the room sends
  * until the writes before it are durable, so "stored before delivered" costs
  * no extra round trip, and writes that arrive together commit together.
+ *
+ * Storage is only touched to store: until the first message, a room reads
+ * nothing but SQLite's own catalogue and writes nothing, so a room that was
+ * only looked at, or joined and left, leaves no data behind.
+ *
+ * A message id is the idempotency key of one sender (see Sender in
+ * attachment.ts), not of the room: two senders may use the same id. A resend
+ * is recognised for as long as the original is in the history, and for
+ * ID_WINDOW_MS after it was pruned (the ids of pruned messages are kept that
+ * long in `pruned_ids`).
  */
 import type { Member, MessageEvent } from "../../shared/events";
 
@@ -15,68 +25,92 @@ interface Row extends Record<string, SqlStorageValue> {
   ts: number;
 }
 
-const COLUMNS = "seq, id, member_id, nick, text, ts";
+/** How long the id of a pruned message still refuses a resend. */
+export const ID_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** How often (in messages) old history is pruned: a range delete, not a per-message scan. */
 const PRUNE_EVERY = 64;
 
+const COLUMNS = "seq, id, member_id, nick, text, ts";
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY,
+    sender TEXT NOT NULL,
+    id TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    nick TEXT NOT NULL,
+    text TEXT NOT NULL,
+    ts INTEGER NOT NULL
+  )`,
+  "CREATE UNIQUE INDEX IF NOT EXISTS messages_by_sender_id ON messages (sender, id)",
+  `CREATE TABLE IF NOT EXISTS pruned_ids (
+    sender TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    PRIMARY KEY (sender, id)
+  ) WITHOUT ROWID`,
+];
+
+/** What storing a message did. */
+export type Appended =
+  /** Stored under a new seq. */
+  | { created: true; message: MessageEvent }
+  /** The sender already stored this id: the original. */
+  | { created: false; message: MessageEvent }
+  /** The sender stored this id as `seq`, which the room no longer keeps. */
+  | { created: false; prunedSeq: number };
+
 export class History {
-  /** Seq of the newest stored message; 0 for an empty room. */
-  lastSeq: number;
+  private seq: number | undefined;
+  private exists: boolean | undefined;
 
   constructor(
     private readonly sql: SqlStorage,
     private readonly room: string,
     private readonly keep: number,
-  ) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS messages (
-      seq INTEGER PRIMARY KEY,
-      id TEXT NOT NULL UNIQUE,
-      member_id TEXT NOT NULL,
-      nick TEXT NOT NULL,
-      text TEXT NOT NULL,
-      ts INTEGER NOT NULL
-    )`);
-    this.lastSeq = sql.exec<{ s: number }>("SELECT COALESCE(MAX(seq), 0) AS s FROM messages").one().s;
+  ) {}
+
+  /** Seq of the newest stored message; 0 for a room that never stored one. */
+  get lastSeq(): number {
+    this.seq ??= this.stored() ? this.sql.exec<{ s: number }>("SELECT COALESCE(MAX(seq), 0) AS s FROM messages").one().s : 0;
+    return this.seq;
   }
 
   /**
-   * Stores a message under the next seq. With an `id` the room already holds,
-   * stores nothing and returns the original with `created: false`.
+   * Stores a message from `sender` under the next seq. An id that sender
+   * already stored is not stored again.
    */
-  append(from: Member, text: string, id: string | undefined, now: number): { message: MessageEvent; created: boolean } {
+  append(from: Member, sender: string, text: string, id: string | undefined, now: number): Appended {
+    this.create();
     const seq = this.lastSeq + 1;
     const message: MessageEvent = { type: "message", room: this.room, seq, id: id ?? crypto.randomUUID(), from, text, ts: now };
-    // One statement on the common path: the unique index on id decides
-    // whether this is a resend, and only then do we read the original.
+    // One statement on the common path: the unique index decides whether
+    // this is a resend of a kept message, the pruned ids whether of an older one.
     const inserted = this.sql.exec(
-      `INSERT INTO messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO messages (seq, sender, id, member_id, nick, text, ts)
+       SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM pruned_ids WHERE sender = ? AND id = ?)
+       ON CONFLICT (sender, id) DO NOTHING`,
       seq,
+      sender,
       message.id,
       from.id,
       from.nick,
       text,
       now,
+      sender,
+      message.id,
     ).rowsWritten;
-    if (inserted === 0) {
-      // The unique index on id refused the row, so the original is there.
-      const original = this.byId(message.id);
-      if (!original) throw new Error(`message ${message.id} refused as a duplicate but not found`);
-      return { message: original, created: false };
-    }
-    this.lastSeq = seq;
-    if (seq % PRUNE_EVERY === 0) this.prune();
-    return { message, created: true };
-  }
-
-  /** The message stored under a client id, if any. */
-  byId(id: string): MessageEvent | undefined {
-    const row = this.sql.exec<Row>(`SELECT ${COLUMNS} FROM messages WHERE id = ?`, id).toArray()[0];
-    return row && this.toEvent(row);
+    if (inserted === 0) return this.original(sender, message.id);
+    this.seq = seq;
+    if (seq % PRUNE_EVERY === 0) this.prune(now);
+    return { created: true, message };
   }
 
   /** Up to `limit` messages with seq > `since`, oldest first. */
   after(since: number, limit: number): MessageEvent[] {
+    if (!this.stored()) return [];
     return this.sql
       .exec<Row>(`SELECT ${COLUMNS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`, since, limit)
       .toArray()
@@ -88,9 +122,56 @@ export class History {
     return this.after(Math.max(0, this.lastSeq - limit), limit);
   }
 
-  private prune(): void {
+  /** What a sender stored under an id the insert refused. */
+  private original(sender: string, id: string): Appended {
+    const row = this.sql.exec<Row>(`SELECT ${COLUMNS} FROM messages WHERE sender = ? AND id = ?`, sender, id).toArray()[0];
+    if (row) return { created: false, message: this.toEvent(row) };
+    const pruned = this.sql.exec<{ seq: number }>("SELECT seq FROM pruned_ids WHERE sender = ? AND id = ?", sender, id).toArray()[0];
+    if (pruned) return { created: false, prunedSeq: pruned.seq };
+    throw new Error(`message ${id} was refused as a resend but is not stored`);
+  }
+
+  /** Drops messages past `keep`, remembering their ids for ID_WINDOW_MS, and forgets ids older than that. */
+  private prune(now: number): void {
     const floor = this.lastSeq - this.keep;
-    if (floor > 0) this.sql.exec("DELETE FROM messages WHERE seq <= ?", floor);
+    if (floor > 0) {
+      this.sql.exec(
+        "INSERT OR IGNORE INTO pruned_ids (sender, id, seq, ts) SELECT sender, id, seq, ts FROM messages WHERE seq <= ?",
+        floor,
+      );
+      this.sql.exec("DELETE FROM messages WHERE seq <= ?", floor);
+    }
+    this.sql.exec("DELETE FROM pruned_ids WHERE ts < ?", now - ID_WINDOW_MS);
+  }
+
+  /** Whether this room ever stored a message (reads SQLite's catalogue only). */
+  private stored(): boolean {
+    if (this.exists === undefined) {
+      const table = this.sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'").toArray()[0];
+      this.exists = table !== undefined;
+      if (table && !table.sql.includes("sender")) this.migrateV1();
+    }
+    return this.exists;
+  }
+
+  /**
+   * Rooms stored before ids were per sender kept one id namespace per room:
+   * their messages move to the sender "v1", so their ids still refuse resends
+   * among themselves and collide with nobody's new ones.
+   */
+  private migrateV1(): void {
+    this.sql.exec("ALTER TABLE messages RENAME TO messages_v1");
+    for (const statement of SCHEMA) this.sql.exec(statement);
+    this.sql.exec(
+      "INSERT INTO messages (seq, sender, id, member_id, nick, text, ts) SELECT seq, 'v1', id, member_id, nick, text, ts FROM messages_v1",
+    );
+    this.sql.exec("DROP TABLE messages_v1");
+  }
+
+  private create(): void {
+    if (this.stored()) return;
+    for (const statement of SCHEMA) this.sql.exec(statement);
+    this.exists = true;
   }
 
   private toEvent(r: Row): MessageEvent {

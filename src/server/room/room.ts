@@ -8,20 +8,20 @@
 import { DurableObject } from "cloudflare:workers";
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
-import type { JoinedEvent, MessageEvent, PresenceEvent } from "../../shared/events";
+import type { JoinedEvent, Member, MessageEvent, PresenceEvent, ServerEvent } from "../../shared/events";
 import { formatFromOffer } from "../../shared/format";
 import { type ClientFrame, parseClientFrame, parseConnectParams, refOf } from "../../shared/frames";
-import { type Limits, limitsFrom, PAGE_MAX, publicLimits, RECENT_HISTORY, RESUME_CAP } from "../../shared/limits";
+import { type Limits, limitsFrom, PAGE_MAX, publicLimits, RECENT_HISTORY, REPLY_BYTES_PER_TOKEN, RESUME_CAP } from "../../shared/limits";
 import type { Result } from "../../shared/validate";
 import type { Env } from "../env";
 import { httpErrorFrom } from "../http/errors";
 import { debugEnabled, log } from "../platform/log";
 import { closeQuietly, refuseUpgrade, socketPair, upgradeResponse } from "../platform/socket";
-import { TokenBucket, type Verdict } from "../platform/token-bucket";
+import { TokenBucket } from "../platform/token-bucket";
 import { ACTION_HANDLERS, type ActionHandler, type RoomBehaviour } from "./actions";
-import { memberOf, newMemberId } from "./attachment";
+import { memberOf, newMemberId, senderOf } from "./attachment";
 import { type Connection, Connections } from "./connections";
-import { History } from "./history";
+import { type Appended, History } from "./history";
 
 /** What `GET /api/rooms/:room` answers. */
 export interface RoomInfo {
@@ -30,18 +30,13 @@ export interface RoomInfo {
   lastSeq: number;
 }
 
-/** The result of storing a message: `created` is false when its id was already stored. */
-export interface PostResult {
-  message: MessageEvent;
-  created: boolean;
-}
-
 /** A send waiting in the group-commit queue, and what to do once it is stored. */
 interface PendingSend {
-  from: ReturnType<typeof memberOf>;
+  from: Member;
+  sender: string;
   text: string;
   id: string | undefined;
-  stored(result: PostResult): void;
+  stored(result: Appended): void;
 }
 
 export class Room extends DurableObject<Env> implements RoomBehaviour {
@@ -83,8 +78,9 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     const { client, server } = socketPair();
     this.ctx.acceptWebSocket(server);
     // A new socket joins the room the way a member's `join` frame would.
-    const conn = { ws: server, att: { id: newMemberId(), nick: params.value.nick, room: this.name, format } };
-    const { room, nick, since } = params.value;
+    const { room, nick, since, key } = params.value;
+    const id = newMemberId();
+    const conn = { ws: server, att: { id, nick, room: this.name, format, sender: await senderOf(key, id) } };
     this.dispatch(conn, {
       ok: true,
       value: since === undefined ? { action: "join", msg: room, nick } : { action: "join", msg: room, nick, since },
@@ -122,9 +118,12 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     return this.history.after(since, Math.min(Math.max(1, limit), PAGE_MAX));
   }
 
-  /** Stores and broadcasts a message posted over HTTP (already validated by the worker), in the same queue as socket sends. */
-  post(nick: string, text: string, id?: string): Promise<PostResult> {
-    return new Promise((stored) => this.enqueue({ from: { id: "http", nick }, text, id, stored }));
+  /**
+   * Stores and broadcasts a message posted over HTTP (already validated by
+   * the worker) as `sender`, in the same queue as socket sends.
+   */
+  post(nick: string, text: string, id: string | undefined, sender: string): Promise<Appended> {
+    return new Promise((stored) => this.enqueue({ from: { id: "http", nick }, sender, text, id, stored }));
   }
 
   // ------------------------------------------------------------ dispatch
@@ -132,7 +131,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
   /** Handles one frame from a member: parse and validate, spend a token, then dispatch. */
   private receive(conn: Connection, data: string | ArrayBuffer): void {
     const parsed = parseClientFrame(data, this.limits);
-    const verdict = this.spendToken(conn.ws);
+    const verdict = this.bucket(conn.ws).take(Date.now());
     if (verdict === "ok") {
       this.dispatch(conn, parsed);
       return;
@@ -164,19 +163,26 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
 
   join(conn: Connection, room: string, since: number | undefined): void {
     if (!this.connections.get(conn.ws)) this.admit(conn, since);
-    // Joining the room you are in again just repeats the greeting.
-    else if (room === conn.att.room) this.reply(conn, this.joinedEvent(conn, since));
-    else this.reply(conn, refusal.roomBound(conn.att.room, room));
+    else if (room === conn.att.room) {
+      // Joining the room you are in again repeats the greeting, history and
+      // all: work the client chose, so it is charged to its rate limit by size.
+      const bytes = this.reply(conn, this.joinedEvent(conn, since));
+      this.bucket(conn.ws).charge(Date.now(), Math.floor(bytes / REPLY_BYTES_PER_TOKEN));
+    } else this.reply(conn, refusal.roomBound(conn.att.room, room));
   }
 
   say(conn: Connection, text: string, id: string | undefined): void {
     if (debugEnabled(this.env)) log("message", { room: this.name, conn: conn.att.id, text });
     this.enqueue({
       from: memberOf(conn.att),
+      sender: conn.att.sender,
       text,
       id,
-      // A resent id is answered to its sender alone, with the original.
-      stored: ({ message, created }) => created || this.reply(conn, message),
+      // A resent id is answered to its sender alone: the original, or that it is no longer kept.
+      stored: (result) => {
+        if ("prunedSeq" in result) this.reply(conn, refusal.alreadyStored(id ?? "", result.prunedSeq));
+        else if (!result.created) this.reply(conn, result.message);
+      },
     });
   }
 
@@ -234,7 +240,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     this.queue = [];
     const now = Date.now();
     for (const send of batch) {
-      const result = this.history.append(send.from, send.text, send.id, now);
+      const result = this.history.append(send.from, send.sender, send.text, send.id, now);
       if (result.created) this.connections.broadcast(result.message);
       send.stored(result);
     }
@@ -272,20 +278,19 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     return { type: "presence", room: this.name, event, member: memberOf(att), count: this.connections.size };
   }
 
-  /** Spends a token from this connection's bucket; see TokenBucket. */
-  private spendToken(ws: WebSocket): Verdict {
-    const now = Date.now();
+  /** This connection's rate limit; see TokenBucket. */
+  private bucket(ws: WebSocket): TokenBucket {
     let bucket = this.buckets.get(ws);
     if (!bucket) {
-      bucket = new TokenBucket(this.limits.RATE_LIMIT_BURST, this.limits.RATE_LIMIT_PER_SECOND, now);
+      bucket = new TokenBucket(this.limits.RATE_LIMIT_BURST, this.limits.RATE_LIMIT_PER_SECOND, Date.now());
       this.buckets.set(ws, bucket);
     }
-    return bucket.take(now);
+    return bucket;
   }
 
-  /** Sends one event to one member. Every error sent is logged as a refusal. */
-  private reply(conn: Connection, event: Parameters<Connections["send"]>[1]): void {
+  /** Sends one event to one member; returns the frame's length. Every error sent is logged as a refusal. */
+  private reply(conn: Connection, event: ServerEvent): number {
     if (event.type === "error") log("refusal", { room: this.name, conn: conn.att.id, code: event.code });
-    this.connections.send(conn, event);
+    return this.connections.send(conn, event);
   }
 }
