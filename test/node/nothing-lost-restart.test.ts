@@ -1,125 +1,226 @@
-// Issue 5: "nothing lost" against a real `wrangler dev` that restarts mid-run.
-// Every socket drops; JSON clients resume with `since` and resend what the
-// room had not confirmed, and end with exactly the room's history.
+// Issue 5: "nothing lost" against a real `wrangler dev` that restarts mid-run,
+// driven by the client core the page runs: every member is a `ChatSession`
+// wired to Node's WebSocket, fetch and timers (session-deps.ts). Members type
+// through `send()` all along while sockets are killed at random, one member
+// drops off the network long enough to need paging over HTTP, and wrangler
+// dev is restarted on the same port and directory. In the end the room holds
+// every message sent exactly once (seq 1..N), and every member was shown
+// exactly the room's history.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JoinedEvent, MessageEvent } from "../../src/shared/events";
-import { type DevServer, startDevServer } from "./dev-server";
-import { closeAll, connect, uniqueRoom, type WsClient } from "./ws-client";
+import type { OutboxEntry } from "../../src/client/core/outbox";
+import { ChatSession } from "../../src/client/core/session";
+import type { MessageEvent } from "../../src/shared/events";
+import { RESUME_CAP } from "../../src/shared/limits";
+import { type DevServer, freePort, startDevServer } from "./dev-server";
+import { NodeSessionDeps } from "./session-deps";
+import { uniqueRoom } from "./ws-client";
 
-/** A careful JSON client: a seq-ordered view, an outbox of unconfirmed sends, resume on reconnect. */
-class Member {
-  readonly view: MessageEvent[] = [];
-  private readonly unconfirmed = new Map<string, string>();
-  socket: WsClient | undefined;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  constructor(
-    readonly room: string,
-    readonly nick: string,
-  ) {}
-
-  get lastSeq(): number {
-    return this.view.at(-1)?.seq ?? 0;
-  }
-
-  async open(wsUrl: string): Promise<void> {
-    this.socket = await connect(`${wsUrl}/ws?room=${this.room}&nick=${this.nick}&since=${this.lastSeq}`, { json: true });
-    const joined = (await this.socket.event()) as JoinedEvent;
-    expect(joined.more).toBeUndefined();
-    for (const m of joined.history) this.see(m);
-    for (const [id, text] of this.unconfirmed) this.socket.send({ action: "send_to_room", msg: text, id });
-  }
-
-  /** Sends now if connected; either way the message waits in the outbox until the room echoes it. */
-  send(id: string, text: string): void {
-    this.unconfirmed.set(id, text);
-    if (this.socket && !this.socket.closed) this.socket.send({ action: "send_to_room", msg: text, id });
-  }
-
-  /** Reads whatever arrived until the socket closes (the server went away). */
-  async drain(ms = 15_000): Promise<void> {
-    const socket = this.socket!;
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      try {
-        const e = await socket.event(Math.max(1, deadline - Date.now()));
-        if (e.type === "message") this.see(e);
-      } catch {
-        if (socket.closed) return;
-      }
-    }
-    throw new Error(`${this.nick}: socket still open ${ms} ms after the server stopped`);
-  }
-
-  async catchUp(upTo: number): Promise<void> {
-    while (this.lastSeq < upTo) {
-      const e = await this.socket!.event(10_000);
-      if (e.type === "message") this.see(e);
-    }
-  }
-
-  get pending(): number {
-    return this.unconfirmed.size;
-  }
-
-  private see(m: MessageEvent): void {
-    if (m.from.nick === this.nick) this.unconfirmed.delete(m.id);
-    if (m.seq > this.lastSeq) this.view.push(m);
+/** Polls `ready` until it holds; fails after `ms` with `detail()` in the message. */
+async function waitUntil(what: string, ready: () => boolean, ms: number, detail: () => string = () => ""): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}\n${detail()}`);
+    await sleep(20);
   }
 }
 
-describe("nothing lost across a wrangler dev restart", () => {
+/** One person in the room: a ChatSession, what its listener was given to show, and what was typed. */
+class Member {
+  readonly deps: NodeSessionDeps;
+  readonly session: ChatSession;
+  /** Every message the listener got (`joined` history, then `messages`), in arrival order. */
+  readonly shown: MessageEvent[] = [];
+  /** Every entry `send()` queued. */
+  readonly sent: OutboxEntry[] = [];
+  /** `failed` and `error` reports: there should be none. */
+  readonly problems: string[] = [];
+  /** Sends made while the server was down. */
+  typedWhileDown = 0;
+
+  constructor(
+    readonly nick: string,
+    dev: DevServer,
+  ) {
+    this.deps = new NodeSessionDeps(dev.url);
+    this.session = new ChatSession(
+      this.deps,
+      {
+        wsBase: dev.wsUrl,
+        key: `${nick}-${crypto.randomUUID()}`,
+        backoff: { baseMs: 20, maxMs: 300, factor: 2, jitter: 0.5 },
+        connectTimeoutMs: 3_000,
+        heartbeatMs: 500,
+        deadAfterMs: 1_000,
+      },
+      {
+        joined: (_event, history) => this.shown.push(...history),
+        messages: (messages) => this.shown.push(...messages),
+        failed: (entry, error) => this.problems.push(`failed ${entry.id}: ${error.code} ${error.message}`),
+        error: (error) => this.problems.push(`error ${error.code}: ${error.message}`),
+      },
+    );
+  }
+
+  get online(): boolean {
+    return this.session.state.kind === "online";
+  }
+
+  /** Types a message every few ms until `stop()` says so (or `max` were typed). */
+  async type(stop: () => boolean, serverDown: () => boolean, max: number): Promise<void> {
+    for (let i = 0; i < max && !stop(); i++) {
+      const entry = this.session.send(`${this.nick} says ${i}`);
+      if (typeof entry === "string") throw new Error(`${this.nick}: send refused: ${entry}`);
+      this.sent.push(entry);
+      if (serverDown()) this.typedWhileDown++;
+      await sleep(4 + Math.random() * 8);
+    }
+  }
+
+  describe(): string {
+    const { state, cursor } = this.session;
+    return `${this.nick}: ${state.kind}, cursor ${cursor}, shown ${this.shown.length}, sent ${this.sent.length}, pending ${this.session.pending().length}, sockets ${this.deps.sockets.size}, ${JSON.stringify(this.deps.counts)}`;
+  }
+}
+
+describe("nothing lost across a wrangler dev restart, with ChatSession clients", () => {
   const persistTo = mkdtempSync(join(tmpdir(), "parley-lost-"));
   let server: DevServer | undefined;
   const members: Member[] = [];
+  let stopped = false;
 
   beforeAll(async () => {
     server = await startDevServer({
       persistTo,
+      // Fixed, so the sessions find the server again where it was after the restart.
+      port: await freePort(),
       vars: { RATE_LIMIT_BURST: "10000", RATE_LIMIT_PER_SECOND: "10000", CONNECTS_PER_MINUTE: "0" },
     });
   });
 
   afterAll(async () => {
-    await closeAll(members.flatMap((m) => (m.socket ? [m.socket] : [])));
+    stopped = true;
+    for (const m of members) m.session.leave();
+    await Promise.all(members.map((m) => m.deps.closed().catch(() => {})));
     await server?.stop();
     rmSync(persistTo, { recursive: true, force: true });
   });
 
-  it("every member's view equals the room's history: seq 1..N, each id once, in order", { timeout: 120_000 }, async () => {
+  it("every sent message is stored once (seq 1..N) and every member showed exactly the room's history", { timeout: 60_000 }, async () => {
     const dev = server!;
     const room = uniqueRoom("lost");
-    members.push(...["ann", "ben", "cat"].map((n) => new Member(room, n)));
-    await Promise.all(members.map((m) => m.open(dev.wsUrl)));
-    const PER = 40;
+    members.push(...["ann", "ben", "cat", "dan"].map((nick) => new Member(nick, dev)));
+    const [ann, , , dan] = members as [Member, Member, Member, Member];
+    const everyone = () => members.map((m) => m.describe()).join("\n");
 
-    // First half, then restart with sends still in flight.
-    for (let i = 0; i < PER / 2; i++) for (const m of members) m.send(`${m.nick}-${i}`, `${m.nick} ${i}`);
-    const restarted = dev.restart();
-    await Promise.all(members.map((m) => m.drain()));
-    // Typed while the server is down: queued in the outbox.
-    for (const m of members) m.send(`${m.nick}-offline`, `${m.nick} while offline`);
-    await restarted;
+    for (const m of members) m.session.join(room, m.nick);
+    await waitUntil("every member is online", () => members.every((m) => m.online), 10_000, everyone);
 
-    await Promise.all(members.map((m) => m.open(dev.wsUrl)));
-    for (let i = PER / 2; i < PER; i++) for (const m of members) m.send(`${m.nick}-${i}`, `${m.nick} ${i}`);
-    const total = members.length * (PER + 1);
-    await Promise.all(members.map((m) => m.catchUp(total)));
+    // Everyone types until told to stop; meanwhile a socket is killed every few hundred ms.
+    let typing = true;
+    let serverDown = false;
+    const typed = members.map((m) =>
+      m.type(
+        () => stopped || !typing,
+        () => serverDown,
+        1_500,
+      ),
+    );
+    const chaos = (async () => {
+      while (typing && !stopped) {
+        await sleep(50 + Math.random() * 150);
+        const open = members.filter((m) => m.online);
+        open[Math.floor(Math.random() * open.length)]?.deps.kill();
+      }
+    })();
+
+    try {
+      await sleep(500);
+
+      // Dan drops off the network while the others type past what a resume sends: he must page the rest over HTTP.
+      dan.deps.offline = true;
+      dan.deps.kill();
+      const danFrom = dan.session.cursor ?? 0;
+      await waitUntil(
+        `the room is ${RESUME_CAP + 50} messages past dan`,
+        () => (ann.session.cursor ?? 0) - danFrom > RESUME_CAP + 50,
+        15_000,
+        everyone,
+      );
+      dan.deps.offline = false;
+      await waitUntil("dan is back", () => dan.online, 10_000, everyone);
+      await sleep(300);
+
+      // Restart wrangler dev mid-traffic; what is typed while it is down waits in the outboxes.
+      const restarted = dev.restart();
+      await waitUntil("every session noticed the server is gone", () => members.every((m) => !m.online), 15_000, everyone);
+      serverDown = true;
+      await restarted;
+      serverDown = false;
+      await waitUntil("every member is back online", () => members.every((m) => m.online), 15_000, everyone);
+      await sleep(500);
+    } finally {
+      typing = false;
+      await Promise.all([...typed, chaos]);
+    }
+
+    // Bounded: every outbox drains and every member catches up with the room.
+    const total = members.reduce((n, m) => n + m.sent.length, 0);
+    await waitUntil(
+      "every outbox is empty and every member has shown every message",
+      () => members.every((m) => m.online && m.session.pending().length === 0 && m.shown.length >= total),
+      20_000,
+      everyone,
+    );
 
     const history: MessageEvent[] = [];
-    while (history.length < total) {
-      const res = await fetch(`${dev.url}/api/rooms/${room}/messages?since=${history.at(-1)?.seq ?? 0}&limit=200`);
-      const page = (await res.json()) as { messages: MessageEvent[] };
-      if (page.messages.length === 0) break;
-      history.push(...page.messages);
+    for (;;) {
+      const res = await fetch(`${dev.url}/api/rooms/${encodeURIComponent(room)}/messages?since=${history.at(-1)?.seq ?? 0}&limit=200`);
+      expect(res.status).toBe(200);
+      const page = ((await res.json()) as { messages: MessageEvent[] }).messages;
+      if (page.length === 0) break;
+      history.push(...page);
     }
+
+    // The room: seq 1..N gap-free, and exactly the ids sent, each once, with its text and nick.
     expect(history.map((m) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
-    expect(new Set(history.map((m) => m.id)).size).toBe(total);
+    const byId = new Map(history.map((m) => [m.id, m]));
+    expect(byId.size, "distinct ids stored").toBe(total);
     for (const m of members) {
-      expect(m.view, m.nick).toEqual(history);
-      expect(m.pending, `${m.nick}'s unconfirmed sends`).toBe(0);
+      for (const entry of m.sent) {
+        expect(byId.get(entry.id), `${m.nick}'s ${entry.text}`).toMatchObject({ text: entry.text, from: { nick: m.nick } });
+      }
     }
+
+    // Every member: shown exactly the room's history, nothing twice, nothing missing; nothing refused; nothing left to save.
+    for (const m of members) {
+      const seqs = m.shown.map((s) => s.seq);
+      expect(new Set(seqs).size, `${m.nick} showed a message twice`).toBe(seqs.length);
+      expect(
+        [...m.shown].sort((a, b) => a.seq - b.seq),
+        m.nick,
+      ).toEqual(history);
+      expect(m.problems, m.nick).toEqual([]);
+      expect(m.deps.saved, `${m.nick}'s saved outbox`).toEqual([]);
+    }
+
+    // The trouble really happened.
+    expect(
+      members.reduce((n, m) => n + m.typedWhileDown, 0),
+      "messages typed while the server was down",
+    ).toBeGreaterThan(0);
+    expect(
+      members.reduce((n, m) => n + m.deps.counts.kills, 0),
+      "sockets killed",
+    ).toBeGreaterThan(0);
+    expect(
+      members.reduce((n, m) => n + m.deps.counts.resends, 0),
+      "messages sent again after a drop",
+    ).toBeGreaterThan(0);
+    expect(dan.deps.counts.fetches, "dan paged the gap over HTTP").toBeGreaterThan(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JoinedEvent, Member, MessageEvent, ServerEvent } from "../../shared/events";
 import { SUBPROTOCOL } from "../../shared/format";
-import { DEFAULT_LIMITS, MAX_FRAME_BYTES, publicLimits } from "../../shared/limits";
+import { DEFAULT_LIMITS, limitsFromPublic, MAX_FRAME_BYTES, type PublicLimits, publicLimits } from "../../shared/limits";
 import type { OutboxEntry } from "./outbox";
 import { ChatSession, type ConnState, checkOutgoing, type SessionListener, type SocketHandlers, socketUrl } from "./session";
 
@@ -134,7 +134,13 @@ const me: Member = { id: "me1", nick: "robin" };
 function message(seq: number, id = `srv-${seq}`, from: Member = { id: "u9", nick: "batman" }, text = `text ${seq}`): MessageEvent {
   return { type: "message", room: "8888", seq, id, from, text, ts: 1_000 + seq };
 }
-function joined(history: MessageEvent[], lastSeq: number, self: Member = me, more?: boolean): JoinedEvent {
+function joined(
+  history: MessageEvent[],
+  lastSeq: number,
+  self: Member = me,
+  more?: boolean,
+  limits: PublicLimits = publicLimits(DEFAULT_LIMITS),
+): JoinedEvent {
   return {
     type: "joined",
     room: "8888",
@@ -142,7 +148,7 @@ function joined(history: MessageEvent[], lastSeq: number, self: Member = me, mor
     members: [self],
     history,
     lastSeq,
-    limits: publicLimits(DEFAULT_LIMITS),
+    limits,
     ...(more ? { more } : {}),
   };
 }
@@ -156,9 +162,12 @@ const seqs = (ms: MessageEvent[]) => ms.map((m) => m.seq);
 // ------------------------------------------------------------ tests
 
 describe("socketUrl and checkOutgoing", () => {
-  it("builds the direct socket address, with since only when known", () => {
-    expect(socketUrl("ws://h", "team blue", "bat&man", undefined)).toBe("ws://h/ws?room=team+blue&nick=bat%26man");
-    expect(socketUrl("wss://h", "8888", "x", 0)).toBe("wss://h/ws?room=8888&nick=x&since=0");
+  it("builds the direct socket address, with since and key only when known", () => {
+    expect(socketUrl("ws://h", { room: "team blue", nick: "bat&man" })).toBe("ws://h/ws?room=team+blue&nick=bat%26man");
+    expect(socketUrl("wss://h", { room: "8888", nick: "x", since: 0 })).toBe("wss://h/ws?room=8888&nick=x&since=0");
+    expect(socketUrl("wss://h", { room: "8888", nick: "x", key: "k".repeat(16) })).toBe(
+      `wss://h/ws?room=8888&nick=x&key=${"k".repeat(16)}`,
+    );
   });
 
   it("refuses blank, overlong and oversized messages before they are queued", () => {
@@ -167,6 +176,13 @@ describe("socketUrl and checkOutgoing", () => {
     expect(checkOutgoing("x".repeat(4001), "id")).toMatch(/longer/);
     // 4000 control characters pass the length rule but escape to 6 bytes each in JSON.
     expect(checkOutgoing("\u0001".repeat(4000), "id")).toMatch(new RegExp(`of ${MAX_FRAME_BYTES} bytes`));
+  });
+
+  it("measures by the limits it is given, in code points as the server does", () => {
+    const limits = { ...DEFAULT_LIMITS, MAX_MESSAGE_CHARS: 5 };
+    expect(checkOutgoing("x".repeat(6), "id", limits)).toBe("msg is longer than 5 characters");
+    // Five emoji are ten UTF-16 units but five code points: within the limit.
+    expect(checkOutgoing("🦇".repeat(5), "id", limits)).toBeNull();
   });
 });
 
@@ -287,7 +303,18 @@ describe("ChatSession", () => {
     expect(h.last().sends()).toHaveLength(6);
   });
 
-  it("retries sends after rate_limited (which names no id), and drops a refused one with a report", () => {
+  it("counts already_stored (a resend of a message the room stored and pruned since) as delivered, not failed", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    h.last().event(joined([], 0));
+    h.session.send("long ago");
+    const [sent] = h.last().sends();
+    h.last().event({ type: "error", code: "already_stored", message: "stored as seq 1", ref: sent!.id });
+    expect(h.session.pending()).toEqual([]);
+    expect(h.failed).toEqual([]);
+  });
+
+  it("retries every unanswered send after rate_limited, and drops a refused one with a report", () => {
     const h = harness();
     h.session.join("8888", "robin");
     h.last().event(joined([], 0));
@@ -296,8 +323,8 @@ describe("ChatSession", () => {
     h.session.send("refused");
     const [stored, fast, refused] = h.last().sends();
     h.last().event(echo(stored!, 1));
-    // The server drops a frame over its rate before parsing it: no ref.
-    h.last().event({ type: "error", code: "rate_limited", message: "slow down" });
+    // "too fast" is refused for the rate, not stored; "refused" (still in flight) is refused for good.
+    h.last().event({ type: "error", code: "rate_limited", message: "slow down", ref: fast!.id });
     h.last().event({ type: "error", code: "invalid_message", message: "no", ref: refused!.id });
     expect(h.failed).toEqual([`${refused!.id}:invalid_message`]);
     expect(h.session.pending().map((e) => e.text)).toEqual(["too fast"]);
@@ -405,15 +432,40 @@ describe("ChatSession", () => {
     expect(socket.closed).not.toBeNull();
   });
 
-  it("ignores frames that are not events, and events for another room", () => {
+  it("ignores frames that are not events, events of unknown types, and events for another room", () => {
     const h = harness();
     h.session.join("8888", "robin");
     h.last().event(joined([], 0));
     h.last().handlers.message("not json");
     h.last().handlers.message("[1,2]");
+    // A type from a newer server, and one that reaches Object.prototype through the table: neither is a handler.
+    h.last().handlers.message(JSON.stringify({ type: "typing", room: "8888" }));
+    h.last().handlers.message(JSON.stringify({ type: "__proto__" }));
     h.last().event({ ...message(1), room: "other" });
     expect(h.shown).toEqual([]);
     expect(h.session.state.kind).toBe("online");
+  });
+
+  it("checks outgoing messages by the defaults until a joined brings the server's limits", () => {
+    const h = harness();
+    const tuned = { ...publicLimits(DEFAULT_LIMITS), maxMessageChars: 50 };
+    h.session.join("8888", "robin");
+    expect(h.session.limits).toEqual(DEFAULT_LIMITS);
+    // Before joined: the defaults (4000) let 51 characters be queued.
+    expect(typeof h.session.send("a".repeat(51))).toBe("object");
+    h.last().event(joined([], 0, me, false, tuned));
+    expect(h.session.limits).toEqual(limitsFromPublic(tuned));
+    expect(h.session.send("b".repeat(51))).toBe("msg is longer than 50 characters");
+    expect(typeof h.session.send("c".repeat(50))).toBe("object");
+    expect(h.session.pending().map((e) => e.text.length)).toEqual([51, 50]);
+  });
+
+  it("checks outgoing messages by limits learned before joining (as from GET /api/limits)", () => {
+    const h = harness();
+    h.session.learnLimits({ ...publicLimits(DEFAULT_LIMITS), maxMessageChars: 50 });
+    h.session.join("8888", "robin");
+    expect(h.session.send("b".repeat(51))).toBe("msg is longer than 50 characters");
+    expect(h.session.pending()).toEqual([]);
   });
 
   it("reports the states a view shows", () => {

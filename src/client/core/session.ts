@@ -9,7 +9,8 @@
 
 import type { ErrorEvent, JoinedEvent, Member, MessageEvent, PresenceEvent, ServerEvent } from "../../shared/events";
 import { SUBPROTOCOL } from "../../shared/format";
-import { MAX_FRAME_BYTES, PAGE_MAX } from "../../shared/limits";
+import { type ConnectParams, connectQuery } from "../../shared/frames";
+import { DEFAULT_LIMITS, type Limits, limitsFromPublic, MAX_FRAME_BYTES, PAGE_MAX, type PublicLimits } from "../../shared/limits";
 import { validateText } from "../../shared/validate";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import { Outbox, type OutboxEntry } from "./outbox";
@@ -48,6 +49,13 @@ export interface SessionDeps {
 export interface SessionOptions {
   /** `ws://host` or `wss://host`. */
   wsBase: string;
+  /**
+   * The sender key sent on every connection (16–128 of [A-Za-z0-9_-]): the
+   * room knows this client's resends after a reconnect as its own by it. Keep
+   * one per browser (or app install), secret; without one, a resend on a new
+   * connection could be stored twice.
+   */
+  key?: string;
   /** Outbox entries saved by an earlier visit. */
   outbox?: OutboxEntry[];
   backoff?: BackoffOptions;
@@ -99,9 +107,13 @@ const DEFAULTS = {
   rateLimitRetryMs: 1_000,
 };
 
-/** Why a message cannot be queued, or null when it can. */
-export function checkOutgoing(text: string, id: string): string | null {
-  const valid = validateText(text);
+/**
+ * Why a message cannot be queued, or null when it can. `limits` are the
+ * server's (see {@link ChatSession.limits}): its rule is the one that counts,
+ * so the text is measured as it measures it, in code points.
+ */
+export function checkOutgoing(text: string, id: string, limits: Limits = DEFAULT_LIMITS): string | null {
+  const valid = validateText(text, limits);
   if (!valid.ok) return valid.error.message;
   const bytes = new TextEncoder().encode(sendFrame(text, id)).length;
   if (bytes > MAX_FRAME_BYTES) return `message is too large (${bytes} of ${MAX_FRAME_BYTES} bytes)`;
@@ -113,10 +125,8 @@ function sendFrame(text: string, id: string): string {
 }
 
 /** The direct socket's address for a room. */
-export function socketUrl(wsBase: string, room: string, nick: string, since: number | undefined): string {
-  const query = new URLSearchParams({ room, nick });
-  if (since !== undefined) query.set("since", String(since));
-  return `${wsBase}/ws?${query.toString()}`;
+export function socketUrl(wsBase: string, params: ConnectParams): string {
+  return `${wsBase}/ws?${connectQuery(params)}`;
 }
 
 function parseEvent(data: string): ServerEvent | null {
@@ -129,6 +139,12 @@ function parseEvent(data: string): ServerEvent | null {
   if (typeof value !== "object" || value === null || typeof (value as { type?: unknown }).type !== "string") return null;
   return value as ServerEvent;
 }
+
+/**
+ * One handler per server event type. A type added to {@link ServerEvent} is an
+ * entry the compiler asks for here; each handler gets its own event's type.
+ */
+type EventHandlers = { [T in ServerEvent["type"]]: (event: Extract<ServerEvent, { type: T }>) => void };
 
 export class ChatSession {
   /** The room joined (or being rejoined), or null when idle. */
@@ -152,6 +168,8 @@ export class ChatSession {
   private deadTimer: Timer | null = null;
   private pumpTimer: Timer | null = null;
   private paging = false;
+  /** The server's limits: the defaults until a `joined` (or the page, from `GET /api/limits`) says otherwise. */
+  private learned: Limits = DEFAULT_LIMITS;
   private readonly opts: typeof DEFAULTS & { backoff: BackoffOptions };
 
   constructor(
@@ -177,6 +195,16 @@ export class ChatSession {
   /** The resume point (`since` of the next connection), for display and tests. */
   get cursor(): number | undefined {
     return this.timeline.since();
+  }
+
+  /** The limits outgoing messages are checked by: the server's as last learned, else the defaults. */
+  get limits(): Limits {
+    return this.learned;
+  }
+
+  /** Adopts the server's limits (from `GET /api/limits`; every `joined` carries them too). */
+  learnLimits(limits: PublicLimits): void {
+    this.learned = limitsFromPublic(limits);
   }
 
   /** Unconfirmed messages of the current room, oldest first. */
@@ -218,7 +246,7 @@ export class ChatSession {
   send(text: string): OutboxEntry | string {
     if (this.room === null) return "join a room first";
     const id = this.deps.newId();
-    const problem = checkOutgoing(text, id);
+    const problem = checkOutgoing(text, id, this.learned);
     if (problem) return problem;
     const entry: OutboxEntry = { id, room: this.room, text, createdAt: this.deps.now() };
     this.outbox.add(entry);
@@ -243,7 +271,7 @@ export class ChatSession {
     const since = this.timeline.since();
     this.resumed = since !== undefined;
     this.setState({ kind: "connecting", attempt: this.attempt });
-    const url = socketUrl(this.options.wsBase, this.room, this.nick, since);
+    const url = socketUrl(this.options.wsBase, { room: this.room, nick: this.nick, since, key: this.options.key });
     this.connectTimer = this.deps.setTimer(() => {
       if (generation === this.generation) this.drop();
     }, this.opts.connectTimeoutMs);
@@ -319,29 +347,25 @@ export class ChatSession {
 
   // ------------------------------------------------------------ events
 
+  private readonly handlers: EventHandlers = {
+    joined: (event) => this.onJoined(event),
+    message: (event) => this.onMessage(event),
+    presence: (event) => {
+      if (event.room === this.room) this.listener.presence?.(event);
+    },
+    error: (event) => this.onError(event),
+    // Only an answer to our own leave, which detached already; if the server says so anyway, go idle.
+    left: () => this.leave(),
+  };
+
   private receive(data: string): void {
     if (this.current.kind === "online") this.armHeartbeat();
     if (data === "pong") return;
     const event = parseEvent(data);
-    if (!event) return;
-    switch (event.type) {
-      case "joined":
-        this.onJoined(event);
-        return;
-      case "message":
-        this.onMessage(event);
-        return;
-      case "presence":
-        if (event.room === this.room) this.listener.presence?.(event);
-        return;
-      case "error":
-        this.onError(event);
-        return;
-      case "left":
-        // Only an answer to our own leave, which detached already; if the server says so anyway, go idle.
-        this.leave();
-        return;
-    }
+    // An event type this client does not know (a newer server) is ignored; hasOwn keeps out "__proto__" and the like.
+    if (!event || !Object.hasOwn(this.handlers, event.type)) return;
+    // TypeScript cannot pair a union's member with its own handler through an index; the table's type does that.
+    (this.handlers[event.type] as (event: ServerEvent) => void)(event);
   }
 
   private onJoined(event: JoinedEvent): void {
@@ -349,6 +373,7 @@ export class ChatSession {
     this.connectTimer = null;
     this.attempt = 0;
     this.self = event.self;
+    this.learnLimits(event.limits);
     const fresh = this.timeline.joined(event, this.resumed);
     // Sent before the drop and stored, but the echo was lost: confirmed now.
     let confirmed = false;
@@ -377,11 +402,21 @@ export class ChatSession {
   private onError(error: ErrorEvent): void {
     const ref = error.ref;
     if (error.code === "rate_limited") {
-      // Too fast, not refused. The server drops a frame over the limit
-      // before reading it, so the error names no id: send everything still
-      // unanswered again a little later (a resent id is never stored twice).
+      // Too fast, not refused: the frame was not stored, and `ref` names it.
+      // But a burst over the limit may have several sends in flight refused
+      // alike, so rather than track each ref, send everything still
+      // unanswered again a little later. That is simple and safe: a resent id
+      // is never stored twice, and one that did get through is confirmed by
+      // its echo.
       this.outbox.unsendAll();
       this.schedulePump();
+      return;
+    }
+    if (error.code === "already_stored" && ref !== undefined && this.outbox.ack(ref)) {
+      // Stored long ago (the room has pruned it since): delivered, not failed.
+      this.saveOutbox();
+      this.emitOutbox();
+      this.pump();
       return;
     }
     if (ref !== undefined && this.outbox.has(ref)) {

@@ -50,7 +50,7 @@ describe("Timeline", () => {
     // A resume that overlaps what was seen: only the new ones.
     expect(seqs(t.joined(joined(range(4, 6), 6), true))).toEqual([5, 6]);
     expect(seqs(t.page(range(5, 7)))).toEqual([7]);
-    expect(t.has(7)).toBe(true);
+    expect(t.live(msg(7))).toBe(false);
   });
 
   it("returns history in seq order, without repeats inside one batch", () => {

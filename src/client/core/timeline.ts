@@ -31,11 +31,6 @@ export class Timeline {
     return this.cursor < this.lastSeq;
   }
 
-  /** Whether this seq was already shown. */
-  has(seq: number): boolean {
-    return this.seen.has(seq);
-  }
-
   /** Records a message; true when its seq is new. */
   private accept(message: MessageEvent): boolean {
     if (this.seen.has(message.seq)) return false;

@@ -5,7 +5,8 @@
  */
 
 import type { ErrorEvent, JoinedEvent, Member, MessageEvent, PresenceEvent } from "../../shared/events";
-import { validateNick, validateRoom } from "../../shared/validate";
+import type { PublicLimits } from "../../shared/limits";
+import { validateKey, validateNick, validateRoom } from "../../shared/validate";
 import { hashForRoom, newMessageId, roomFromHash } from "../core/address";
 import { type OutboxEntry, parseOutbox } from "../core/outbox";
 import { ChatSession, type ConnState, type SocketHandle, type SocketHandlers } from "../core/session";
@@ -68,6 +69,7 @@ const tab = () => window.sessionStorage;
 const KEY_NICK = "parley.nick";
 const KEY_ROOM = "parley.room";
 const KEY_OUTBOX = "parley.outbox";
+const KEY_SENDER = "parley.key";
 const KEY_ME = "parley.me";
 
 /** Member ids this tab has had (one per connection), so its own messages stand out after a reconnect. */
@@ -110,6 +112,19 @@ async function fetchMessages(room: string, since: number, limit: number): Promis
   return Array.isArray(body.messages) ? body.messages : [];
 }
 
+/**
+ * This browser's sender key (see SessionOptions.key): made once, kept in
+ * localStorage, so that messages resent after a reload or a reconnect are
+ * known as this browser's.
+ */
+function senderKey(): string {
+  const kept = read(local, KEY_SENDER);
+  if (kept && validateKey(kept).ok) return kept;
+  const key = newMessageId((n) => crypto.getRandomValues(new Uint8Array(n)));
+  write(local, KEY_SENDER, key);
+  return key;
+}
+
 const session = new ChatSession(
   {
     connect,
@@ -121,7 +136,7 @@ const session = new ChatSession(
     newId: () => newMessageId((n) => crypto.getRandomValues(new Uint8Array(n))),
     saveOutbox: (entries) => write(tab, KEY_OUTBOX, entries.length ? JSON.stringify(entries) : null),
   },
-  { wsBase, outbox: parseOutbox(read(tab, KEY_OUTBOX)) },
+  { wsBase, key: senderKey(), outbox: parseOutbox(read(tab, KEY_OUTBOX)) },
   {
     state: showState,
     joined: onJoined,
@@ -133,6 +148,46 @@ const session = new ChatSession(
     dropped: () => notice("Connection lost. Reconnecting…", "warn"),
   },
 );
+
+// ------------------------------------------------------------ limits
+
+/** Longest wait for `GET /api/limits` before the page goes on with the defaults. */
+const LIMITS_TIMEOUT_MS = 5_000;
+const LIMIT_KEYS = ["maxMessageChars", "maxNickChars", "rateLimitBurst", "rateLimitPerSecond"] as const;
+
+/** The server's limits from `GET /api/limits`, or null (unreachable, slow, or not the expected shape): the defaults stay. */
+async function fetchLimits(): Promise<PublicLimits | null> {
+  try {
+    const response = await fetch("/api/limits", {
+      headers: { Accept: "application/json" },
+      signal: AbortSignal.timeout(LIMITS_TIMEOUT_MS),
+    });
+    if (!response.ok) return null;
+    const body = (await response.json()) as Partial<Record<(typeof LIMIT_KEYS)[number], unknown>> | null;
+    if (typeof body !== "object" || body === null) return null;
+    const valid = LIMIT_KEYS.every((key) => {
+      const value = body[key];
+      return typeof value === "number" && Number.isFinite(value) && value >= 0;
+    });
+    return valid ? (body as PublicLimits) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Sizes the nick and message inputs by the limits the session knows (the
+ * server's, once learned). `maxlength` counts UTF-16 code units while the
+ * server counts code points, and an emoji is two units but one point: a
+ * maxlength of the limit itself would refuse text the server accepts. So the
+ * inputs get twice the limit, which never refuses anything valid and only
+ * stops absurd pastes; the exact rule is the server's (it alone stores or
+ * refuses), checked in code points by the shared validators before sending.
+ */
+function sizeInputs(): void {
+  nickInput.maxLength = 2 * session.limits.MAX_NICK_CHARS;
+  messageInput.maxLength = 2 * session.limits.MAX_MESSAGE_CHARS;
+}
 
 // ------------------------------------------------------------ the message list
 
@@ -230,6 +285,8 @@ function renderMembers(count?: number): void {
 // ------------------------------------------------------------ session events
 
 function onJoined(event: JoinedEvent, history: MessageEvent[], resumed: boolean): void {
+  // The session has adopted `event.limits`; the inputs follow.
+  sizeInputs();
   rememberSelf(event.self);
   members = new Map(event.members.map((m) => [m.id, m]));
   members.set(event.self.id, event.self);
@@ -346,7 +403,7 @@ function join(roomName = roomInput.value): void {
     showJoinError(roomInput, `Room: ${room.error.message}.`);
     return;
   }
-  const nick = validateNick(nickInput.value);
+  const nick = validateNick(nickInput.value, session.limits);
   if (!nick.ok) {
     showJoinError(nickInput, `Nick: ${nick.error.message}.`);
     return;
@@ -463,7 +520,7 @@ window.addEventListener("hashchange", () => {
 
 // ------------------------------------------------------------ start
 
-function start(): void {
+async function start(): Promise<void> {
   const fromHash = roomFromHash(location.hash);
   const room = fromHash ?? read(local, KEY_ROOM) ?? "";
   const nick = read(local, KEY_NICK) ?? "";
@@ -472,9 +529,17 @@ function start(): void {
   renderMembers(0);
   showState(session.state);
   updateTitle();
-  // A link to a room opens it; a plain visit only fills in what was remembered.
-  if (fromHash !== null && nick) join(fromHash);
-  else (room ? nickInput : roomInput).focus();
+  sizeInputs();
+  const autoJoin = fromHash !== null && nick !== "";
+  if (!autoJoin) (room ? nickInput : roomInput).focus();
+  // The form works meanwhile, with the defaults; a joined that came first carries the limits already.
+  const limits = await fetchLimits();
+  if (limits && joinedAs === "") {
+    session.learnLimits(limits);
+    sizeInputs();
+  }
+  // A link to a room opens it (once the limits are known, so the remembered nick is checked by them).
+  if (autoJoin && session.room === null) join(fromHash);
 }
 
-start();
+void start();

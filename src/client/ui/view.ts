@@ -13,15 +13,11 @@ const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeS
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric" });
 
 /** Creates an element with classes and, optionally, text. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = "", text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = "", text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
-}
-
-export function formatTime(ts: number): string {
-  return timeFormat.format(ts);
 }
 
 function dayKey(ts: number): string {
@@ -37,13 +33,13 @@ function dayLabel(ts: number, now = Date.now()): string {
 }
 
 function timeElement(ts: number): HTMLTimeElement {
-  const time = el("time", "time", formatTime(ts));
+  const time = el("time", "time", timeFormat.format(ts));
   time.dateTime = new Date(ts).toISOString();
   time.title = fullFormat.format(ts);
   return time;
 }
 
-export function avatar(nick: string): HTMLElement {
+function avatar(nick: string): HTMLElement {
   const node = el("span", `avatar c${colorSlot(nick)}`, initials(nick));
   node.setAttribute("aria-hidden", "true");
   return node;
