@@ -32,6 +32,16 @@ export default defineConfig({
         RATE_LIMIT_PER_SECOND: "1000000",
         CONNECTS_PER_MINUTE: "0",
       }),
+      // Signed identities, private rooms and moderation: a secret to sign
+      // tokens with, and an API key that gates HTTP writes.
+      workers("workers-auth", ["test/auth/**/*.test.ts"], {
+        AUTH_SECRET: "test-auth-secret-0123456789abcdef",
+        API_KEY: "test-api-key-0123456789",
+        RATE_LIMIT_BURST: "1000000",
+        RATE_LIMIT_PER_SECOND: "1000000",
+        CONNECTS_PER_MINUTE: "0",
+        HTTP_READS_PER_MINUTE: "0",
+      }),
       // wrangler.toml's vars as they ship: the default limits.
       workers("workers-defaults", ["test/defaults/**/*.test.ts"], {}),
       // Every limit turned down through its var, to test each refusal.

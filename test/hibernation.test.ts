@@ -46,7 +46,7 @@ describe("eviction and hibernation", () => {
 
     b.send({ action: "send_to_room", msg: "two" });
     const second = (await a.until((e) => e.type === "message")) as MessageEvent;
-    expect(second).toMatchObject({ seq: first.seq + 1, text: "two", from: bJoined.self });
+    expect(second).toMatchObject({ seq: first.seq + 1, text: "two", from: { id: bJoined.self.id, nick: bJoined.self.nick } });
   });
 
   it("a member whose socket closes while the room is evicted still produces a presence leave", async () => {

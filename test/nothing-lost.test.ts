@@ -34,7 +34,7 @@ class Member {
     const since = this.view.length ? `&since=${this.lastSeq}` : "";
     this.socket = await connect(`/ws?room=${this.room}&nick=${this.nick}&key=${this.key}${since}`, { json: true });
     const joined = (await this.socket.event()) as JoinedEvent;
-    for (const m of joined.history) this.see(m);
+    for (const m of joined.history) if (m.type === "message") this.see(m);
     for (const [id, text] of this.unconfirmed) this.socket.send({ action: "send_to_room", msg: text, id });
   }
 

@@ -24,6 +24,12 @@ declare global {
       RATE_LIMIT_PER_SECOND?: string;
       CONNECTS_PER_MINUTE?: string;
       HTTP_READS_PER_MINUTE?: string;
+      /** Secret that signs user tokens (HS256); without it no token is accepted. A wrangler secret in production. */
+      AUTH_SECRET?: string;
+      /** Secret an app backend presents (Bearer) to post, read private rooms and mint tokens; when set, HTTP writes need it or a token. */
+      API_KEY?: string;
+      /** "false": every room needs a token. Otherwise anonymous members may enter rooms that are not private. */
+      ANONYMOUS?: string;
     }
     /** Types `exports` from "cloudflare:workers" (the Worker's own loopback). */
     interface GlobalProps {

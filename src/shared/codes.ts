@@ -30,6 +30,13 @@ export const ERROR_CODES = {
   upgrade_required: "A WebSocket endpoint was reached without a WebSocket upgrade.",
   not_found: "No such route.",
   room_unavailable: "In-band join: the room could not be reached; try again.",
+  unauthenticated: "A token was needed and missing, or it is malformed, forged, expired or not yet valid (HTTP 401).",
+  forbidden: "Your token is valid but not for this room, or your role may not do this (HTTP 403).",
+  muted: "A moderator muted you: your sends are refused until the mute ends.",
+  banned: "A moderator banned you from this room.",
+  kicked: "A moderator removed you from the room; you may rejoin.",
+  no_such_member: "A moderation action named a member id the room does not know.",
+  no_such_message: "The seq names no message the room keeps (or one already deleted).",
   internal: "Something failed on our side; nothing about it is sent.",
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -46,6 +53,10 @@ export const CloseCode = {
   SERVICE_RESTART: 1012,
   /** The room is full (`room_full` came first). Try again later. */
   TRY_AGAIN_LATER: 1013,
+  /** A moderator kicked you (the reason came first, as a `kicked` error). You may rejoin. */
+  KICKED: 4001,
+  /** A moderator banned you (a `banned` error came first); rejoining is refused the same way. */
+  BANNED: 4003,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -57,6 +68,8 @@ export const CLOSE_CODE_MEANINGS: Record<CloseCode, string> = {
   [CloseCode.INTERNAL_ERROR]: "The server's end of the socket failed.",
   [CloseCode.SERVICE_RESTART]: "In-band join: the room went away (restart or deploy). Reconnect.",
   [CloseCode.TRY_AGAIN_LATER]: "The room is full (`room_full` was sent first). Try again later.",
+  [CloseCode.KICKED]: "A moderator kicked you (a `kicked` error with the reason came first). You may rejoin.",
+  [CloseCode.BANNED]: "You are banned from this room (a `banned` error with the reason came first); a rejoin is refused the same way.",
 };
 
 /**
@@ -77,9 +90,12 @@ export const DISCONNECT = {
   flooding: { code: CloseCode.POLICY_VIOLATION, reason: "rate limit exceeded" },
   socketError: { code: CloseCode.INTERNAL_ERROR, reason: "socket error" },
   roomGone: { code: CloseCode.SERVICE_RESTART, reason: "room restarted; reconnect" },
+  kicked: { code: CloseCode.KICKED, reason: "kicked" },
+  banned: { code: CloseCode.BANNED, reason: "banned" },
 } as const satisfies Record<string, Disconnect>;
 
-/** A refused connect closes with the refusal's code as its reason: 1013 for a full room, 1008 for anything else. */
+/** A refused connect closes with the refusal's code as its reason: 1013 for a full room, 4003 for a ban, 1008 for anything else. */
 export function refusedConnect(code: ErrorCode): Disconnect {
-  return { code: code === "room_full" ? CloseCode.TRY_AGAIN_LATER : CloseCode.POLICY_VIOLATION, reason: code };
+  const close = code === "room_full" ? CloseCode.TRY_AGAIN_LATER : code === "banned" ? CloseCode.BANNED : CloseCode.POLICY_VIOLATION;
+  return { code: close, reason: code };
 }

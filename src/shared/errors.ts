@@ -10,6 +10,15 @@ import { MAX_FRAME_BYTES } from "./limits";
 export const refusal = {
   alreadyStored: (id: string, seq: number): ErrorEvent =>
     errorEvent("already_stored", `message ${id} was stored as seq ${seq}, which the room no longer keeps`, id),
+  unauthenticated: (why: string): ErrorEvent => errorEvent("unauthenticated", why),
+  forbidden: (why: string, ref?: string): ErrorEvent => errorEvent("forbidden", why, ref),
+  muted: (untilMs: number, ref?: string): ErrorEvent => errorEvent("muted", `you are muted until ${new Date(untilMs).toISOString()}`, ref),
+  banned: (room: string, reason: string | undefined): ErrorEvent =>
+    errorEvent("banned", `you are banned from room ${room}${reason ? `: ${reason}` : ""}`),
+  kicked: (room: string, reason: string | undefined): ErrorEvent =>
+    errorEvent("kicked", `a moderator removed you from room ${room}${reason ? `: ${reason}` : ""}`),
+  noSuchMember: (member: string): ErrorEvent => errorEvent("no_such_member", `no member ${member} in this room`),
+  noSuchMessage: (seq: number): ErrorEvent => errorEvent("no_such_message", `no message ${seq} in this room`),
   notInRoom: (ref?: string): ErrorEvent => errorEvent("not_in_room", "join a room first", ref),
   roomBound: (room: string, wanted: string): ErrorEvent =>
     errorEvent("room_bound", `this connection belongs to room ${room}; open a new one to join ${wanted}`),

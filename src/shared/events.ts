@@ -2,12 +2,19 @@
  * Everything the server says to a JSON client: one {@link ServerEvent} per
  * frame. Text clients get the same events rendered as lines (see format.ts).
  */
+import type { Role } from "./auth";
 import type { ErrorCode } from "./codes";
 import type { PublicLimits } from "./limits";
 
 export interface Member {
+  /** A token member's `sub`; otherwise an id of this connection. */
   id: string;
   nick: string;
+}
+
+/** A member as member lists show it: with its role, so moderators know whom they may act on. */
+export interface PresentMember extends Member {
+  role: Role;
 }
 
 export interface MessageEvent {
@@ -18,17 +25,51 @@ export interface MessageEvent {
   /** The client's message id, or one the server made. */
   id: string;
   from: Member;
+  /** The text; empty once the message is deleted. */
   text: string;
   /** Server time the message was stored, epoch ms. */
   ts: number;
+  /** Present and true on a tombstone: the message was deleted (its `delete` event has a later seq). */
+  deleted?: true;
 }
+
+/** A moderator acted on a member. On the seq stream: stored, replayed by `since`, in the HTTP history. */
+export interface ModerationEvent {
+  type: "moderation";
+  room: string;
+  seq: number;
+  action: ModerationAction;
+  /** The member acted on (its id), and its nick where the room knew it. */
+  member: string;
+  nick?: string;
+  by: Member;
+  reason?: string;
+  /** How long a ban or mute lasts; absent for a ban without end. */
+  seconds?: number;
+  ts: number;
+}
+export type ModerationAction = "kick" | "ban" | "unban" | "mute";
+
+/** A message was deleted: `target` is its seq, now a tombstone. */
+export interface DeleteEvent {
+  type: "delete";
+  room: string;
+  seq: number;
+  target: number;
+  from: Member;
+  ts: number;
+}
+
+/** Everything on a room's seq stream. */
+export type StoredEvent = MessageEvent | ModerationEvent | DeleteEvent;
 
 export interface JoinedEvent {
   type: "joined";
   room: string;
-  self: Member;
-  members: Member[];
-  history: MessageEvent[];
+  self: PresentMember;
+  members: PresentMember[];
+  /** The newest events of the seq stream (or those after `since`): messages, moderation, deletes. */
+  history: StoredEvent[];
   lastSeq: number;
   /** Present and true when a `since` resume missed more than `history` holds: page the rest over HTTP. */
   more?: boolean;
@@ -40,7 +81,7 @@ export interface PresenceEvent {
   type: "presence";
   room: string;
   event: "join" | "leave";
-  member: Member;
+  member: PresentMember;
   /** Members in the room after this event. */
   count: number;
 }
@@ -58,7 +99,7 @@ export interface ErrorEvent {
   ref?: string;
 }
 
-export type ServerEvent = JoinedEvent | MessageEvent | PresenceEvent | LeftEvent | ErrorEvent;
+export type ServerEvent = JoinedEvent | MessageEvent | ModerationEvent | DeleteEvent | PresenceEvent | LeftEvent | ErrorEvent;
 
 /** Builds an error event. */
 export function errorEvent(code: ErrorCode, message: string, ref?: string): ErrorEvent {

@@ -17,14 +17,24 @@ describe("rendering", () => {
   it("renders the text lines of the original protocol", () => {
     expect(
       toTextLine(
-        { type: "joined", room: "8888", self: message.from, members: [], history: [], lastSeq: 0, limits: publicLimits(DEFAULT_LIMITS) },
+        {
+          type: "joined",
+          room: "8888",
+          self: { ...message.from, role: "member" },
+          members: [],
+          history: [],
+          lastSeq: 0,
+          limits: publicLimits(DEFAULT_LIMITS),
+        },
         "batman",
       ),
     ).toBe("batman join room 8888 success .");
     expect(toTextLine(message, "robin")).toBe("batman : hello");
     expect(toTextLine({ type: "left", room: "8888" }, "batman")).toBe("batman leave room 8888 success .");
     expect(toTextLine({ type: "error", code: "not_in_room", message: "join a room first" }, "x")).toBe("error: join a room first");
-    expect(toTextLine({ type: "presence", room: "8888", event: "join", member: message.from, count: 1 }, "x")).toBeNull();
+    expect(
+      toTextLine({ type: "presence", room: "8888", event: "join", member: { ...message.from, role: "member" }, count: 1 }, "x"),
+    ).toBeNull();
   });
 
   it("renders JSON events as one object per frame", () => {

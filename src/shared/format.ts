@@ -46,6 +46,13 @@ export function toTextLine(event: ServerEvent, nick: string): string | null {
       return `${nick} leave room ${event.room} success .`;
     case "error":
       return `error: ${event.message}`;
+    case "moderation": {
+      const who = event.nick ?? event.member;
+      const verb = { kick: "was kicked", ban: "was banned", unban: "was unbanned", mute: "was muted" }[event.action];
+      return `* ${who} ${verb} by ${event.by.nick}${event.reason ? `: ${oneLine(event.reason)}` : ""}`;
+    }
+    case "delete":
+      return `* ${event.from.nick} deleted message ${event.target}`;
     case "presence":
       return null;
   }

@@ -42,7 +42,7 @@ describe("parseClientFrame", () => {
     ["null", "null", "bad_frame"],
     ["an array", "[]", "bad_frame"],
     ["no action", "{}", "unknown_action"],
-    ["an unknown action", '{"action":"kick"}', "unknown_action"],
+    ["an unknown action", '{"action":"dance"}', "unknown_action"],
     ["a join with a non-string nick", '{"action":"join","msg":"r","nick":1}', "invalid_nick"],
     ["a join with a short key", '{"action":"join","msg":"r","nick":"n","key":"abc"}', "invalid_key"],
     ["a join without room", '{"action":"join","nick":"n"}', "invalid_room"],

@@ -9,15 +9,33 @@
  */
 
 import { refusal } from "./errors";
-import { errorEvent } from "./events";
+import { errorEvent, type ModerationAction } from "./events";
 import { DEFAULT_LIMITS, type Limits, MAX_FRAME_BYTES, MAX_ID_CHARS } from "./limits";
-import { fail, ok, type Result, validateId, validateKey, validateNick, validateRoom, validateSince, validateText } from "./validate";
+import {
+  fail,
+  ok,
+  type Result,
+  validateId,
+  validateKey,
+  validateMemberId,
+  validateNick,
+  validateReason,
+  validateRoom,
+  validateSeconds,
+  validateSeq,
+  validateSince,
+  validateText,
+  validateToken,
+} from "./validate";
 
 /** Join a room (`msg` is the room name). `since` asks for the messages after that seq. */
 export interface JoinFrame {
   action: "join";
   msg: string;
-  nick: string;
+  /** Required without a token; with one, the token's name wins. */
+  nick?: string;
+  /** A signed token (see docs/protocol.md, Tokens): identity, role, and entry to private rooms. */
+  token?: string;
   since?: number;
   /** The sender key (see validateKey): resends after a reconnect are known as this sender's. */
   key?: string;
@@ -35,11 +53,34 @@ export interface LeaveFrame {
   action: "leave";
 }
 
+/** A moderator acts on a member (its id, as `joined`, `presence` and `from.id` carry it). */
+export interface ModerationFrame {
+  action: ModerationAction;
+  member: string;
+  reason?: string;
+  /** For ban (optional: without it, no end) and mute (default MUTE_DEFAULT_SECONDS). */
+  seconds?: number;
+}
+
+/** How long a mute lasts when the moderator gives no `seconds`. */
+export const MUTE_DEFAULT_SECONDS = 600;
+
+/** Deletes a message: its author, or a moderator. */
+export interface DeleteFrame {
+  action: "delete";
+  seq: number;
+}
+
 /** The frame type of every action. */
 export interface ActionFrames {
   join: JoinFrame;
   send_to_room: SendFrame;
   leave: LeaveFrame;
+  kick: ModerationFrame;
+  ban: ModerationFrame;
+  unban: ModerationFrame;
+  mute: ModerationFrame;
+  delete: DeleteFrame;
 }
 export type Action = keyof ActionFrames;
 export type ClientFrame = ActionFrames[Action];
@@ -53,13 +94,20 @@ const PARSERS: { [A in Action]: FrameParser<ActionFrames[A]> } = {
   join(f, limits) {
     const room = validateRoom(f.msg);
     if (!room.ok) return room;
-    const nick = validateNick(f.nick, limits);
-    if (!nick.ok) return nick;
+    const token = validateToken(f.token);
+    if (!token.ok) return token;
     const since = validateSince(f.since);
     if (!since.ok) return since;
     const key = validateKey(f.key);
     if (!key.ok) return key;
-    const frame: JoinFrame = { action: "join", msg: room.value, nick: nick.value };
+    const frame: JoinFrame = { action: "join", msg: room.value };
+    // A token names its member; without one, the nick does.
+    if (token.value === undefined || f.nick !== undefined) {
+      const nick = validateNick(f.nick, limits);
+      if (!nick.ok) return nick;
+      frame.nick = nick.value;
+    }
+    if (token.value !== undefined) frame.token = token.value;
     if (since.value !== undefined) frame.since = since.value;
     if (key.value !== undefined) frame.key = key.value;
     return ok(frame);
@@ -77,7 +125,32 @@ const PARSERS: { [A in Action]: FrameParser<ActionFrames[A]> } = {
     if (!optionalString(f.msg)) return fail("bad_frame", "msg must be a string");
     return ok({ action: "leave" });
   },
+  kick: (f) => parseModeration("kick", f),
+  ban: (f) => parseModeration("ban", f),
+  unban: (f) => parseModeration("unban", f),
+  mute: (f) => parseModeration("mute", f),
+  delete(f) {
+    const seq = validateSeq(f.seq);
+    return seq.ok ? ok({ action: "delete", seq: seq.value }) : seq;
+  },
 };
+
+function parseModeration(action: ModerationAction, f: Record<string, unknown>): Result<ModerationFrame> {
+  const member = validateMemberId(f.member);
+  if (!member.ok) return member;
+  const frame: ModerationFrame = { action, member: member.value };
+  if (f.reason !== undefined) {
+    const reason = validateReason(f.reason);
+    if (!reason.ok) return reason;
+    frame.reason = reason.value;
+  }
+  if (f.seconds !== undefined) {
+    const seconds = validateSeconds(f.seconds);
+    if (!seconds.ok) return seconds;
+    frame.seconds = seconds.value;
+  }
+  return ok(frame);
+}
 
 const isAction = (a: unknown): a is Action => typeof a === "string" && Object.hasOwn(PARSERS, a);
 
@@ -117,25 +190,33 @@ export function refOf(parsed: Result<ClientFrame>): string | undefined {
   return "id" in parsed.value ? parsed.value.id : undefined;
 }
 
-/** What `GET /ws?room=…&nick=…&since=…&key=…` asks for. */
+/** What `GET /ws?room=…&nick=…&since=…&key=…&token=…` asks for. */
 export interface ConnectParams {
   room: string;
-  nick: string;
+  /** Required without a token; with one, the token's name wins. */
+  nick?: string;
   since?: number;
   key?: string;
+  token?: string;
 }
 
 /** Validates the query of a direct room socket (`/ws?room=8888&nick=batman&since=41`). */
 export function parseConnectParams(query: URLSearchParams, limits: Limits = DEFAULT_LIMITS): Result<ConnectParams> {
   const room = validateRoom(query.get("room"));
   if (!room.ok) return room;
-  const nick = validateNick(query.get("nick"), limits);
-  if (!nick.ok) return nick;
+  const token = validateToken(query.get("token") ?? undefined);
+  if (!token.ok) return token;
   const since = validateSince(query.get("since") ?? undefined);
   if (!since.ok) return since;
   const key = validateKey(query.get("key") ?? undefined);
   if (!key.ok) return key;
-  const params: ConnectParams = { room: room.value, nick: nick.value };
+  const params: ConnectParams = { room: room.value };
+  if (token.value === undefined || query.has("nick")) {
+    const nick = validateNick(query.get("nick"), limits);
+    if (!nick.ok) return nick;
+    params.nick = nick.value;
+  }
+  if (token.value !== undefined) params.token = token.value;
   if (since.value !== undefined) params.since = since.value;
   if (key.value !== undefined) params.key = key.value;
   return ok(params);
@@ -143,7 +224,9 @@ export function parseConnectParams(query: URLSearchParams, limits: Limits = DEFA
 
 /** The query of a direct room socket, the inverse of {@link parseConnectParams}. */
 export function connectQuery(params: ConnectParams): URLSearchParams {
-  const query = new URLSearchParams({ room: params.room, nick: params.nick });
+  const query = new URLSearchParams({ room: params.room });
+  if (params.nick !== undefined) query.set("nick", params.nick);
+  if (params.token !== undefined) query.set("token", params.token);
   if (params.since !== undefined) query.set("since", String(params.since));
   if (params.key !== undefined) query.set("key", params.key);
   return query;

@@ -138,3 +138,50 @@ export function validateSince(raw: unknown): Result<number | undefined> {
   }
   return ok(n);
 }
+
+/**
+ * A token as it travels: a string of at most 4 KiB. Whether it is one is
+ * for its verification to say (an `unauthenticated` refusal, HTTP 401 on a
+ * direct socket), not for the frame's parse.
+ */
+export function validateToken(raw: unknown): Result<string | undefined> {
+  if (raw === undefined || raw === null) return ok(undefined);
+  if (typeof raw !== "string" || raw.length > 4096) return fail("unauthenticated", "token is malformed");
+  return ok(raw);
+}
+
+/** A member id, as events carry it: 1–64 visible characters. */
+export function validateMemberId(raw: unknown): Result<string> {
+  if (typeof raw !== "string" || raw.length === 0 || !withinChars(raw, 64) || notPlainText(raw)) {
+    return fail("bad_frame", "member must be a member id (1–64 visible characters)");
+  }
+  return ok(raw);
+}
+
+/** Longest reason a moderator may give. */
+export const MAX_REASON_CHARS = 200;
+
+/** A moderation reason: at most MAX_REASON_CHARS, on one line. */
+export function validateReason(raw: unknown): Result<string> {
+  if (typeof raw !== "string" || !withinChars(raw, MAX_REASON_CHARS) || LONE_SURROGATE.test(raw) || CONTROL.test(raw)) {
+    return fail("bad_frame", `reason must be at most ${MAX_REASON_CHARS} characters on one line`);
+  }
+  return ok(raw.trim());
+}
+
+/** Longest ban or mute, in seconds: a year. */
+export const MAX_SANCTION_SECONDS = 365 * 24 * 3600;
+
+/** A ban's or mute's length: whole seconds, 1 to a year. */
+export function validateSeconds(raw: unknown): Result<number> {
+  if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 1 || raw > MAX_SANCTION_SECONDS) {
+    return fail("bad_frame", `seconds must be a whole number from 1 to ${MAX_SANCTION_SECONDS}`);
+  }
+  return ok(raw);
+}
+
+/** A seq that names a stored event: a positive safe integer. */
+export function validateSeq(raw: unknown): Result<number> {
+  if (typeof raw !== "number" || !Number.isSafeInteger(raw) || raw < 1) return fail("bad_frame", "seq must be a positive integer");
+  return ok(raw);
+}

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OutboxEntry } from "../../src/client/core/outbox";
 import { ChatSession } from "../../src/client/core/session";
-import type { MessageEvent } from "../../src/shared/events";
+import type { MessageEvent, StoredEvent } from "../../src/shared/events";
 import { RESUME_CAP } from "../../src/shared/limits";
 import { type DevServer, freePort, startDevServer } from "./dev-server";
 import { NodeSessionDeps } from "./session-deps";
@@ -34,7 +34,7 @@ class Member {
   readonly deps: NodeSessionDeps;
   readonly session: ChatSession;
   /** Every message the listener got (`joined` history, then `messages`), in arrival order. */
-  readonly shown: MessageEvent[] = [];
+  readonly shown: StoredEvent[] = [];
   /** Every entry `send()` queued. */
   readonly sent: OutboxEntry[] = [];
   /** `failed` and `error` reports: there should be none. */

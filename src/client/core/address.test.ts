@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { validateId } from "../../shared/validate";
-import { colorSlot, hashForRoom, initials, newMessageId, roomFromHash } from "./address";
+import { colorSlot, hashForInvite, hashForRoom, initials, inviteFromHash, newMessageId, roomFromHash, tokenName } from "./address";
 
 describe("room addresses", () => {
   it("round-trips room names through the hash", () => {
@@ -43,5 +43,23 @@ describe("newMessageId", () => {
     expect(id).toMatch(/^[0-9a-z]{20}$/);
     expect(validateId(id).ok).toBe(true);
     expect(newMessageId((n) => new Uint8Array(n))).toBe("0".repeat(20));
+  });
+});
+
+describe("invite links", () => {
+  const token = `${btoa(JSON.stringify({ alg: "HS256" }))}.${btoa(JSON.stringify({ name: "Zoe", sub: "u1" })).replace(/=+$/, "")}.sig`;
+
+  it("carry the room and the token in the fragment, and read back", () => {
+    const hash = hashForInvite("private-team blue", token);
+    expect(hash).toBe(`#private-team%20blue&token=${token}`);
+    expect(inviteFromHash(hash)).toEqual({ room: "private-team blue", token });
+    expect(inviteFromHash("#8888")).toBeNull();
+  });
+
+  it("read the token's name for display, and nothing from a token that is not one", () => {
+    const utf8 = `x.${btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify({ name: "Zoë ✓" })))).replace(/=+$/, "")}.y`;
+    expect(tokenName(utf8)).toBe("Zoë ✓");
+    expect(tokenName("not-a-token")).toBeUndefined();
+    expect(tokenName("a.!!!.b")).toBeUndefined();
   });
 });

@@ -48,3 +48,44 @@ export function newMessageId(randomBytes: (n: number) => Uint8Array): string {
   for (const b of bytes) id += (b % 36).toString(36);
   return id;
 }
+
+/**
+ * An invite link carries a room and a token in the fragment
+ * (`/#private-team&token=eyJ…`): a fragment never reaches a server, so the
+ * token stays out of every request log. Returns null for a hash without one.
+ */
+export function inviteFromHash(hash: string): { room: string; token: string } | null {
+  const at = hash.indexOf("&token=");
+  if (at < 0) return null;
+  const room = roomFromHash(hash.slice(0, at));
+  const token = hash.slice(at + "&token=".length);
+  return room && token ? { room, token } : null;
+}
+
+/** The fragment of an invite link (see inviteFromHash). */
+export function hashForInvite(room: string, token: string): string {
+  return `${hashForRoom(room)}&token=${token}`;
+}
+
+/**
+ * The `name` a token's payload claims, read without verifying it (the
+ * server verifies; the page only shows it): undefined for anything that is
+ * not a readable JWT payload.
+ */
+export function tokenName(token: string): string | undefined {
+  const payload = token.split(".")[1];
+  if (!payload) return undefined;
+  try {
+    const json = atob(
+      payload
+        .replace(/-/g, "+")
+        .replace(/_/g, "/")
+        .padEnd(Math.ceil(payload.length / 4) * 4, "="),
+    );
+    const bytes = Uint8Array.from(json, (c) => c.charCodeAt(0));
+    const name = (JSON.parse(new TextDecoder().decode(bytes)) as { name?: unknown }).name;
+    return typeof name === "string" ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}

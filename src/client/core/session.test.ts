@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { JoinedEvent, Member, MessageEvent, ServerEvent } from "../../shared/events";
+import type { JoinedEvent, Member, MessageEvent, ServerEvent, StoredEvent } from "../../shared/events";
 import { SUBPROTOCOL } from "../../shared/format";
 import { DEFAULT_LIMITS, limitsFromPublic, MAX_FRAME_BYTES, type PublicLimits, publicLimits } from "../../shared/limits";
 import type { OutboxEntry } from "./outbox";
@@ -69,7 +69,7 @@ interface Harness {
   session: ChatSession;
   sockets: FakeSocket[];
   clock: Clock;
-  shown: MessageEvent[];
+  shown: StoredEvent[];
   states: ConnState[];
   pending: OutboxEntry[][];
   saved: OutboxEntry[][];
@@ -144,8 +144,8 @@ function joined(
   return {
     type: "joined",
     room: "8888",
-    self,
-    members: [self],
+    self: { ...self, role: "member" },
+    members: [{ ...self, role: "member" }],
     history,
     lastSeq,
     limits,
@@ -157,7 +157,7 @@ function echo(frame: { msg: string; id: string }, seq: number, from: Member = me
   return message(seq, frame.id, from, frame.msg);
 }
 
-const seqs = (ms: MessageEvent[]) => ms.map((m) => m.seq);
+const seqs = (ms: StoredEvent[]) => ms.map((m) => m.seq);
 
 // ------------------------------------------------------------ tests
 

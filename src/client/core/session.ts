@@ -7,9 +7,10 @@
  * through {@link SessionListener}, so all of it runs in unit tests.
  */
 
-import type { ErrorEvent, JoinedEvent, Member, MessageEvent, PresenceEvent, ServerEvent } from "../../shared/events";
+import { CloseCode } from "../../shared/codes";
+import type { ErrorEvent, JoinedEvent, PresenceEvent, PresentMember, ServerEvent, StoredEvent } from "../../shared/events";
 import { SUBPROTOCOL } from "../../shared/format";
-import { type ConnectParams, connectQuery } from "../../shared/frames";
+import { type ConnectParams, connectQuery, type DeleteFrame, type ModerationFrame } from "../../shared/frames";
 import { DEFAULT_LIMITS, type Limits, limitsFromPublic, MAX_FRAME_BYTES, PAGE_MAX, type PublicLimits } from "../../shared/limits";
 import { validateText } from "../../shared/validate";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
@@ -35,7 +36,7 @@ export interface SessionDeps {
   /** Opens a WebSocket offering `protocol`. */
   connect(url: string, protocol: string, handlers: SocketHandlers): SocketHandle;
   /** `GET /api/rooms/:room/messages?since=&limit=` → its `messages`. */
-  fetchMessages(room: string, since: number, limit: number): Promise<MessageEvent[]>;
+  fetchMessages(room: string, since: number, limit: number): Promise<StoredEvent[]>;
   setTimer(fn: () => void, ms: number): Timer;
   clearTimer(timer: Timer): void;
   now(): number;
@@ -85,9 +86,9 @@ export type ConnState =
 export interface SessionListener {
   state?(state: ConnState): void;
   /** A `joined` arrived; `history` holds only messages not shown before. `resumed` = a reconnect. */
-  joined?(event: JoinedEvent, history: MessageEvent[], resumed: boolean): void;
+  joined?(event: JoinedEvent, history: StoredEvent[], resumed: boolean): void;
   /** New messages (each seq once), in seq order; older ones may come after newer (paging). */
-  messages?(messages: MessageEvent[]): void;
+  messages?(events: StoredEvent[]): void;
   presence?(event: PresenceEvent): void;
   /** The unconfirmed messages of the current room changed. */
   outbox?(pending: OutboxEntry[]): void;
@@ -97,6 +98,8 @@ export interface SessionListener {
   error?(error: ErrorEvent): void;
   /** The connection dropped while in the room (before the reconnect starts). */
   dropped?(): void;
+  /** The server ended the visit (kicked, banned, or refused): no reconnect. `code` is the close code; the reason came as an error. */
+  ended?(code: number): void;
 }
 
 const DEFAULTS = {
@@ -150,8 +153,10 @@ export class ChatSession {
   /** The room joined (or being rejoined), or null when idle. */
   room: string | null = null;
   nick = "";
+  /** The token the current room was joined with, if any. */
+  private token: string | undefined;
   /** This connection's member, once `joined` arrived. */
-  self: Member | null = null;
+  self: PresentMember | null = null;
   readonly outbox: Outbox;
 
   private timeline = new Timeline();
@@ -217,12 +222,13 @@ export class ChatSession {
    * session is in again (say, with another nick) resumes from where it was;
    * another room starts afresh.
    */
-  join(room: string, nick: string): void {
+  join(room: string, nick: string, token?: string): void {
     const same = this.room === room;
     this.detach(true);
     if (!same) this.timeline = new Timeline();
     this.room = room;
     this.nick = nick;
+    this.token = token;
     this.attempt = 0;
     this.open();
     this.emitOutbox();
@@ -271,7 +277,14 @@ export class ChatSession {
     const since = this.timeline.since();
     this.resumed = since !== undefined;
     this.setState({ kind: "connecting", attempt: this.attempt });
-    const url = socketUrl(this.options.wsBase, { room: this.room, nick: this.nick, since, key: this.options.key });
+    const url = socketUrl(this.options.wsBase, {
+      room: this.room,
+      // With a token, the token names the member.
+      nick: this.token === undefined ? this.nick : undefined,
+      token: this.token,
+      since,
+      key: this.options.key,
+    });
     this.connectTimer = this.deps.setTimer(() => {
       if (generation === this.generation) this.drop();
     }, this.opts.connectTimeoutMs);
@@ -280,8 +293,10 @@ export class ChatSession {
         message: (data) => {
           if (generation === this.generation) this.receive(data);
         },
-        close: () => {
-          if (generation === this.generation) this.drop();
+        close: (code) => {
+          if (generation !== this.generation) return;
+          if (this.endsVisit(code)) this.end(code);
+          else this.drop();
         },
       });
     } catch {
@@ -289,6 +304,36 @@ export class ChatSession {
       this.socket = null;
       this.drop();
     }
+  }
+
+  /**
+   * Whether a close means "do not come back": a kick or a ban (the reason
+   * came first as an error event), or a refusal before any `joined` (a bad
+   * room, nick or token) — reconnecting would only be refused again.
+   */
+  private endsVisit(code: number): boolean {
+    if (code === CloseCode.KICKED || code === CloseCode.BANNED) return true;
+    return code === CloseCode.POLICY_VIOLATION && this.current.kind === "connecting";
+  }
+
+  /** Stops for good after a close the server meant: idle, nothing resent, `ended` told. */
+  private end(code: number): void {
+    this.detach(false);
+    this.room = null;
+    this.self = null;
+    this.timeline = new Timeline();
+    this.setState({ kind: "idle" });
+    this.emitOutbox();
+    this.listener.ended?.(code);
+  }
+
+  /**
+   * Sends a frame that is not a message — a moderation action, a delete —
+   * when connected. Returns whether it went out; the answer comes as events
+   * (or an error).
+   */
+  command(frame: ModerationFrame | DeleteFrame): boolean {
+    return this.current.kind === "online" && this.trySend(JSON.stringify(frame));
   }
 
   /** The socket is gone (closed, failed, timed out or silent): back off, then reconnect with `since`. */
@@ -349,7 +394,9 @@ export class ChatSession {
 
   private readonly handlers: EventHandlers = {
     joined: (event) => this.onJoined(event),
-    message: (event) => this.onMessage(event),
+    message: (event) => this.onStored(event),
+    moderation: (event) => this.onStored(event),
+    delete: (event) => this.onStored(event),
     presence: (event) => {
       if (event.room === this.room) this.listener.presence?.(event);
     },
@@ -377,7 +424,7 @@ export class ChatSession {
     const fresh = this.timeline.joined(event, this.resumed);
     // Sent before the drop and stored, but the echo was lost: confirmed now.
     let confirmed = false;
-    for (const message of event.history) if (this.outbox.ack(message.id)) confirmed = true;
+    for (const stored of event.history) if (stored.type === "message" && this.outbox.ack(stored.id)) confirmed = true;
     if (confirmed) this.saveOutbox();
     this.outbox.unsendAll();
     this.setState({ kind: "online" });
@@ -388,10 +435,11 @@ export class ChatSession {
     if (this.timeline.gap) void this.fillGap();
   }
 
-  private onMessage(message: MessageEvent): void {
-    if (message.room !== this.room) return;
-    const confirmed = this.outbox.ack(message.id) !== undefined;
-    if (this.timeline.live(message)) this.listener.messages?.([message]);
+  /** Anything on the room's seq stream: shown once, in order; a message of ours also confirms its send. */
+  private onStored(event: StoredEvent): void {
+    if (event.room !== this.room) return;
+    const confirmed = event.type === "message" && this.outbox.ack(event.id) !== undefined;
+    if (this.timeline.live(event)) this.listener.messages?.([event]);
     if (confirmed) {
       this.saveOutbox();
       this.emitOutbox();
@@ -475,7 +523,7 @@ export class ChatSession {
         const page = await this.deps.fetchMessages(room, timeline.cursor, PAGE_MAX);
         if (room !== this.room || timeline !== this.timeline) return;
         let confirmed = false;
-        for (const message of page) if (this.outbox.ack(message.id)) confirmed = true;
+        for (const stored of page) if (stored.type === "message" && this.outbox.ack(stored.id)) confirmed = true;
         const fresh = timeline.page(page);
         if (fresh.length) this.listener.messages?.(fresh);
         if (confirmed) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { JoinedEvent, MessageEvent } from "../../shared/events";
+import type { JoinedEvent, MessageEvent, StoredEvent } from "../../shared/events";
 import { DEFAULT_LIMITS, publicLimits } from "../../shared/limits";
 import { Timeline } from "./timeline";
 
@@ -13,17 +13,17 @@ const msg = (seq: number): MessageEvent => ({
   ts: seq * 1000,
 });
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => msg(from + i));
-const joined = (history: MessageEvent[], lastSeq: number, more?: boolean): JoinedEvent => ({
+const joined = (history: StoredEvent[], lastSeq: number, more?: boolean): JoinedEvent => ({
   type: "joined",
   room: "8888",
-  self: { id: "me", nick: "robin" },
+  self: { id: "me", nick: "robin", role: "member" },
   members: [],
   history,
   lastSeq,
   limits: publicLimits(DEFAULT_LIMITS),
   ...(more ? { more } : {}),
 });
-const seqs = (ms: MessageEvent[]) => ms.map((m) => m.seq);
+const seqs = (ms: StoredEvent[]) => ms.map((m) => m.seq);
 
 describe("Timeline", () => {
   it("asks for no since before the first joined, then resumes from the newest seq", () => {

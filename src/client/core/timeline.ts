@@ -1,5 +1,6 @@
 /**
- * What the page has seen of one room, by `seq`: it decides which messages are
+ * What the page has seen of one room's seq stream (messages, moderation,
+ * deletes), by `seq`: it decides which events are
  * new (each seq is shown once, however often it arrives — live, in a
  * `joined` history after a reconnect, or in a page fetched over HTTP) and
  * which `since` to resume from.
@@ -11,7 +12,7 @@
  *
  * Pure: no sockets, timers or DOM.
  */
-import type { JoinedEvent, MessageEvent } from "../../shared/events";
+import type { JoinedEvent, StoredEvent } from "../../shared/events";
 
 export class Timeline {
   private readonly seen = new Set<number>();
@@ -32,7 +33,7 @@ export class Timeline {
   }
 
   /** Records a message; true when its seq is new. */
-  private accept(message: MessageEvent): boolean {
+  private accept(message: StoredEvent): boolean {
     if (this.seen.has(message.seq)) return false;
     this.seen.add(message.seq);
     return true;
@@ -43,7 +44,7 @@ export class Timeline {
    * with `since` (= `since()` at connect time). Returns the history messages
    * not seen before, in seq order.
    */
-  joined(event: JoinedEvent, resumed: boolean): MessageEvent[] {
+  joined(event: JoinedEvent, resumed: boolean): StoredEvent[] {
     const fresh = this.batch(event.history);
     this.joinedOnce = true;
     this.lastSeq = Math.max(this.lastSeq, event.lastSeq);
@@ -59,7 +60,7 @@ export class Timeline {
   }
 
   /** A live `message` event; true when it is new. */
-  live(message: MessageEvent): boolean {
+  live(message: StoredEvent): boolean {
     const fresh = this.accept(message);
     // In step with the room (no gap being paged): this message extends what we have.
     if (this.cursor >= this.lastSeq) this.cursor = Math.max(this.cursor, message.seq);
@@ -72,7 +73,7 @@ export class Timeline {
    * messages not seen before. An empty page means nothing more is stored
    * (pruned or never there), so the gap is closed.
    */
-  page(messages: readonly MessageEvent[]): MessageEvent[] {
+  page(messages: readonly StoredEvent[]): StoredEvent[] {
     const fresh = this.batch(messages);
     const newest = messages.at(-1)?.seq;
     this.cursor = newest === undefined ? this.lastSeq : Math.max(this.cursor, newest);
@@ -84,7 +85,7 @@ export class Timeline {
    * Older messages fetched on request (before the first one shown); they do
    * not move the cursor. Returns the ones not seen before.
    */
-  older(messages: readonly MessageEvent[]): MessageEvent[] {
+  older(messages: readonly StoredEvent[]): StoredEvent[] {
     return this.batch(messages);
   }
 
@@ -95,7 +96,7 @@ export class Timeline {
     return min;
   }
 
-  private batch(messages: readonly MessageEvent[]): MessageEvent[] {
+  private batch(messages: readonly StoredEvent[]): StoredEvent[] {
     const fresh = messages.filter((m) => this.accept(m));
     return fresh.sort((a, b) => a.seq - b.seq);
   }

@@ -4,13 +4,33 @@
  * what it reports and turns clicks and keys into calls.
  */
 
-import type { ErrorEvent, JoinedEvent, Member, MessageEvent, PresenceEvent } from "../../shared/events";
+import { atLeast, isPrivateRoom, mayModerate, type Role } from "../../shared/auth";
+import type {
+  ErrorEvent,
+  JoinedEvent,
+  Member,
+  MessageEvent,
+  ModerationAction,
+  PresenceEvent,
+  PresentMember,
+  StoredEvent,
+} from "../../shared/events";
 import type { PublicLimits } from "../../shared/limits";
 import { validateKey, validateNick, validateRoom } from "../../shared/validate";
-import { hashForRoom, newMessageId, roomFromHash } from "../core/address";
+import { hashForRoom, inviteFromHash, newMessageId, roomFromHash, tokenName } from "../core/address";
 import { type OutboxEntry, parseOutbox } from "../core/outbox";
 import { ChatSession, type ConnState, type SocketHandle, type SocketHandlers } from "../core/session";
-import { appendNotice, insertMessage, memberItem, messageItem, noticeItem, pendingItem } from "./view";
+import {
+  addDeleteButton,
+  appendNotice,
+  insertMessage,
+  markDeleted,
+  memberItem,
+  messageItem,
+  moderationItem,
+  noticeItem,
+  pendingItem,
+} from "./view";
 
 // ------------------------------------------------------------ elements
 
@@ -71,6 +91,17 @@ const KEY_ROOM = "parley.room";
 const KEY_OUTBOX = "parley.outbox";
 const KEY_SENDER = "parley.key";
 const KEY_ME = "parley.me";
+const KEY_INVITE = "parley.invite";
+
+/** The token of the invite this tab was opened with, if it is for `room`. */
+function inviteTokenFor(room: string): string | undefined {
+  try {
+    const invite = JSON.parse(read(tab, KEY_INVITE) ?? "null") as { room?: unknown; token?: unknown } | null;
+    return invite?.room === room && typeof invite.token === "string" ? invite.token : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Member ids this tab has had (one per connection), so its own messages stand out after a reconnect. */
 const myIds = new Set<string>(readIds(read(tab, KEY_ME)));
@@ -145,6 +176,7 @@ const session = new ChatSession(
     outbox: showOutbox,
     failed: onFailed,
     error: onError,
+    ended: onEnded,
     dropped: () => notice("Connection lost. Reconnecting…", "warn"),
   },
 );
@@ -221,11 +253,21 @@ function isOwn(message: MessageEvent): boolean {
 /** Set while earlier messages are being loaded: they go in above, with no "new messages" hint. */
 let loadingOlder = false;
 
-function onMessages(messages: MessageEvent[]): void {
-  if (!messages.length) return;
+function onMessages(events: StoredEvent[]): void {
+  const messages = events.filter((e): e is MessageEvent => e.type === "message");
+  if (!events.length) return;
   const older = loadingOlder;
   updateList(() => {
-    for (const message of messages) insertMessage(log, messageItem(message, isOwn(message)));
+    for (const event of events) {
+      if (event.type === "message") {
+        const item = messageItem(event, isOwn(event));
+        if (!event.deleted && (isOwn(event) || atLeast(myRole(), "moderator"))) {
+          addDeleteButton(item, () => session.command({ action: "delete", seq: event.seq }));
+        }
+        insertMessage(log, item);
+      } else if (event.type === "moderation") insertMessage(log, moderationItem(event));
+      else markDeleted(log, event);
+    }
   }, !older);
   if (older) return;
   const fromOthers = messages.filter((m) => !isOwn(m)).length;
@@ -265,7 +307,12 @@ function clearList(): void {
 
 // ------------------------------------------------------------ members
 
-let members = new Map<string, Member>();
+let members = new Map<string, PresentMember>();
+
+/** The reader's role in the current room (from `joined`). */
+function myRole(): Role {
+  return session.self?.role ?? "member";
+}
 /** The nick of the last `joined`, to tell a nick change from a reconnect. */
 let joinedAs = "";
 
@@ -275,7 +322,14 @@ function renderMembers(count?: number): void {
     const selfB = b.id === session.self?.id ? 0 : 1;
     return selfA - selfB || a.nick.localeCompare(b.nick);
   });
-  membersList.replaceChildren(...items.map((m) => memberItem(m, m.id === session.self?.id)));
+  const role = myRole();
+  membersList.replaceChildren(
+    ...items.map((m) => {
+      const self = m.id === session.self?.id;
+      const act = !self && mayModerate(role, m.role) ? (action: ModerationAction) => moderate(action, m) : undefined;
+      return memberItem(m, self, act);
+    }),
+  );
   membersEmpty.hidden = items.length > 0;
   const n = count ?? members.size;
   memberCount.textContent = String(n);
@@ -284,7 +338,12 @@ function renderMembers(count?: number): void {
 
 // ------------------------------------------------------------ session events
 
-function onJoined(event: JoinedEvent, history: MessageEvent[], resumed: boolean): void {
+/** A moderator's button: the action goes to the room, which answers with a moderation event (or an error). */
+function moderate(action: ModerationAction, member: PresentMember): void {
+  if (!session.command({ action, member: member.id })) notice("Not connected: try again in a moment.", "warn");
+}
+
+function onJoined(event: JoinedEvent, history: StoredEvent[], resumed: boolean): void {
   // The session has adopted `event.limits`; the inputs follow.
   sizeInputs();
   rememberSelf(event.self);
@@ -321,6 +380,24 @@ function onFailed(entry: OutboxEntry, error: ErrorEvent): void {
 
 function onError(error: ErrorEvent): void {
   notice(`Server: ${error.message}`, "error");
+  // Told why before the room closes on us: say it where the join form is too.
+  if (error.code === "kicked" || error.code === "banned" || error.code === "unauthenticated" || error.code === "forbidden") {
+    showJoinError(null, error.message.charAt(0).toUpperCase() + error.message.slice(1));
+  }
+}
+
+/** The room ended the visit (kicked, banned, refused): no reconnect; the reason was shown by onError. */
+function onEnded(): void {
+  members = new Map();
+  renderMembers(0);
+  showRoomTitle(null);
+  updateTitle();
+}
+
+function showRoomTitle(room: string | null): void {
+  roomTitle.textContent = room === null ? "No room" : isPrivateRoom(room) ? `🔒 ${room}` : room;
+  if (room !== null && isPrivateRoom(room)) roomTitle.title = "Private room: members need an invite";
+  else roomTitle.removeAttribute("title");
 }
 
 function showState(state: ConnState): void {
@@ -403,6 +480,10 @@ function join(roomName = roomInput.value): void {
     showJoinError(roomInput, `Room: ${room.error.message}.`);
     return;
   }
+  // An invite's token names the member: the nick field shows its name, locked.
+  const token = inviteTokenFor(room.value);
+  if (token) nickInput.value = tokenName(token) ?? nickInput.value;
+  nickInput.readOnly = token !== undefined;
   const nick = validateNick(nickInput.value, session.limits);
   if (!nick.ok) {
     showJoinError(nickInput, `Nick: ${nick.error.message}.`);
@@ -422,8 +503,8 @@ function join(roomName = roomInput.value): void {
     members = new Map();
     renderMembers(0);
   }
-  session.join(room.value, nick.value);
-  roomTitle.textContent = room.value;
+  session.join(room.value, nick.value, token);
+  showRoomTitle(room.value);
   if (roomFromHash(location.hash) !== room.value) history.pushState(null, "", hashForRoom(room.value));
   unread = 0;
   updateTitle();
@@ -437,7 +518,7 @@ function leave(): void {
   members = new Map();
   renderMembers(0);
   notice(`You left ${room}.`);
-  roomTitle.textContent = "No room";
+  showRoomTitle(null);
   history.replaceState(null, "", location.pathname + location.search);
   updateTitle();
   roomInput.focus();
@@ -521,6 +602,12 @@ window.addEventListener("hashchange", () => {
 // ------------------------------------------------------------ start
 
 async function start(): Promise<void> {
+  // An invite link: keep its token for this tab, and take it out of the address bar.
+  const invite = inviteFromHash(location.hash);
+  if (invite) {
+    write(tab, KEY_INVITE, JSON.stringify(invite));
+    history.replaceState(null, "", hashForRoom(invite.room));
+  }
   const fromHash = roomFromHash(location.hash);
   const room = fromHash ?? read(local, KEY_ROOM) ?? "";
   const nick = read(local, KEY_NICK) ?? "";
@@ -530,7 +617,7 @@ async function start(): Promise<void> {
   showState(session.state);
   updateTitle();
   sizeInputs();
-  const autoJoin = fromHash !== null && nick !== "";
+  const autoJoin = fromHash !== null && (nick !== "" || inviteTokenFor(fromHash) !== undefined);
   if (!autoJoin) (room ? nickInput : roomInput).focus();
   // The form works meanwhile, with the defaults; a joined that came first carries the limits already.
   const limits = await fetchLimits();

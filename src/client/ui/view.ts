@@ -2,7 +2,7 @@
  * Building the message list. Every piece of user text (nicks, messages,
  * room names) goes in with `textContent`, never as HTML.
  */
-import type { Member, MessageEvent } from "../../shared/events";
+import type { DeleteEvent, MessageEvent, ModerationAction, ModerationEvent, PresentMember } from "../../shared/events";
 import { colorSlot, initials } from "../core/address";
 
 /** Messages from the same sender within this span share one header. */
@@ -67,11 +67,33 @@ export function messageItem(message: MessageEvent, own: boolean): HTMLElement {
   meta.append(nick);
   if (own) meta.append(el("span", "you", "(you)"));
   meta.append(timeElement(message.ts));
-  const text = el("div", "text", message.text);
+  const text = message.deleted ? el("div", "text deleted", "Message deleted") : el("div", "text", message.text);
   body.append(meta, text);
   item.append(body);
   data.set(item, { seq: message.seq, ts: message.ts, nick: message.from.nick, own });
   return item;
+}
+
+const ACTED = { kick: "was removed", ban: "was banned", unban: "was unbanned", mute: "was muted" } as const;
+
+/** A moderation event, in seq order with the messages around it. */
+export function moderationItem(event: ModerationEvent): HTMLElement {
+  const length = event.seconds ? ` for ${Math.round(event.seconds / 60)} min` : "";
+  const reason = event.reason ? `: ${event.reason}` : "";
+  const item = noticeItem(`${event.nick ?? event.member} ${ACTED[event.action]} by ${event.by.nick}${length}${reason}`, event.ts, "warn");
+  data.set(item, { seq: event.seq, ts: event.ts });
+  return item;
+}
+
+/** Turns a shown message into its tombstone, if it is in the list; returns whether it was. */
+export function markDeleted(log: HTMLElement, event: DeleteEvent): boolean {
+  const item = log.querySelector<HTMLElement>(`[data-seq="${event.target}"]`);
+  const text = item?.querySelector(".text");
+  if (!text) return false;
+  text.className = "text deleted";
+  text.textContent = "Message deleted";
+  item?.querySelector(".delete")?.remove();
+  return true;
 }
 
 /** A line in the flow that is not a message: joins, leaves, connection changes. */
@@ -95,12 +117,36 @@ export function pendingItem(id: string, nick: string, text: string, ts: number):
 }
 
 /** A member of the list, one `listitem` each. */
-export function memberItem(member: Member, self: boolean): HTMLLIElement {
+/** A member of the list; with `act`, the moderation buttons the reader may use on it. */
+export function memberItem(member: PresentMember, self: boolean, act?: (action: ModerationAction) => void): HTMLLIElement {
   const item = el("li", self ? "member self" : "member");
   item.dataset.id = member.id;
   item.append(avatar(member.nick), el("span", "member-nick", member.nick));
   if (self) item.append(el("span", "you", "(you)"));
+  if (member.role !== "member") item.append(el("span", "role", member.role));
+  if (act) {
+    const tools = el("span", "member-tools");
+    for (const action of ["kick", "mute", "ban"] as const) {
+      const button = el("button", "link-button", action[0]?.toUpperCase() + action.slice(1));
+      button.type = "button";
+      button.setAttribute("aria-label", `${action} ${member.nick}`);
+      button.addEventListener("click", () => act(action));
+      tools.append(button);
+    }
+    item.append(tools);
+  }
   return item;
+}
+
+/** Adds a delete button to a shown message. */
+export function addDeleteButton(item: HTMLElement, onDelete: () => void): void {
+  const meta = item.querySelector(".meta");
+  if (!meta || meta.querySelector(".delete")) return;
+  const button = el("button", "link-button delete", "Delete");
+  button.type = "button";
+  button.setAttribute("aria-label", "Delete this message");
+  button.addEventListener("click", onDelete);
+  meta.append(button);
 }
 
 /**

@@ -3,12 +3,14 @@
  * is validated here; the room's Durable Object does the storing and
  * broadcasting, so a posted message reaches sockets of both formats.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { refusal } from "../../shared/errors";
 import { limitsFrom, PAGE_DEFAULT, PAGE_MAX, publicLimits } from "../../shared/limits";
 import { validateId, validateNick, validateRoom, validateSince, validateText } from "../../shared/validate";
+import { mintToken, parseTokenRequest } from "../auth/tokens";
 import type { Env } from "../env";
 import { sha256Hex } from "../room/attachment";
+import { authStatus, callerOf, mayRead, mayWrite, posterOf } from "./auth";
 import { httpErrorFrom } from "./errors";
 import { checkOrigin, checkRate, clientAddress, readBody } from "./guards";
 
@@ -24,17 +26,27 @@ api.on("GET", "/rooms/*", async (c, next) => {
   await next();
 });
 
+/** The room of a request's path, and whether its caller may read it; or the refusal. */
+async function readable(c: Context<{ Bindings: Env }>): Promise<{ room: string } | { refused: Response }> {
+  const room = validateRoom(c.req.param("room"));
+  if (!room.ok) return { refused: httpErrorFrom(400, room.error) };
+  const caller = await callerOf(c.req.raw, c.env);
+  if (!caller.ok) return { refused: httpErrorFrom(401, caller.error) };
+  const refused = mayRead(caller.value, room.value, c.env);
+  return refused ? { refused: httpErrorFrom(authStatus(refused), refused) } : { room: room.value };
+}
+
 // GET /api/rooms/:room → {room, members, lastSeq}
 api.get("/rooms/:room", async (c) => {
-  const room = validateRoom(c.req.param("room"));
-  if (!room.ok) return httpErrorFrom(400, room.error);
-  return c.json(await c.env.ROOMS.getByName(room.value).info());
+  const target = await readable(c);
+  if ("refused" in target) return target.refused;
+  return c.json(await c.env.ROOMS.getByName(target.room).info());
 });
 
 // GET /api/rooms/:room/messages?since=&limit= → {room, messages}
 api.get("/rooms/:room/messages", async (c) => {
-  const room = validateRoom(c.req.param("room"));
-  if (!room.ok) return httpErrorFrom(400, room.error);
+  const target = await readable(c);
+  if ("refused" in target) return target.refused;
   const since = validateSince(c.req.query("since"));
   if (!since.ok) return httpErrorFrom(400, since.error);
   const limitRaw = c.req.query("limit");
@@ -42,9 +54,25 @@ api.get("/rooms/:room/messages", async (c) => {
   if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) {
     return httpErrorFrom(400, refusal.badLimit(PAGE_MAX));
   }
-  const messages = await c.env.ROOMS.getByName(room.value).messages(since.value ?? 0, limit);
-  return c.json({ room: room.value, messages });
+  const messages = await c.env.ROOMS.getByName(target.room).messages(since.value ?? 0, limit);
+  return c.json({ room: target.room, messages });
 });
+
+/** A request's JSON object body (at most 16 KiB), or the refusal. */
+async function jsonBody(request: Request, shape: string): Promise<{ body: Record<string, unknown> } | { refused: Response }> {
+  const read = await readBody(request);
+  if ("refused" in read) return read;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(read.text);
+  } catch {
+    return { refused: httpErrorFrom(400, refusal.badJson()) };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return { refused: httpErrorFrom(400, refusal.badBody(shape)) };
+  }
+  return { body: parsed as Record<string, unknown> };
+}
 
 // POST /api/rooms/:room/messages {nick, text, id?} → 201 (stored), 200 (id already stored) or 409 (stored, no longer kept)
 api.post("/rooms/:room/messages", async (c) => {
@@ -53,31 +81,52 @@ api.post("/rooms/:room/messages", async (c) => {
   if (refused) return refused;
   const room = validateRoom(c.req.param("room"));
   if (!room.ok) return httpErrorFrom(400, room.error);
-  const read = await readBody(request);
+  const caller = await callerOf(request, c.env);
+  if (!caller.ok) return httpErrorFrom(401, caller.error);
+  const allowed = mayWrite(caller.value, room.value, c.env);
+  if (!allowed.ok) return httpErrorFrom(authStatus(allowed.error), allowed.error);
+  const { identity } = allowed.value;
+  const read = await jsonBody(request, "{nick, text, id?}");
   if ("refused" in read) return read.refused;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(read.text);
-  } catch {
-    return httpErrorFrom(400, refusal.badJson());
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    return httpErrorFrom(400, refusal.badBody("{nick, text, id?}"));
-  }
-  const body = parsed as Record<string, unknown>;
+  const { body } = read;
   const limits = limitsFrom(c.env);
-  const nick = validateNick(body.nick, limits);
+  // A token names its poster; otherwise the body's nick does.
+  const nick = identity ? { ok: true as const, value: identity.name } : validateNick(body.nick, limits);
   if (!nick.ok) return httpErrorFrom(400, nick.error);
   const text = validateText(body.text, limits);
   if (!text.ok) return httpErrorFrom(400, text.error);
   const id = validateId(body.id);
   if (!id.ok) return httpErrorFrom(400, id.error);
-  // An HTTP client's ids are its address's: a retry from the same address is
-  // recognised, another address cannot take them.
-  const sender = `addr:${await sha256Hex(clientAddress(request))}`;
-  const result = await c.env.ROOMS.getByName(room.value).post(nick.value, text.value, id.value, sender);
+  // Ids belong to their sender: a user's sub, the app's key, or else the
+  // address — a retry from it is recognised, another cannot take its ids.
+  const sender = identity ? `sub:${identity.sub}` : caller.value.kind === "app" ? "app" : `addr:${await sha256Hex(clientAddress(request))}`;
+  const result = await c.env.ROOMS.getByName(room.value).post({
+    from: posterOf(identity, nick.value),
+    sender,
+    identity: identity ? `sub:${identity.sub}` : undefined,
+    text: text.value,
+    id: id.value,
+  });
+  if ("refused" in result) return httpErrorFrom(403, result.refused);
   if ("prunedSeq" in result) return httpErrorFrom(409, refusal.alreadyStored(id.value ?? "", result.prunedSeq));
   return c.json(result.message, result.created ? 201 : 200);
+});
+
+// POST /api/tokens {sub, name, room, role?, ttl?} with the API key → {token, expires}
+api.post("/tokens", async (c) => {
+  const request = c.req.raw;
+  const caller = await callerOf(request, c.env);
+  if (!caller.ok || caller.value.kind !== "app") {
+    return httpErrorFrom(401, refusal.unauthenticated("minting tokens needs the API key (Authorization: Bearer <API_KEY>)"));
+  }
+  if (!c.env.AUTH_SECRET) return httpErrorFrom(403, refusal.forbidden("this server has no AUTH_SECRET to sign tokens with"));
+  const read = await jsonBody(request, "{sub, name, room, role?, ttl?}");
+  if ("refused" in read) return read.refused;
+  const wanted = parseTokenRequest(read.body, limitsFrom(c.env));
+  if (!wanted.ok) return httpErrorFrom(400, wanted.error);
+  const now = Date.now();
+  const token = await mintToken(wanted.value, c.env.AUTH_SECRET, now);
+  return c.json({ token, expires: Math.floor(now / 1000) + wanted.value.ttl }, 201);
 });
 
 api.notFound(() => httpErrorFrom(404, refusal.notFound("no such API route")));

@@ -8,13 +8,15 @@ import { refusal } from "../../shared/errors";
 import { formatFromOffer } from "../../shared/format";
 import { parseConnectParams } from "../../shared/frames";
 import { limitsFrom } from "../../shared/limits";
+import { admitToken } from "../auth/tokens";
 import type { Env } from "../env";
 import { log } from "../platform/log";
 import { refuseUpgrade } from "../platform/socket";
 import { openRelay } from "../relay/relay";
 import { api } from "./api";
+import { authStatus } from "./auth";
 import { httpErrorFrom } from "./errors";
-import { checkOrigin, checkRate } from "./guards";
+import { checkOrigin, checkRate, clientAddress } from "./guards";
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -30,13 +32,22 @@ app.get("/ws", async (c) => {
   const query = new URL(request.url).searchParams;
   const format = formatFromOffer(request.headers.get("Sec-WebSocket-Protocol"));
   // In-band join: connect first, pick the room with a `join` frame.
-  if (!query.has("room")) return openRelay(c.env, format);
+  if (!query.has("room")) return openRelay(c.env, format, clientAddress(request));
   // Direct room socket: validate, then hand the upgrade to the room, which
   // accepts it with the Hibernation API. The worker is out of the path after this.
-  const params = parseConnectParams(query, limitsFrom(c.env));
+  const limits = limitsFrom(c.env);
+  const params = parseConnectParams(query, limits);
   if (!params.ok) {
     log("refusal", { code: params.error.code });
     return refuseUpgrade(params.error, format);
+  }
+  // Identity is checked before the upgrade: an unauthenticated or forbidden
+  // client gets HTTP 401 or 403 and never a socket. (The room checks again,
+  // and knows the bans.)
+  const admission = await admitToken(params.value.token, params.value.room, c.env, limits);
+  if (!admission.ok) {
+    log("refusal", { code: admission.error.code });
+    return httpErrorFrom(authStatus(admission.error), admission.error);
   }
   return c.env.ROOMS.getByName(params.value.room).fetch(request);
 });

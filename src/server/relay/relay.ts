@@ -25,13 +25,13 @@ import { newMemberId } from "../room/attachment";
 import { Upstream } from "./upstream";
 
 /** Accepts an in-band-join client and returns the 101 response for it. */
-export function openRelay(env: Env, format: Format): Response {
+export function openRelay(env: Env, format: Format, address: string): Response {
   const { client, server } = socketPair();
   // Half-open: the runtime would otherwise answer a client's close frame by
   // itself, echoing it — an empty one for a client that gave no code (1005).
   // The relay answers it (clientGone), with 1000 there, as a room does.
   server.accept({ allowHalfOpen: true });
-  const relay = new Relay(server, env, format);
+  const relay = new Relay(server, env, format, address);
   server.addEventListener("message", (e) => relay.fromClient(e.data));
   server.addEventListener("close", (e) => relay.clientGone({ code: e.code, reason: e.reason }));
   server.addEventListener("error", () => relay.clientGone(DISCONNECT.socketError));
@@ -62,6 +62,8 @@ class Relay {
     private readonly client: WebSocket,
     private readonly env: Env,
     private readonly format: Format,
+    /** The client's address, which the room needs for an anonymous member's ban. */
+    private readonly address: string,
   ) {
     this.limits = limitsFrom(env);
     this.bucket = new TokenBucket(this.limits.RATE_LIMIT_BURST, this.limits.RATE_LIMIT_PER_SECOND, Date.now());
@@ -111,48 +113,46 @@ class Relay {
       case "join":
         // Moving rooms: stop hearing the old one at once, then connect to the new one.
         this.current?.close();
-        this.current = new Upstream(this.env, frame, this.format, this.client, {
+        this.current = new Upstream(this.env, frame, this.address, this.format, this.client, {
           // The greeting's history is work the client chose by joining: charged to its limit by size.
           greeted: (bytes) => this.bucket.charge(Date.now(), Math.floor(bytes / REPLY_BYTES_PER_TOKEN)),
-          gone: (up, code) => this.upstreamGone(up, code),
+          gone: (up, code, greeted) => this.upstreamGone(up, code, greeted),
         });
         return;
-      case "leave": {
-        const up = this.current;
-        if (!up) {
+      case "leave":
+        if (!this.current) {
           this.tell(refusal.notInRoom());
           return;
         }
-        // Answered here so that nothing the old room still sends follows it;
-        // closing the upstream makes the room announce the departure.
+        // The room answers it, after whatever it still had for this member,
+        // then closes the upstream; from here the client is in no room.
+        this.current.leave();
         this.current = null;
-        up.close();
-        this.tell({ type: "left", room: up.room }, up.nick);
         return;
-      }
       default:
         this.tell(refusal.notInRoom(refOf(parsed)));
     }
   }
 
   /**
-   * The room's side closed without the client asking. A full room (1013, its
-   * `room_full` already passed on) or an unreachable one (null) leaves the
-   * client connected and in no room; a policy close (1008: flooding) is passed
-   * on; anything else means the room went away, and the client is told to
-   * reconnect (1012).
+   * The room's side closed without the client asking. A room that refused
+   * the join (before greeting it: full, banned, a bad token — the error was
+   * passed on) or could not be reached (null), and a kick or ban, leave the
+   * client connected and in no room: an in-band connection belongs to no
+   * room. A flooding member's close (1008) is passed on; anything else means
+   * the room went away, and the client is told to reconnect (1012).
    */
-  private upstreamGone(up: Upstream, code: number | null): void {
+  private upstreamGone(up: Upstream, code: number | null, greeted: boolean): void {
     if (up !== this.current) return;
     this.current = null;
-    if (code === null || code === CloseCode.TRY_AGAIN_LATER) return;
+    if (code === null || !greeted || code === CloseCode.KICKED || code === CloseCode.BANNED) return;
     if (code === CloseCode.POLICY_VIOLATION) closeQuietly(this.client, DISCONNECT.flooding);
     else closeQuietly(this.client, DISCONNECT.roomGone);
   }
 
-  private tell(event: ServerEvent, nick = ""): void {
+  private tell(event: ServerEvent): void {
     if (event.type === "error") log("refusal", { conn: this.id, room: this.current?.room, code: event.code });
-    const frame = encode(event, this.format, nick);
+    const frame = encode(event, this.format, "");
     if (frame !== null) trySend(this.client, frame);
   }
 }

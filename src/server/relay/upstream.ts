@@ -6,6 +6,9 @@
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
 import { encode, type Format, SUBPROTOCOL } from "../../shared/format";
+
+const LEAVE_FRAME = JSON.stringify({ action: "leave" });
+
 import { connectQuery, type JoinFrame } from "../../shared/frames";
 import type { Env } from "../env";
 import { closeQuietly, trySend } from "../platform/socket";
@@ -14,27 +17,35 @@ import { closeQuietly, trySend } from "../platform/socket";
 export interface UpstreamEvents {
   /** The room greeted the client (its first frame), `bytes` long. */
   greeted(bytes: number): void;
-  /** The room's side is gone without our asking: its close code, or null if it never opened. */
-  gone(up: Upstream, code: number | null): void;
+  /** The room's side is gone without our asking: its close code (null if it never opened), and whether the room had greeted. */
+  gone(up: Upstream, code: number | null, greeted: boolean): void;
 }
 
 export class Upstream {
   readonly room: string;
-  readonly nick: string;
   private socket: WebSocket | null = null;
   private queue: string[] = [];
   private closed = false;
+  /** Leaving: what the room still sends is passed on until it closes, but its close is expected. */
+  private leaving = false;
+  private greeted = false;
 
   constructor(
     env: Env,
     join: JoinFrame,
+    address: string,
     private readonly format: Format,
     private readonly client: WebSocket,
     private readonly events: UpstreamEvents,
   ) {
     this.room = join.msg;
-    this.nick = join.nick;
-    void this.open(env, join);
+    void this.open(env, join, address);
+  }
+
+  /** Asks the room to let the member go; the room answers `left` and closes. */
+  leave(): void {
+    this.send(LEAVE_FRAME);
+    this.leaving = true;
   }
 
   send(frame: string): void {
@@ -49,9 +60,11 @@ export class Upstream {
     if (this.socket) closeQuietly(this.socket, DISCONNECT.left);
   }
 
-  private async open(env: Env, join: JoinFrame): Promise<void> {
-    const url = new URL(`https://room.internal/ws?${connectQuery({ room: join.msg, nick: join.nick, since: join.since, key: join.key })}`);
-    const headers = new Headers({ Upgrade: "websocket" });
+  private async open(env: Env, join: JoinFrame, address: string): Promise<void> {
+    const { msg: room, nick, since, key, token } = join;
+    const url = new URL(`https://room.internal/ws?${connectQuery({ room, nick, since, key, token })}`);
+    // The room keys an anonymous member's bans on its address.
+    const headers = new Headers({ Upgrade: "websocket", "CF-Connecting-IP": address });
     if (this.format === "json") headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
 
     // A room refuses a member (room_full) over the socket itself, so anything
@@ -64,10 +77,10 @@ export class Upstream {
     }
     if (!socket) {
       if (!this.closed) {
-        const frame = encode(refusal.roomUnavailable(join.msg), this.format, join.nick);
+        const frame = encode(refusal.roomUnavailable(join.msg), this.format, "");
         if (frame !== null) trySend(this.client, frame);
         this.closed = true;
-        this.events.gone(this, null);
+        this.events.gone(this, null, false);
       }
       return;
     }
@@ -77,21 +90,21 @@ export class Upstream {
       closeQuietly(socket, DISCONNECT.left);
       return;
     }
-    let greeted = false;
     socket.addEventListener("message", (e) => {
       if (this.closed || typeof e.data !== "string") return;
       trySend(this.client, e.data);
-      if (!greeted) {
-        greeted = true;
+      // A refusal is an error, not a greeting: the first frame greets only if the room did not close on it.
+      if (!this.greeted && !e.data.startsWith('{"type":"error"') && !e.data.startsWith("error: ")) {
+        this.greeted = true;
         this.events.greeted(e.data.length);
       }
     });
     socket.addEventListener("close", (e) => {
-      const wasOurs = this.closed;
+      const wasOurs = this.closed || this.leaving;
       this.closed = true;
       if (!wasOurs) {
         closeQuietly(socket, { code: e.code, reason: e.reason });
-        this.events.gone(this, e.code);
+        this.events.gone(this, e.code, this.greeted);
       }
     });
     this.socket = socket;

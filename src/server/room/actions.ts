@@ -4,7 +4,7 @@
  * handler only ever sees a frame that parsed and passed the rate limit, and
  * runs in the order the room's dispatch sets (see {@link ActionHandler.batched}).
  */
-import type { Action, ActionFrames } from "../../shared/frames";
+import type { Action, ActionFrames, ModerationFrame } from "../../shared/frames";
 import type { Connection } from "./connections";
 
 /** The room's behaviour, as the handlers may use it. */
@@ -14,6 +14,10 @@ export interface RoomBehaviour {
   /** Queues a message for the next group commit. */
   say(conn: Connection, text: string, id: string | undefined): void;
   leave(conn: Connection): void;
+  /** Kick, ban, unban or mute: moderators and owners only. */
+  moderate(conn: Connection, frame: ModerationFrame): void;
+  /** Tombstones a message: its author, or a moderator. */
+  deleteMessage(conn: Connection, seq: number): void;
 }
 
 export interface ActionHandler<A extends Action> {
@@ -30,4 +34,9 @@ export const ACTION_HANDLERS: { [A in Action]: ActionHandler<A> } = {
   join: { run: (room, conn, frame) => room.join(conn, frame.msg, frame.since) },
   send_to_room: { batched: true, run: (room, conn, frame) => room.say(conn, frame.msg, frame.id) },
   leave: { run: (room, conn) => room.leave(conn) },
+  kick: { run: (room, conn, frame) => room.moderate(conn, frame) },
+  ban: { run: (room, conn, frame) => room.moderate(conn, frame) },
+  unban: { run: (room, conn, frame) => room.moderate(conn, frame) },
+  mute: { run: (room, conn, frame) => room.moderate(conn, frame) },
+  delete: { run: (room, conn, frame) => room.deleteMessage(conn, frame.seq) },
 };

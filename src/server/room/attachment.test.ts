@@ -10,6 +10,8 @@ describe("Attachment", () => {
       nick: "🦇".repeat(DEFAULT_LIMITS.MAX_NICK_CHARS),
       room: "🦇".repeat(MAX_ROOM_CHARS),
       sender: `key:${"f".repeat(32)}`,
+      role: "moderator",
+      identity: `addr:${"f".repeat(32)}`,
       format: "json",
       left: true,
     };

@@ -9,16 +9,20 @@
  * (≤ MAX_NICK_CHARS), a room name (≤ 64 characters) and two short fields:
  * well under 1 KiB at the default limits (checked in attachment.test.ts).
  */
-import type { Member } from "../../shared/events";
+import type { Role } from "../../shared/auth";
+import type { Member, PresentMember } from "../../shared/events";
 import type { Format } from "../../shared/format";
 
 export interface Attachment {
-  /** Member id, unique per connection. */
+  /** Member id: a token member's `sub` (shared by its connections), otherwise unique per connection. */
   id: string;
   /** The nick this member joined with; every message it sends carries it. */
   nick: string;
   /** Whose message ids this member's are (see senderOf): resends are recognised per sender. */
   sender: string;
+  role: Role;
+  /** Whom a ban or mute applies to: `sub:<sub>` for a token member, `addr:<hash of its address>` otherwise. */
+  identity: string;
   room: string;
   format: Format;
   /** Set once the member has left, while its socket finishes closing. */
@@ -45,6 +49,11 @@ export function readAttachment(ws: WebSocket): Attachment | null {
 /** The public face of a member, as events show it. */
 export function memberOf(att: Attachment): Member {
   return { id: att.id, nick: att.nick };
+}
+
+/** A member as member lists show it, with its role. */
+export function presentMemberOf(att: Attachment): PresentMember {
+  return { id: att.id, nick: att.nick, role: att.role };
 }
 
 /**

@@ -4,10 +4,10 @@
  * (`ctx.getWebSockets()` and each one's attachment); the map here is a cache,
  * rebuilt from them on the first use after every wake.
  */
-import type { Member, MessageEvent, PresenceEvent, ServerEvent } from "../../shared/events";
+import type { PresenceEvent, PresentMember, ServerEvent, StoredEvent } from "../../shared/events";
 import { encode, toTextLine } from "../../shared/format";
 import { trySend } from "../platform/socket";
-import { type Attachment, memberOf, readAttachment, writeAttachment } from "./attachment";
+import { type Attachment, presentMemberOf, readAttachment, writeAttachment } from "./attachment";
 
 /** One member's socket and its state, as handlers see it. */
 export interface Connection {
@@ -55,8 +55,15 @@ export class Connections {
     return att;
   }
 
-  members(): Member[] {
-    return [...this.live().values()].map(memberOf);
+  members(): PresentMember[] {
+    return [...this.live().values()].map(presentMemberOf);
+  }
+
+  /** The connections of one member (a token member may have several). */
+  ofMember(id: string): Connection[] {
+    const out: Connection[] = [];
+    for (const [ws, att] of this.live()) if (att.id === id) out.push({ ws, att });
+    return out;
   }
 
   /** Sends one event to one member, in its format; returns the frame's length (0 when nothing was sent). */
@@ -70,7 +77,7 @@ export class Connections {
    * once per event, not once per socket: text lines for messages and presence
    * do not depend on the receiver.
    */
-  broadcast(event: MessageEvent | PresenceEvent, except?: WebSocket): void {
+  broadcast(event: StoredEvent | PresenceEvent, except?: WebSocket): void {
     let json: string | undefined;
     let text: string | null | undefined;
     for (const [ws, att] of this.live()) {

@@ -1,5 +1,7 @@
 /**
- * A room's message history in its Durable Object's SQLite storage. Writes are
+ * A room's seq stream in its Durable Object's SQLite storage: messages, and
+ * the events that change the room or its messages (moderation, deletes), each
+ * under its own seq. Writes are
  * synchronous; the runtime's output gate holds every frame the room sends
  * until the writes before it are durable, so "stored before delivered" costs
  * no extra round trip, and writes that arrive together commit together.
@@ -14,16 +16,28 @@
  * ID_WINDOW_MS after it was pruned (the ids of pruned messages are kept that
  * long in `pruned_ids`).
  */
-import type { Member, MessageEvent } from "../../shared/events";
+import type { DeleteEvent, Member, MessageEvent, ModerationEvent, StoredEvent } from "../../shared/events";
+import { tableExists } from "./storage";
 
 interface Row extends Record<string, SqlStorageValue> {
   seq: number;
+  kind: string;
   id: string;
   member_id: string;
   nick: string;
   text: string;
   ts: number;
+  data: string | null;
+  deleted: number;
 }
+
+/** What a non-message event stores besides its seq, author and time. */
+export type EventData =
+  | ({ kind: "moderation" } & Pick<ModerationEvent, "action" | "member" | "nick" | "reason" | "seconds">)
+  | ({ kind: "delete" } & Pick<DeleteEvent, "target">);
+
+/** The sender recorded on events the room itself writes (their ids are UUIDs, so they collide with nothing). */
+const ROOM_SENDER = "room";
 
 /** How long the id of a pruned message still refuses a resend. */
 export const ID_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -31,7 +45,7 @@ export const ID_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** How often (in messages) old history is pruned: a range delete, not a per-message scan. */
 const PRUNE_EVERY = 64;
 
-const COLUMNS = "seq, id, member_id, nick, text, ts";
+const COLUMNS = "seq, kind, id, member_id, nick, text, ts, data, deleted";
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS messages (
@@ -41,7 +55,10 @@ const SCHEMA = [
     member_id TEXT NOT NULL,
     nick TEXT NOT NULL,
     text TEXT NOT NULL,
-    ts INTEGER NOT NULL
+    ts INTEGER NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'message',
+    data TEXT,
+    deleted INTEGER NOT NULL DEFAULT 0
   )`,
   "CREATE UNIQUE INDEX IF NOT EXISTS messages_by_sender_id ON messages (sender, id)",
   `CREATE TABLE IF NOT EXISTS pruned_ids (
@@ -108,8 +125,56 @@ export class History {
     return { created: true, message };
   }
 
-  /** Up to `limit` messages with seq > `since`, oldest first. */
-  after(since: number, limit: number): MessageEvent[] {
+  /**
+   * Appends an event the room itself writes (moderation, a delete) under the
+   * next seq, with `from` as its author.
+   */
+  record(from: Member, data: EventData, now: number): StoredEvent {
+    this.create();
+    const seq = this.lastSeq + 1;
+    const { kind, ...rest } = data;
+    this.sql.exec(
+      "INSERT INTO messages (seq, sender, id, member_id, nick, text, ts, kind, data) VALUES (?, ?, ?, ?, ?, '', ?, ?, ?)",
+      seq,
+      ROOM_SENDER,
+      crypto.randomUUID(),
+      from.id,
+      from.nick,
+      now,
+      kind,
+      JSON.stringify(rest),
+    );
+    this.seq = seq;
+    if (seq % PRUNE_EVERY === 0) this.prune(now);
+    return this.toEvent({
+      seq,
+      kind,
+      id: "",
+      member_id: from.id,
+      nick: from.nick,
+      text: "",
+      ts: now,
+      data: JSON.stringify(rest),
+      deleted: 0,
+    });
+  }
+
+  /** A kept message's sender and state, for deciding who may change it; undefined when the seq is no kept message. */
+  message(seq: number): { sender: string; deleted: boolean } | undefined {
+    if (!this.stored()) return undefined;
+    const row = this.sql
+      .exec<{ sender: string; deleted: number }>("SELECT sender, deleted FROM messages WHERE seq = ? AND kind = 'message'", seq)
+      .toArray()[0];
+    return row && { sender: row.sender, deleted: row.deleted === 1 };
+  }
+
+  /** Turns a message into a tombstone: its text is removed for good, its seq stays. */
+  tombstone(seq: number): void {
+    this.sql.exec("UPDATE messages SET text = '', deleted = 1 WHERE seq = ? AND kind = 'message'", seq);
+  }
+
+  /** Up to `limit` events with seq > `since`, oldest first. */
+  after(since: number, limit: number): StoredEvent[] {
     if (!this.stored()) return [];
     return this.sql
       .exec<Row>(`SELECT ${COLUMNS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`, since, limit)
@@ -117,15 +182,15 @@ export class History {
       .map((r) => this.toEvent(r));
   }
 
-  /** The newest `limit` messages, oldest first. */
-  recent(limit: number): MessageEvent[] {
+  /** The newest `limit` events, oldest first. */
+  recent(limit: number): StoredEvent[] {
     return this.after(Math.max(0, this.lastSeq - limit), limit);
   }
 
   /** What a sender stored under an id the insert refused. */
   private original(sender: string, id: string): Appended {
     const row = this.sql.exec<Row>(`SELECT ${COLUMNS} FROM messages WHERE sender = ? AND id = ?`, sender, id).toArray()[0];
-    if (row) return { created: false, message: this.toEvent(row) };
+    if (row) return { created: false, message: this.toEvent(row) as MessageEvent };
     const pruned = this.sql.exec<{ seq: number }>("SELECT seq FROM pruned_ids WHERE sender = ? AND id = ?", sender, id).toArray()[0];
     if (pruned) return { created: false, prunedSeq: pruned.seq };
     throw new Error(`message ${id} was refused as a resend but is not stored`);
@@ -147,9 +212,9 @@ export class History {
   /** Whether this room ever stored a message (reads SQLite's catalogue only). */
   private stored(): boolean {
     if (this.exists === undefined) {
-      const table = this.sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'").toArray()[0];
+      const table = tableExists(this.sql, "messages");
       this.exists = table !== undefined;
-      if (table && !table.sql.includes("sender")) this.migrateV1();
+      if (table && !table.includes("sender")) this.migrateV1();
     }
     return this.exists;
   }
@@ -174,7 +239,18 @@ export class History {
     this.exists = true;
   }
 
-  private toEvent(r: Row): MessageEvent {
-    return { type: "message", room: this.room, seq: r.seq, id: r.id, from: { id: r.member_id, nick: r.nick }, text: r.text, ts: r.ts };
+  private toEvent(r: Row): StoredEvent {
+    const from = { id: r.member_id, nick: r.nick };
+    if (r.kind === "moderation") {
+      const data = JSON.parse(r.data ?? "{}") as Omit<ModerationEvent, "type" | "room" | "seq" | "by" | "ts">;
+      return { type: "moderation", room: this.room, seq: r.seq, ...data, by: from, ts: r.ts };
+    }
+    if (r.kind === "delete") {
+      const data = JSON.parse(r.data ?? "{}") as { target: number };
+      return { type: "delete", room: this.room, seq: r.seq, target: data.target, from, ts: r.ts };
+    }
+    const message: MessageEvent = { type: "message", room: this.room, seq: r.seq, id: r.id, from, text: r.text, ts: r.ts };
+    if (r.deleted === 1) message.deleted = true;
+    return message;
   }
 }

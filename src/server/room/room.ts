@@ -6,28 +6,52 @@
  * action's handler (actions.ts).
  */
 import { DurableObject } from "cloudflare:workers";
+import { atLeast, mayModerate, type Role } from "../../shared/auth";
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
-import type { JoinedEvent, Member, MessageEvent, PresenceEvent, ServerEvent } from "../../shared/events";
-import { formatFromOffer } from "../../shared/format";
-import { type ClientFrame, parseClientFrame, parseConnectParams, refOf } from "../../shared/frames";
+import type { ErrorEvent, JoinedEvent, Member, PresenceEvent, ServerEvent, StoredEvent } from "../../shared/events";
+import { type Format, formatFromOffer } from "../../shared/format";
+import {
+  type ClientFrame,
+  type ConnectParams,
+  type JoinFrame,
+  type ModerationFrame,
+  MUTE_DEFAULT_SECONDS,
+  parseClientFrame,
+  parseConnectParams,
+  refOf,
+} from "../../shared/frames";
 import { type Limits, limitsFrom, PAGE_MAX, publicLimits, RECENT_HISTORY, REPLY_BYTES_PER_TOKEN, RESUME_CAP } from "../../shared/limits";
 import type { Result } from "../../shared/validate";
+import { admitToken } from "../auth/tokens";
 import type { Env } from "../env";
 import { httpErrorFrom } from "../http/errors";
+import { clientAddress } from "../http/guards";
 import { debugEnabled, log } from "../platform/log";
 import { closeQuietly, refuseUpgrade, socketPair, upgradeResponse } from "../platform/socket";
 import { TokenBucket } from "../platform/token-bucket";
 import { ACTION_HANDLERS, type ActionHandler, type RoomBehaviour } from "./actions";
-import { memberOf, newMemberId, senderOf } from "./attachment";
+import { type Attachment, memberOf, newMemberId, presentMemberOf, senderOf, sha256Hex } from "./attachment";
 import { type Connection, Connections } from "./connections";
-import { type Appended, History } from "./history";
+import { type Appended, type EventData, History } from "./history";
+import { Sanctions } from "./sanctions";
 
 /** What `GET /api/rooms/:room` answers. */
 export interface RoomInfo {
   room: string;
   members: number;
   lastSeq: number;
+}
+
+/** A message posted over HTTP, as the worker authorised it. */
+export interface HttpPost {
+  from: Member;
+  /** Whose ids `id` is among (see Sender in attachment.ts). */
+  sender: string;
+  /** A token poster's identity, for bans and mutes; undefined for anonymous and API-key posts. */
+  identity?: string;
+  text: string;
+  id: string | undefined;
 }
 
 /** A send waiting in the group-commit queue, and what to do once it is stored. */
@@ -43,6 +67,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
   private readonly name: string;
   private readonly limits: Limits;
   private readonly history: History;
+  private readonly sanctions: Sanctions;
   private readonly connections: Connections;
   /** Per-connection rate limits; see TokenBucket for why memory is enough. */
   private readonly buckets = new WeakMap<WebSocket, TokenBucket>();
@@ -56,6 +81,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     this.name = ctx.id.name ?? "";
     this.limits = limitsFrom(env);
     this.history = new History(ctx.storage.sql, this.name, this.limits.MAX_ROOM_HISTORY);
+    this.sanctions = new Sanctions(ctx.storage.sql);
     this.connections = new Connections(ctx);
     // Answered by the runtime without waking the room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -71,20 +97,17 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     const params = parseConnectParams(new URL(request.url).searchParams, this.limits);
     if (!params.ok) return httpErrorFrom(400, params.error);
     const format = formatFromOffer(request.headers.get("Sec-WebSocket-Protocol"));
-    if (this.connections.size >= this.limits.MAX_ROOM_MEMBERS) {
-      log("refusal", { room: this.name, code: "room_full" });
-      return refuseUpgrade(refusal.roomFull(this.name, this.limits.MAX_ROOM_MEMBERS), format);
+    const att = await this.attachmentFor(params.value, request, format);
+    if ("refused" in att) {
+      log("refusal", { room: this.name, code: att.refused.code });
+      return refuseUpgrade(att.refused, format);
     }
     const { client, server } = socketPair();
     this.ctx.acceptWebSocket(server);
     // A new socket joins the room the way a member's `join` frame would.
-    const { room, nick, since, key } = params.value;
-    const id = newMemberId();
-    const conn = { ws: server, att: { id, nick, room: this.name, format, sender: await senderOf(key, id) } };
-    this.dispatch(conn, {
-      ok: true,
-      value: since === undefined ? { action: "join", msg: room, nick } : { action: "join", msg: room, nick, since },
-    });
+    const join: JoinFrame = { action: "join", msg: this.name, nick: att.nick };
+    if (params.value.since !== undefined) join.since = params.value.since;
+    this.dispatch({ ws: server, att }, { ok: true, value: join });
     return upgradeResponse(client, format);
   }
 
@@ -104,6 +127,31 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     closeQuietly(ws, DISCONNECT.socketError);
   }
 
+  /**
+   * Who a new connection is, or why it may not enter: its token (checked
+   * again here, where the room's bans are known), a ban on it, a full room.
+   */
+  private async attachmentFor(params: ConnectParams, request: Request, format: Format): Promise<Attachment | { refused: ErrorEvent }> {
+    const admission = await admitToken(params.token, this.name, this.env, this.limits);
+    if (!admission.ok) return { refused: admission.error };
+    const { identity, role } = admission.value;
+    const id = identity ? identity.sub : newMemberId();
+    const who = identity ? `sub:${identity.sub}` : `addr:${await sha256Hex(clientAddress(request))}`;
+    const ban = this.sanctions.active(who, "ban", Date.now());
+    if (ban) return { refused: refusal.banned(this.name, ban.reason ?? undefined) };
+    if (this.connections.size >= this.limits.MAX_ROOM_MEMBERS)
+      return { refused: refusal.roomFull(this.name, this.limits.MAX_ROOM_MEMBERS) };
+    return {
+      id,
+      nick: identity ? identity.name : (params.nick ?? ""),
+      room: this.name,
+      format,
+      sender: identity ? who : await senderOf(params.key, id),
+      role,
+      identity: who,
+    };
+  }
+
   // ------------------------------------------------------------ RPC (the HTTP API)
   // Reads see what is stored. A send still in the queue has not been
   // acknowledged to anyone yet, so a read that misses it contradicts nothing.
@@ -114,16 +162,24 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
   }
 
   /** A page of history after `since`, oldest first; `limit` is clamped to 1..PAGE_MAX. */
-  messages(since: number, limit: number): MessageEvent[] {
+  messages(since: number, limit: number): StoredEvent[] {
     return this.history.after(since, Math.min(Math.max(1, limit), PAGE_MAX));
   }
 
   /**
-   * Stores and broadcasts a message posted over HTTP (already validated by
-   * the worker) as `sender`, in the same queue as socket sends.
+   * Stores and broadcasts a message posted over HTTP (already validated and
+   * authorised by the worker), in the same queue as socket sends. A token
+   * member's post is refused while it is banned or muted.
    */
-  post(nick: string, text: string, id: string | undefined, sender: string): Promise<Appended> {
-    return new Promise((stored) => this.enqueue({ from: { id: "http", nick }, sender, text, id, stored }));
+  post(post: HttpPost): Promise<Appended | { refused: ErrorEvent }> {
+    const now = Date.now();
+    if (post.identity) {
+      const ban = this.sanctions.active(post.identity, "ban", now);
+      if (ban) return Promise.resolve({ refused: refusal.banned(this.name, ban.reason ?? undefined) });
+      const mute = this.sanctions.active(post.identity, "mute", now);
+      if (mute) return Promise.resolve({ refused: refusal.muted(mute.until ?? now, post.id) });
+    }
+    return new Promise((stored) => this.enqueue({ from: post.from, sender: post.sender, text: post.text, id: post.id, stored }));
   }
 
   // ------------------------------------------------------------ dispatch
@@ -172,6 +228,15 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
   }
 
   say(conn: Connection, text: string, id: string | undefined): void {
+    if (!atLeast(conn.att.role, "member")) {
+      this.reply(conn, refusal.forbidden("readers may not send", id));
+      return;
+    }
+    const mute = this.sanctions.active(conn.att.identity, "mute", Date.now());
+    if (mute) {
+      this.reply(conn, refusal.muted(mute.until ?? Date.now(), id));
+      return;
+    }
     if (debugEnabled(this.env)) log("message", { room: this.name, conn: conn.att.id, text });
     this.enqueue({
       from: memberOf(conn.att),
@@ -191,6 +256,67 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     this.reply(conn, { type: "left", room: conn.att.room });
     this.depart(conn.ws, true);
     closeQuietly(conn.ws, DISCONNECT.left);
+  }
+
+  moderate(conn: Connection, frame: ModerationFrame): void {
+    const { action, member, reason, seconds } = frame;
+    if (!atLeast(conn.att.role, "moderator")) {
+      this.reply(conn, refusal.forbidden(`only moderators may ${action}`));
+      return;
+    }
+    const targets = this.connections.ofMember(member);
+    const target = targets[0]?.att;
+    // A member not connected: the identity it was sanctioned under before, else a token member's sub.
+    const identity = target?.identity ?? this.sanctions.identityOf(member) ?? (action === "kick" ? undefined : `sub:${member}`);
+    if (!identity) {
+      this.reply(conn, refusal.noSuchMember(member));
+      return;
+    }
+    const strongest = targets.reduce<Role>((r, t) => (atLeast(t.att.role, r) ? t.att.role : r), "reader");
+    if (!mayModerate(conn.att.role, strongest)) {
+      this.reply(conn, refusal.forbidden(`you may not ${action} a member of your own role or above`));
+      return;
+    }
+    const now = Date.now();
+    const lasting = action === "mute" ? (seconds ?? MUTE_DEFAULT_SECONDS) : action === "ban" ? seconds : undefined;
+    if (action === "ban" || action === "mute") {
+      this.sanctions.put({
+        identity,
+        kind: action,
+        member,
+        until: lasting === undefined ? null : now + lasting * 1000,
+        reason: reason ?? null,
+      });
+    } else if (action === "unban") {
+      this.sanctions.lift(member, "ban");
+    }
+    const data: EventData = { kind: "moderation", action, member };
+    if (target) data.nick = target.nick;
+    if (reason) data.reason = reason;
+    if (lasting !== undefined) data.seconds = lasting;
+    this.connections.broadcast(this.history.record(memberOf(conn.att), data, now));
+    if (action === "kick" || action === "ban") {
+      const told = action === "kick" ? refusal.kicked(this.name, reason) : refusal.banned(this.name, reason);
+      for (const t of targets) {
+        this.reply(t, told);
+        this.depart(t.ws, true);
+        closeQuietly(t.ws, action === "kick" ? DISCONNECT.kicked : DISCONNECT.banned);
+      }
+    }
+  }
+
+  deleteMessage(conn: Connection, seq: number): void {
+    const message = this.history.message(seq);
+    if (!message || message.deleted) {
+      this.reply(conn, refusal.noSuchMessage(seq));
+      return;
+    }
+    if (message.sender !== conn.att.sender && !atLeast(conn.att.role, "moderator")) {
+      this.reply(conn, refusal.forbidden("only its author or a moderator may delete a message"));
+      return;
+    }
+    this.history.tombstone(seq);
+    this.connections.broadcast(this.history.record(memberOf(conn.att), { kind: "delete", target: seq }, Date.now()));
   }
 
   // ------------------------------------------------------------ membership
@@ -253,7 +379,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     const event: JoinedEvent = {
       type: "joined",
       room: conn.att.room,
-      self: memberOf(conn.att),
+      self: presentMemberOf(conn.att),
       members: [],
       history: [],
       lastSeq,
@@ -275,7 +401,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
   }
 
   private presence(event: "join" | "leave", att: Connection["att"]): PresenceEvent {
-    return { type: "presence", room: this.name, event, member: memberOf(att), count: this.connections.size };
+    return { type: "presence", room: this.name, event, member: presentMemberOf(att), count: this.connections.size };
   }
 
   /** This connection's rate limit; see TokenBucket. */

@@ -1,0 +1,75 @@
+/**
+ * Who an HTTP request is: an app backend holding the API_KEY, a user with a
+ * token, or anonymous — and whether that may read or write a room.
+ * Credentials travel as `Authorization: Bearer …`.
+ */
+import { atLeast } from "../../shared/auth";
+import { refusal } from "../../shared/errors";
+import type { ErrorEvent, Member } from "../../shared/events";
+import { limitsFrom } from "../../shared/limits";
+import type { Result } from "../../shared/validate";
+import { admit, type Identity, verifyToken } from "../auth/tokens";
+import type { Env } from "../env";
+
+export type Caller =
+  /** The operator's app backend (API_KEY): may read and write every room, posting under any nick. */
+  | { kind: "app" }
+  /** A user with a verified token. */
+  | { kind: "user"; identity: Identity }
+  | { kind: "anonymous" };
+
+/** The Bearer credential of a request, if any. */
+function bearer(request: Request): string | undefined {
+  const header = request.headers.get("Authorization");
+  const match = header?.match(/^Bearer\s+(\S+)$/i);
+  return match?.[1];
+}
+
+/** Compares secrets without leaking where they differ. */
+function sameSecret(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  return x.byteLength === y.byteLength && crypto.subtle.timingSafeEqual(x, y);
+}
+
+/** Reads the request's credential: the API key, a valid token, or none. */
+export async function callerOf(request: Request, env: Env): Promise<Result<Caller>> {
+  const credential = bearer(request);
+  if (credential === undefined) return { ok: true, value: { kind: "anonymous" } };
+  if (env.API_KEY && sameSecret(credential, env.API_KEY)) return { ok: true, value: { kind: "app" } };
+  const identity = await verifyToken(credential, env.AUTH_SECRET, limitsFrom(env));
+  return identity.ok ? { ok: true, value: { kind: "user", identity: identity.value } } : identity;
+}
+
+/** Whether `caller` may read `room`: private rooms (and every room with ANONYMOUS=false) need the key or a token that covers them. */
+export function mayRead(caller: Caller, room: string, env: Env): ErrorEvent | null {
+  if (caller.kind === "app") return null;
+  const admission = admit(caller.kind === "user" ? caller.identity : null, room, env);
+  return admission.ok ? null : admission.error;
+}
+
+/**
+ * Whether `caller` may post to `room`, and as whom. With API_KEY set,
+ * anonymous posts are refused; a reader's token may not post.
+ */
+export function mayWrite(caller: Caller, room: string, env: Env): Result<{ identity: Identity | null }> {
+  if (caller.kind === "app") return { ok: true, value: { identity: null } };
+  if (caller.kind === "anonymous" && env.API_KEY) {
+    return { ok: false, error: refusal.unauthenticated("posting needs the API key or a user token") };
+  }
+  const identity = caller.kind === "user" ? caller.identity : null;
+  const admission = admit(identity, room, env);
+  if (!admission.ok) return admission;
+  if (!atLeast(admission.value.role, "member")) return { ok: false, error: refusal.forbidden("readers may not post") };
+  return { ok: true, value: { identity } };
+}
+
+/** How an authorised post is signed: a user's token names it; otherwise the body's nick does. */
+export function posterOf(identity: Identity | null, nick: string): Member {
+  return identity ? { id: identity.sub, nick: identity.name } : { id: "http", nick };
+}
+
+/** The HTTP status of an authorisation refusal. */
+export function authStatus(error: ErrorEvent): 401 | 403 {
+  return error.code === "forbidden" ? 403 : 401;
+}
