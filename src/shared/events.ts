@@ -67,7 +67,10 @@ export interface JoinedEvent {
   type: "joined";
   room: string;
   self: PresentMember;
+  /** At most MEMBERS_PAGE members (the first ones); page the rest with a `members` request. */
   members: PresentMember[];
+  /** How many members the room has: exact. */
+  count: number;
   /** The newest events of the seq stream (or those after `since`): messages, moderation, deletes. */
   history: StoredEvent[];
   lastSeq: number;
@@ -77,6 +80,11 @@ export interface JoinedEvent {
   limits: PublicLimits;
 }
 
+/**
+ * Someone came or went (parley.v1: one event per change). In a big room the
+ * room sends at most PRESENCE_LIST_MAX of each per presence window; `count`
+ * is always exact.
+ */
 export interface PresenceEvent {
   type: "presence";
   room: string;
@@ -84,6 +92,30 @@ export interface PresenceEvent {
   member: PresentMember;
   /** Members in the room after this event. */
   count: number;
+}
+
+/**
+ * The changes to a room's members over one presence window (parley.v2): who
+ * came and who went, at most PRESENCE_LIST_MAX of each (`more` says some were
+ * left out: page the list with a `members` request), and the exact count.
+ */
+export interface PresenceChangesEvent {
+  type: "presence_changes";
+  room: string;
+  joined: PresentMember[];
+  left: PresentMember[];
+  count: number;
+  more?: true;
+}
+
+/** A page of the member list (the answer to a `members` request, or GET …/members), in member id order. */
+export interface MembersEvent {
+  type: "members";
+  room: string;
+  count: number;
+  members: PresentMember[];
+  /** The `after` of the next page; absent on the last. */
+  next?: string;
 }
 
 export interface LeftEvent {
@@ -99,7 +131,16 @@ export interface ErrorEvent {
   ref?: string;
 }
 
-export type ServerEvent = JoinedEvent | MessageEvent | ModerationEvent | DeleteEvent | PresenceEvent | LeftEvent | ErrorEvent;
+export type ServerEvent =
+  | JoinedEvent
+  | MessageEvent
+  | ModerationEvent
+  | DeleteEvent
+  | PresenceEvent
+  | PresenceChangesEvent
+  | MembersEvent
+  | LeftEvent
+  | ErrorEvent;
 
 /** Builds an error event. */
 export function errorEvent(code: ErrorCode, message: string, ref?: string): ErrorEvent {

@@ -22,6 +22,7 @@ describe("rendering", () => {
           room: "8888",
           self: { ...message.from, role: "member" },
           members: [],
+          count: 1,
           history: [],
           lastSeq: 0,
           limits: publicLimits(DEFAULT_LIMITS),
@@ -41,10 +42,15 @@ describe("rendering", () => {
     expect(JSON.parse(encode(message, "json", "x")!)).toEqual(message);
   });
 
-  it("picks JSON only when parley.v1 is offered", () => {
+  it("picks JSON when parley.v1 is offered, batched JSON when parley.v2 is, and text otherwise", () => {
     expect(formatFromOffer(null)).toBe("text");
     expect(formatFromOffer("chat, parley.v1")).toBe("json");
-    expect(formatFromOffer("parley.v2")).toBe("text");
+    expect(formatFromOffer("parley.v1, parley.v2")).toBe("batch");
+    expect(formatFromOffer("parley.v3")).toBe("text");
+  });
+
+  it("renders one event as a one-element array for parley.v2", () => {
+    expect(JSON.parse(encode(message, "batch", "x") ?? "")).toEqual([message]);
   });
 });
 

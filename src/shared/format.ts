@@ -7,10 +7,23 @@
  */
 import type { ServerEvent } from "./events";
 
-/** The WebSocket subprotocol that selects JSON events. */
+/** The WebSocket subprotocol that selects JSON events, one per frame. */
 export const SUBPROTOCOL = "parley.v1";
 
-export type Format = "text" | "json";
+/**
+ * The subprotocol that selects JSON events batched: every frame is a JSON
+ * array of events, everything one turn of the room releases to the client
+ * (a whole group commit's messages, say) in one frame.
+ */
+export const SUBPROTOCOL_V2 = "parley.v2";
+
+/** How a client hears the room: text lines, JSON events one per frame (v1), or JSON arrays of events (v2). */
+export type Format = "text" | "json" | "batch";
+
+/** The subprotocol a format is chosen by, or null for text. */
+export function subprotocolOf(format: Format): string | null {
+  return format === "batch" ? SUBPROTOCOL_V2 : format === "json" ? SUBPROTOCOL : null;
+}
 
 /** The liveness probe a client may send (not JSON), and its answer. */
 export const PING = "ping";
@@ -54,17 +67,22 @@ export function toTextLine(event: ServerEvent, nick: string): string | null {
     case "delete":
       return `* ${event.from.nick} deleted message ${event.target}`;
     case "presence":
+    case "presence_changes":
+    case "members":
       return null;
   }
 }
 
-/** Renders an event in the given format; `null` means "send nothing". */
+/** Renders one event as a frame of its own in the given format; `null` means "send nothing". */
 export function encode(event: ServerEvent, format: Format, nick: string): string | null {
-  return format === "json" ? JSON.stringify(event) : toTextLine(event, nick);
+  if (format === "text") return toTextLine(event, nick);
+  const json = JSON.stringify(event);
+  return format === "batch" ? `[${json}]` : json;
 }
 
-/** Picks the format from the subprotocols a client offered (`Sec-WebSocket-Protocol`). */
+/** Picks the format from the subprotocols a client offered (`Sec-WebSocket-Protocol`): v2 over v1 over text. */
 export function formatFromOffer(offer: string | null): Format {
   if (!offer) return "text";
-  return offer.split(",").some((p) => p.trim() === SUBPROTOCOL) ? "json" : "text";
+  const offered = offer.split(",").map((p) => p.trim());
+  return offered.includes(SUBPROTOCOL_V2) ? "batch" : offered.includes(SUBPROTOCOL) ? "json" : "text";
 }

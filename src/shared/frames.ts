@@ -10,7 +10,7 @@
 
 import { refusal } from "./errors";
 import { errorEvent, type ModerationAction } from "./events";
-import { DEFAULT_LIMITS, type Limits, MAX_FRAME_BYTES, MAX_ID_CHARS } from "./limits";
+import { DEFAULT_LIMITS, type Limits, MAX_FRAME_BYTES, MAX_ID_CHARS, MEMBERS_PAGE } from "./limits";
 import {
   fail,
   ok,
@@ -62,6 +62,13 @@ export interface ModerationFrame {
   seconds?: number;
 }
 
+/** Asks for a page of the member list, in member id order, after `after`. */
+export interface MembersFrame {
+  action: "members";
+  after?: string;
+  limit?: number;
+}
+
 /** How long a mute lasts when the moderator gives no `seconds`. */
 export const MUTE_DEFAULT_SECONDS = 600;
 
@@ -81,6 +88,7 @@ export interface ActionFrames {
   unban: ModerationFrame;
   mute: ModerationFrame;
   delete: DeleteFrame;
+  members: MembersFrame;
 }
 export type Action = keyof ActionFrames;
 export type ClientFrame = ActionFrames[Action];
@@ -132,6 +140,21 @@ const PARSERS: { [A in Action]: FrameParser<ActionFrames[A]> } = {
   delete(f) {
     const seq = validateSeq(f.seq);
     return seq.ok ? ok({ action: "delete", seq: seq.value }) : seq;
+  },
+  members(f) {
+    const frame: MembersFrame = { action: "members" };
+    if (f.after !== undefined) {
+      const after = validateMemberId(f.after);
+      if (!after.ok) return after;
+      frame.after = after.value;
+    }
+    if (f.limit !== undefined) {
+      if (typeof f.limit !== "number" || !Number.isInteger(f.limit) || f.limit < 1 || f.limit > MEMBERS_PAGE) {
+        return fail("bad_frame", `limit must be a whole number from 1 to ${MEMBERS_PAGE}`);
+      }
+      frame.limit = f.limit;
+    }
+    return ok(frame);
   },
 };
 

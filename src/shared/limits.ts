@@ -48,6 +48,21 @@ export const MAX_ROOM_CHARS = 64;
 /** Longest client message id, in code points. */
 export const MAX_ID_CHARS = 64;
 
+/** Members a `joined` event lists (its `count` is exact), and the largest page of a `members` request. */
+export const MEMBERS_PAGE = 100;
+
+/** Joins (and leaves) a presence event lists at most, per window. */
+export const PRESENCE_LIST_MAX = 20;
+
+/**
+ * How long presence changes are gathered before the room tells its members:
+ * longer in bigger rooms, so that the frames a join costs do not grow with
+ * the room (each member hears one presence event per window).
+ */
+export function presenceWindowMs(members: number): number {
+  return Math.min(10_000, Math.max(200, members));
+}
+
 /** Messages a `joined` event carries when the client gives no `since`. */
 export const RECENT_HISTORY = 50;
 

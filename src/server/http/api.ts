@@ -5,8 +5,8 @@
  */
 import { type Context, Hono } from "hono";
 import { refusal } from "../../shared/errors";
-import { limitsFrom, PAGE_DEFAULT, PAGE_MAX, publicLimits } from "../../shared/limits";
-import { validateId, validateNick, validateRoom, validateSince, validateText } from "../../shared/validate";
+import { limitsFrom, MEMBERS_PAGE, PAGE_DEFAULT, PAGE_MAX, publicLimits } from "../../shared/limits";
+import { validateId, validateMemberId, validateNick, validateRoom, validateSince, validateText } from "../../shared/validate";
 import { mintToken, parseTokenRequest } from "../auth/tokens";
 import type { Env } from "../env";
 import { sha256Hex } from "../room/attachment";
@@ -56,6 +56,19 @@ api.get("/rooms/:room/messages", async (c) => {
   }
   const messages = await c.env.ROOMS.getByName(target.room).messages(since.value ?? 0, limit);
   return c.json({ room: target.room, messages });
+});
+
+// GET /api/rooms/:room/members?after=&limit= → {room, count, members, next?}
+api.get("/rooms/:room/members", async (c) => {
+  const target = await readable(c);
+  if ("refused" in target) return target.refused;
+  const after = c.req.query("after") || undefined;
+  if (after !== undefined && !validateMemberId(after).ok) return httpErrorFrom(400, refusal.badBody("?after=<member id>"));
+  const limitRaw = c.req.query("limit");
+  const limit = limitRaw === undefined ? MEMBERS_PAGE : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MEMBERS_PAGE) return httpErrorFrom(400, refusal.badLimit(MEMBERS_PAGE));
+  const { type: _, ...page } = await c.env.ROOMS.getByName(target.room).memberPage(after, limit);
+  return c.json(page);
 });
 
 /** A request's JSON object body (at most 16 KiB), or the refusal. */

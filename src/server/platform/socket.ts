@@ -6,7 +6,7 @@
  */
 import { CloseCode, type Disconnect, refusedConnect, UNSENDABLE_CLOSE_CODES } from "../../shared/codes";
 import type { ErrorEvent } from "../../shared/events";
-import { encode, type Format, SUBPROTOCOL } from "../../shared/format";
+import { encode, type Format, subprotocolOf } from "../../shared/format";
 
 /** The application range of close codes (RFC 6455 §7.4.2), which a peer may use freely. */
 const APP_CODES = { min: 3000, max: 4999 };
@@ -49,13 +49,10 @@ export function closeQuietly(ws: WebSocket, how: Disconnect | { code: number | u
   }
 }
 
-/** The 101 response for a socket pair's client end, naming `parley.v1` when the client chose JSON. */
+/** The 101 response for a socket pair's client end, naming the subprotocol the client's format was chosen by. */
 export function upgradeResponse(client: WebSocket, format: Format): Response {
-  return new Response(null, {
-    status: 101,
-    webSocket: client,
-    headers: format === "json" ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {},
-  });
+  const protocol = subprotocolOf(format);
+  return new Response(null, { status: 101, webSocket: client, headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {} });
 }
 
 /** A fresh socket pair: the client's end goes in the 101, the server's end is ours. */

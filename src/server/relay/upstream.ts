@@ -5,7 +5,7 @@
  */
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
-import { encode, type Format, SUBPROTOCOL } from "../../shared/format";
+import { encode, type Format, subprotocolOf } from "../../shared/format";
 
 const LEAVE_FRAME = JSON.stringify({ action: "leave" });
 
@@ -65,7 +65,8 @@ export class Upstream {
     const url = new URL(`https://room.internal/ws?${connectQuery({ room, nick, since, key, token })}`);
     // The room keys an anonymous member's bans on its address.
     const headers = new Headers({ Upgrade: "websocket", "CF-Connecting-IP": address });
-    if (this.format === "json") headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
+    const protocol = subprotocolOf(this.format);
+    if (protocol) headers.set("Sec-WebSocket-Protocol", protocol);
 
     // A room refuses a member (room_full) over the socket itself, so anything
     // but a socket here means the room could not be reached.

@@ -18,6 +18,8 @@ export interface RoomBehaviour {
   moderate(conn: Connection, frame: ModerationFrame): void;
   /** Tombstones a message: its author, or a moderator. */
   deleteMessage(conn: Connection, seq: number): void;
+  /** Answers with a page of the member list. */
+  listMembers(conn: Connection, after: string | undefined, limit: number | undefined): void;
 }
 
 export interface ActionHandler<A extends Action> {
@@ -39,4 +41,5 @@ export const ACTION_HANDLERS: { [A in Action]: ActionHandler<A> } = {
   unban: { run: (room, conn, frame) => room.moderate(conn, frame) },
   mute: { run: (room, conn, frame) => room.moderate(conn, frame) },
   delete: { run: (room, conn, frame) => room.deleteMessage(conn, frame.seq) },
+  members: { run: (room, conn, frame) => room.listMembers(conn, frame.after, frame.limit) },
 };

@@ -9,7 +9,7 @@ import { DurableObject } from "cloudflare:workers";
 import { atLeast, mayModerate, type Role } from "../../shared/auth";
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
-import type { ErrorEvent, JoinedEvent, Member, PresenceEvent, ServerEvent, StoredEvent } from "../../shared/events";
+import type { ErrorEvent, JoinedEvent, Member, MembersEvent, ServerEvent, StoredEvent } from "../../shared/events";
 import { type Format, formatFromOffer } from "../../shared/format";
 import {
   type ClientFrame,
@@ -21,7 +21,16 @@ import {
   parseConnectParams,
   refOf,
 } from "../../shared/frames";
-import { type Limits, limitsFrom, PAGE_MAX, publicLimits, RECENT_HISTORY, REPLY_BYTES_PER_TOKEN, RESUME_CAP } from "../../shared/limits";
+import {
+  type Limits,
+  limitsFrom,
+  MEMBERS_PAGE,
+  PAGE_MAX,
+  publicLimits,
+  RECENT_HISTORY,
+  REPLY_BYTES_PER_TOKEN,
+  RESUME_CAP,
+} from "../../shared/limits";
 import type { Result } from "../../shared/validate";
 import { admitToken } from "../auth/tokens";
 import type { Env } from "../env";
@@ -34,6 +43,7 @@ import { ACTION_HANDLERS, type ActionHandler, type RoomBehaviour } from "./actio
 import { type Attachment, memberOf, newMemberId, presentMemberOf, senderOf, sha256Hex } from "./attachment";
 import { type Connection, Connections } from "./connections";
 import { type Appended, type EventData, History } from "./history";
+import { Presence } from "./presence";
 import { Sanctions } from "./sanctions";
 
 /** What `GET /api/rooms/:room` answers. */
@@ -69,6 +79,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
   private readonly history: History;
   private readonly sanctions: Sanctions;
   private readonly connections: Connections;
+  private readonly presence: Presence;
   /** Per-connection rate limits; see TokenBucket for why memory is enough. */
   private readonly buckets = new WeakMap<WebSocket, TokenBucket>();
   /** Sends waiting to be stored together; see {@link flush}. */
@@ -83,6 +94,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     this.history = new History(ctx.storage.sql, this.name, this.limits.MAX_ROOM_HISTORY);
     this.sanctions = new Sanctions(ctx.storage.sql);
     this.connections = new Connections(ctx);
+    this.presence = new Presence(this.name, this.connections);
     // Answered by the runtime without waking the room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
@@ -107,23 +119,24 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     // A new socket joins the room the way a member's `join` frame would.
     const join: JoinFrame = { action: "join", msg: this.name, nick: att.nick };
     if (params.value.since !== undefined) join.since = params.value.since;
-    this.dispatch({ ws: server, att }, { ok: true, value: join });
+    this.connections.batch(() => this.dispatch({ ws: server, att }, { ok: true, value: join }));
     return upgradeResponse(client, format);
   }
 
   override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {
     const conn = this.connections.get(ws);
-    if (conn) this.receive(conn, data); // else: a member that already left; its socket is closing.
+    // Otherwise a member that already left: its socket is closing.
+    if (conn) this.connections.batch(() => this.receive(conn, data));
   }
 
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {
-    this.depart(ws);
+    this.connections.batch(() => this.depart(ws));
     // Complete the close handshake with the peer's own code (where it may be sent).
     closeQuietly(ws, { code, reason });
   }
 
   override webSocketError(ws: WebSocket): void {
-    this.depart(ws);
+    this.connections.batch(() => this.depart(ws));
     closeQuietly(ws, DISCONNECT.socketError);
   }
 
@@ -159,6 +172,12 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
   /** Room summary: live member count and the newest stored seq. */
   info(): RoomInfo {
     return { room: this.name, members: this.connections.size, lastSeq: this.history.lastSeq };
+  }
+
+  /** A page of the member list in id order after `after`; `limit` is clamped to 1..MEMBERS_PAGE. */
+  memberPage(after: string | undefined, limit: number): MembersEvent {
+    const page = this.connections.page(after, Math.min(Math.max(1, limit), MEMBERS_PAGE));
+    return { type: "members", room: this.name, count: this.connections.size, ...page };
   }
 
   /** A page of history after `since`, oldest first; `limit` is clamped to 1..PAGE_MAX. */
@@ -198,7 +217,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     this.dispatch(conn, { ok: false, error });
     if (verdict === "close") {
       this.depart(conn.ws);
-      closeQuietly(conn.ws, DISCONNECT.flooding);
+      this.connections.close(conn.ws, DISCONNECT.flooding);
     }
   }
 
@@ -255,7 +274,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
   leave(conn: Connection): void {
     this.reply(conn, { type: "left", room: conn.att.room });
     this.depart(conn.ws, true);
-    closeQuietly(conn.ws, DISCONNECT.left);
+    this.connections.close(conn.ws, DISCONNECT.left);
   }
 
   moderate(conn: Connection, frame: ModerationFrame): void {
@@ -300,9 +319,13 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
       for (const t of targets) {
         this.reply(t, told);
         this.depart(t.ws, true);
-        closeQuietly(t.ws, action === "kick" ? DISCONNECT.kicked : DISCONNECT.banned);
+        this.connections.close(t.ws, action === "kick" ? DISCONNECT.kicked : DISCONNECT.banned);
       }
     }
+  }
+
+  listMembers(conn: Connection, after: string | undefined, limit: number | undefined): void {
+    this.reply(conn, this.memberPage(after, limit ?? MEMBERS_PAGE));
   }
 
   deleteMessage(conn: Connection, seq: number): void {
@@ -326,7 +349,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     this.connections.add(conn);
     log("join", { room: this.name, conn: conn.att.id, format: conn.att.format, members: this.connections.size });
     this.reply(conn, this.joinedEvent(conn, since));
-    this.connections.broadcast(this.presence("join", conn.att), conn.ws);
+    this.presence.arrived(presentMemberOf(conn.att));
   }
 
   /**
@@ -339,7 +362,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     const att = this.connections.remove(ws, markLeft);
     if (!att) return;
     log("leave", { room: this.name, conn: att.id, members: this.connections.size });
-    this.connections.broadcast(this.presence("leave", att));
+    this.presence.departed(presentMemberOf(att));
   }
 
   // ------------------------------------------------------------ group commit
@@ -352,7 +375,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
   private enqueue(send: PendingSend): void {
     // A 0 ms timer runs after the frames already waiting for this room have
     // been received, so they all join this batch.
-    if (this.queue.push(send) === 1) setTimeout(() => this.flush(), 0);
+    if (this.queue.push(send) === 1) setTimeout(() => this.connections.batch(() => this.flush()), 0);
   }
 
   /**
@@ -381,14 +404,15 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
       room: conn.att.room,
       self: presentMemberOf(conn.att),
       members: [],
+      count: this.connections.size,
       history: [],
       lastSeq,
       limits: publicLimits(this.limits),
     };
     // A text client's greeting is one line: skip the member list (O(room
     // size) per join) and the history query (text clients get none).
-    if (conn.att.format === "json") {
-      event.members = this.connections.members();
+    if (conn.att.format !== "text") {
+      event.members = this.connections.first(MEMBERS_PAGE);
       if (since === undefined) {
         event.history = this.history.recent(RECENT_HISTORY);
       } else {
@@ -398,10 +422,6 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
       }
     }
     return event;
-  }
-
-  private presence(event: "join" | "leave", att: Connection["att"]): PresenceEvent {
-    return { type: "presence", room: this.name, event, member: presentMemberOf(att), count: this.connections.size };
   }
 
   /** This connection's rate limit; see TokenBucket. */

@@ -1,0 +1,82 @@
+/**
+ * Presence that scales: arrivals and departures are gathered over a window
+ * and told to the room as one event, so a member hears at most one presence
+ * event per window however many people come and go. The window grows with
+ * the room (presenceWindowMs) and the event lists at most PRESENCE_LIST_MAX
+ * of each, so what a join costs in frames and bytes does not grow with the
+ * room; the count is always exact, and the full list is a `members` request
+ * away.
+ *
+ * parley.v2 members get one `presence_changes` event; parley.v1 members the
+ * one-per-change `presence` events they always had (a member is not told of
+ * its own arrival); text members nothing.
+ *
+ * The changes wait in memory for at most one window: a forced eviction in
+ * that window drops them, and the next event's count is right again.
+ */
+import type { PresenceChangesEvent, PresenceEvent, PresentMember } from "../../shared/events";
+import { PRESENCE_LIST_MAX, presenceWindowMs } from "../../shared/limits";
+import type { Connections, V1Event } from "./connections";
+
+export class Presence {
+  private readonly joined = new Map<string, PresentMember>();
+  private readonly left = new Map<string, PresentMember>();
+  /** When, in this window, each change happened (a counter): a member that came in later already knew. */
+  private readonly order = new Map<string, number>();
+  private changes = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly room: string,
+    private readonly connections: Connections,
+  ) {}
+
+  arrived(member: PresentMember): void {
+    // Back within the window: its departure was never told, so neither is this.
+    if (!this.left.delete(member.id)) this.joined.set(member.id, member);
+    this.order.set(member.id, ++this.changes);
+    this.schedule();
+  }
+
+  departed(member: PresentMember): void {
+    // Came and went within the window: nobody needs to hear of either.
+    if (!this.joined.delete(member.id)) this.left.set(member.id, member);
+    this.order.set(member.id, ++this.changes);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => this.connections.batch(() => this.tell()), presenceWindowMs(this.connections.size));
+  }
+
+  /** Tells the room what changed since the last window. */
+  private tell(): void {
+    this.timer = undefined;
+    if (this.joined.size === 0 && this.left.size === 0) return;
+    const count = this.connections.size;
+    const joined = [...this.joined.values()].slice(0, PRESENCE_LIST_MAX);
+    const left = [...this.left.values()].slice(0, PRESENCE_LIST_MAX);
+    const more = this.joined.size > joined.length || this.left.size > left.length;
+    this.joined.clear();
+    this.left.clear();
+    const changes: PresenceChangesEvent = { type: "presence_changes", room: this.room, joined, left, count };
+    if (more) changes.more = true;
+    // A parley.v1 member is not told of itself, nor of what happened before
+    // it came (its `joined` showed the room as it was then).
+    const order = new Map(this.order);
+    this.order.clear();
+    const cameLater = (recipient: string, member: string) => (order.get(recipient) ?? 0) > (order.get(member) ?? 0);
+    const v1: V1Event[] = [
+      ...joined.map((member) => ({
+        event: this.v1("join", member, count),
+        hiddenFrom: (r: string) => r === member.id || cameLater(r, member.id),
+      })),
+      ...left.map((member) => ({ event: this.v1("leave", member, count), hiddenFrom: (r: string) => cameLater(r, member.id) })),
+    ];
+    this.connections.broadcast(changes, undefined, v1);
+  }
+
+  private v1(event: "join" | "leave", member: PresentMember, count: number): PresenceEvent {
+    return { type: "presence", room: this.room, event, member, count };
+  }
+}

@@ -1,0 +1,165 @@
+// Big rooms: what a join costs does not grow with the room, the member list
+// comes a page at a time, and parley.v2 clients get one frame per turn.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { Room } from "../src/server/room/room";
+import type { JoinedEvent, MembersEvent, PresenceChangesEvent, ServerEvent } from "../src/shared/events";
+import { SUBPROTOCOL_V2 } from "../src/shared/format";
+import { MEMBERS_PAGE, PRESENCE_LIST_MAX } from "../src/shared/limits";
+import { type Client, call, connect, inBandMember, uniqueRoom } from "./client";
+import { isEvent } from "./events";
+
+/** A parley.v2 member: every frame is an array of events. */
+async function v2(room: string, nick: string): Promise<Client> {
+  const c = await connect(`/ws?room=${encodeURIComponent(room)}&nick=${nick}`, { headers: { "Sec-WebSocket-Protocol": SUBPROTOCOL_V2 } });
+  expect(c.protocol).toBe(SUBPROTOCOL_V2);
+  return c;
+}
+
+/** The events of a v2 frame. */
+const events = (frame: string) => JSON.parse(frame) as ServerEvent[];
+
+async function fill(room: string, n: number, prefix = "m"): Promise<Client[]> {
+  const out: Client[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = await connect(`/ws?room=${room}&nick=${prefix}${i}`, { json: true });
+    await c.until(isEvent("joined"));
+    out.push(c);
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("joining a big room", () => {
+  it(`joined lists at most ${MEMBERS_PAGE} members and always the exact count`, async () => {
+    const room = uniqueRoom();
+    await fill(room, MEMBERS_PAGE + 20);
+    const c = await connect(`/ws?room=${room}&nick=late`, { json: true });
+    const joined = (await c.event()) as JoinedEvent;
+    expect(joined.count).toBe(MEMBERS_PAGE + 21);
+    expect(joined.members.length).toBe(MEMBERS_PAGE);
+  });
+
+  it("presence is coalesced: many joins reach a v2 member as one event, listing a bounded few, with the exact count", async () => {
+    const room = uniqueRoom();
+    const watcher = await v2(room, "watcher");
+    expect(events(await watcher.next())[0]).toMatchObject({ type: "joined", count: 1 });
+    const joins = PRESENCE_LIST_MAX * 3;
+    await fill(room, joins);
+    await sleep(500); // past the last window
+    const frames = watcher.frames.slice(1).map(events);
+    // However the joins fell into windows: one event per frame, a bounded list each, far fewer frames than joins.
+    expect(frames.length).toBeLessThan(joins / 4);
+    for (const frame of frames) {
+      expect(frame).toHaveLength(1);
+      expect(frame[0]?.type).toBe("presence_changes");
+      expect((frame[0] as PresenceChangesEvent).joined.length).toBeLessThanOrEqual(PRESENCE_LIST_MAX);
+    }
+    const last = frames.at(-1)?.[0] as PresenceChangesEvent | undefined;
+    expect(last?.count).toBe(joins + 1);
+  });
+
+  it("a parley.v1 member still gets one presence event per change, never about itself or about whoever was there before it came", async () => {
+    const room = uniqueRoom();
+    const first = await connect(`/ws?room=${room}&nick=first`, { json: true });
+    await first.event();
+    const second = await connect(`/ws?room=${room}&nick=second`, { json: true });
+    await second.event();
+    expect(await first.until(isEvent("presence"))).toMatchObject({ event: "join", member: { nick: "second" }, count: 2 });
+    await second.quiet(); // it saw "first" in its joined
+  });
+});
+
+describe("the member list on demand", () => {
+  it("pages over a socket and over HTTP in id order, each member once", async () => {
+    const room = uniqueRoom();
+    const members = await fill(room, 25);
+    const asker = members[0] as Client;
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      asker.send({ action: "members", limit: 10, ...(after ? { after } : {}) });
+      const page = (await asker.until(isEvent("members"))) as MembersEvent;
+      expect(page.count).toBe(25);
+      seen.push(...page.members.map((m) => m.id));
+      after = page.next;
+      if (!after) break;
+    }
+    expect(seen).toHaveLength(25);
+    expect(new Set(seen).size).toBe(25);
+    expect(seen).toEqual([...seen].sort());
+    const viaHttp: string[] = [];
+    let next: string | undefined;
+    do {
+      const res = await call(`/api/rooms/${room}/members?limit=7${next ? `&after=${next}` : ""}`);
+      const body = (await res.json()) as Omit<MembersEvent, "type">;
+      viaHttp.push(...body.members.map((m) => m.id));
+      next = body.next;
+    } while (next);
+    expect(viaHttp).toEqual(seen);
+  });
+});
+
+describe("parley.v2 batched frames", () => {
+  it("sends that a turn stores together reach a v2 member as one frame, and a v1 member as one frame each", async () => {
+    const room = uniqueRoom();
+    const batched = await v2(room, "batched");
+    await batched.next();
+    const single = await connect(`/ws?room=${room}&nick=single`, { json: true });
+    await single.event();
+    await batched.next(); // presence_changes: single came
+    await runInDurableObject(env.ROOMS.getByName(room), (instance: Room, state) => {
+      const ws = state.getWebSockets().find((s) => JSON.stringify(s.deserializeAttachment()).includes('"nick":"single"'));
+      if (!ws) throw new Error("no socket for single");
+      for (let i = 1; i <= 5; i++) instance.webSocketMessage(ws, JSON.stringify({ action: "send_to_room", msg: `m${i}`, id: `b${i}` }));
+    });
+    const frame = events(await batched.next());
+    expect(frame.map((e) => (e.type === "message" ? e.id : e.type))).toEqual(["b1", "b2", "b3", "b4", "b5"]);
+    for (let i = 1; i <= 5; i++) expect(await single.event()).toMatchObject({ type: "message", id: `b${i}` });
+  });
+
+  it("a v2 member's greeting carries the history and the members, as a v1 member's does", async () => {
+    const room = uniqueRoom();
+    const [talker] = await fill(room, 1);
+    talker?.send({ action: "send_to_room", msg: "before you came", id: "h1" });
+    await talker?.until(isEvent("message"));
+    const c = await v2(room, "late");
+    const [joined] = events(await c.next()) as JoinedEvent[];
+    expect(joined?.history.map((e) => e.seq)).toEqual([1]);
+    expect(joined?.members.map((m) => m.nick).sort()).toEqual(["late", "m0"]);
+  });
+
+  it("a reply and a broadcast in one turn go out in order in one frame", async () => {
+    const room = uniqueRoom();
+    const c = await v2(room, "c");
+    await c.next();
+    c.send({ action: "members" });
+    const [page] = events(await c.next());
+    expect(page).toMatchObject({ type: "members", count: 1 });
+  });
+});
+
+describe("after churn", () => {
+  it("the count and the list are right on both paths, and after an eviction", async () => {
+    const room = uniqueRoom();
+    const stay = await fill(room, 6, "stay");
+    const go = await fill(room, 4, "go");
+    const relayed = await inBandMember(room, "relayed");
+    for (const c of go) c.close();
+    await sleep(400); // one presence window
+    const watcher = stay[0] as Client;
+    const check = async () => {
+      watcher.send({ action: "members" });
+      const page = (await watcher.until(isEvent("members"))) as MembersEvent;
+      expect(page.count).toBe(7);
+      expect(page.members.map((m) => m.nick).sort()).toEqual(["relayed", "stay0", "stay1", "stay2", "stay3", "stay4", "stay5"]);
+    };
+    await check();
+    expect(((await (await call(`/api/rooms/${room}`)).json()) as { members: number }).members).toBe(7);
+    await (await import("cloudflare:test")).evictDurableObject(env.ROOMS.getByName(room));
+    await check();
+    relayed.close();
+  });
+});
