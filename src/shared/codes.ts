@@ -36,7 +36,10 @@ export const ERROR_CODES = {
   banned: "A moderator banned you from this room.",
   kicked: "A moderator removed you from the room; you may rejoin.",
   no_such_member: "A moderation action named a member id the room does not know.",
-  no_such_message: "The seq names no message the room keeps (or one already deleted).",
+  no_such_message: "The seq names no message the room keeps (it never existed, or was pruned).",
+  message_deleted: "The message was deleted: a tombstone cannot be edited, reacted to or deleted again.",
+  too_many_reactions: "The message already carries the most distinct emoji a message may (`MAX_REACTIONS`).",
+  invalid_emoji: "`emoji` is not one emoji.",
   internal: "Something failed on our side; nothing about it is sent.",
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

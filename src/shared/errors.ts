@@ -18,7 +18,10 @@ export const refusal = {
   kicked: (room: string, reason: string | undefined): ErrorEvent =>
     errorEvent("kicked", `a moderator removed you from room ${room}${reason ? `: ${reason}` : ""}`),
   noSuchMember: (member: string): ErrorEvent => errorEvent("no_such_member", `no member ${member} in this room`),
-  noSuchMessage: (seq: number): ErrorEvent => errorEvent("no_such_message", `no message ${seq} in this room`),
+  noSuchMessage: (seq: number, ref?: string): ErrorEvent => errorEvent("no_such_message", `no message ${seq} in this room`, ref),
+  messageDeleted: (seq: number, ref?: string): ErrorEvent => errorEvent("message_deleted", `message ${seq} was deleted`, ref),
+  tooManyReactions: (seq: number, max: number): ErrorEvent =>
+    errorEvent("too_many_reactions", `message ${seq} already has ${max} different reactions`),
   notInRoom: (ref?: string): ErrorEvent => errorEvent("not_in_room", "join a room first", ref),
   roomBound: (room: string, wanted: string): ErrorEvent =>
     errorEvent("room_bound", `this connection belongs to room ${room}; open a new one to join ${wanted}`),

@@ -31,6 +31,48 @@ export interface MessageEvent {
   ts: number;
   /** Present and true on a tombstone: the message was deleted (its `delete` event has a later seq). */
   deleted?: true;
+  /** Present and true once its author edited it; `text` is then the latest. */
+  edited?: true;
+  /** The message this one answers, as it was when the reply was sent (so it shows even once that one is pruned). */
+  replyTo?: ReplyRef;
+}
+
+/** What a reply shows of the message it answers: its seq, author and the start of its text. */
+export interface ReplyRef {
+  seq: number;
+  nick: string;
+  /** At most REPLY_SNIPPET_CHARS of its text. */
+  snippet: string;
+}
+
+/** A message's author changed its text. */
+export interface EditEvent {
+  type: "edit";
+  room: string;
+  seq: number;
+  target: number;
+  text: string;
+  from: Member;
+  ts: number;
+}
+
+/** A member put a reaction on a message (`on: true`) or took it back. */
+export interface ReactionEvent {
+  type: "reaction";
+  room: string;
+  seq: number;
+  target: number;
+  emoji: string;
+  from: Member;
+  on: boolean;
+  ts: number;
+}
+
+/** Someone is typing (JSON clients only; never stored, no seq). */
+export interface TypingEvent {
+  type: "typing";
+  room: string;
+  member: Member;
 }
 
 /** A moderator acted on a member. On the seq stream: stored, replayed by `since`, in the HTTP history. */
@@ -61,7 +103,14 @@ export interface DeleteEvent {
 }
 
 /** Everything on a room's seq stream. */
-export type StoredEvent = MessageEvent | ModerationEvent | DeleteEvent;
+export type StoredEvent = MessageEvent | ModerationEvent | DeleteEvent | EditEvent | ReactionEvent;
+
+/** A message as it stands now: latest text, tombstone, and its reactions counted. */
+export interface MessageState {
+  message: MessageEvent;
+  /** Emoji → how many members reacted with it. */
+  reactions: Record<string, number>;
+}
 
 export interface JoinedEvent {
   type: "joined";
@@ -136,6 +185,9 @@ export type ServerEvent =
   | MessageEvent
   | ModerationEvent
   | DeleteEvent
+  | EditEvent
+  | ReactionEvent
+  | TypingEvent
   | PresenceEvent
   | PresenceChangesEvent
   | MembersEvent

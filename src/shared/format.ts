@@ -66,6 +66,10 @@ export function toTextLine(event: ServerEvent, nick: string): string | null {
     }
     case "delete":
       return `* ${event.from.nick} deleted message ${event.target}`;
+    case "edit":
+      return `* ${event.from.nick} edited message ${event.target}: ${oneLine(event.text)}`;
+    case "reaction":
+    case "typing":
     case "presence":
     case "presence_changes":
     case "members":

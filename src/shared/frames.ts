@@ -15,6 +15,7 @@ import {
   fail,
   ok,
   type Result,
+  validateEmoji,
   validateId,
   validateKey,
   validateMemberId,
@@ -41,11 +42,31 @@ export interface JoinFrame {
   key?: string;
 }
 
-/** Say something to the current room. `id` makes the send idempotent. */
+/** Say something to the current room. `id` makes the send idempotent; `replyTo` answers a message. */
 export interface SendFrame {
   action: "send_to_room";
   msg: string;
   id?: string;
+  replyTo?: number;
+}
+
+/** Changes the text of one's own message. */
+export interface EditFrame {
+  action: "edit";
+  seq: number;
+  msg: string;
+}
+
+/** Toggles one's reaction on a message. */
+export interface ReactFrame {
+  action: "react";
+  seq: number;
+  emoji: string;
+}
+
+/** "I am typing": told to the others, never stored. */
+export interface TypingFrame {
+  action: "typing";
 }
 
 /** Leave the current room; an in-band-join connection stays open, a direct one closes. */
@@ -89,6 +110,9 @@ export interface ActionFrames {
   mute: ModerationFrame;
   delete: DeleteFrame;
   members: MembersFrame;
+  edit: EditFrame;
+  react: ReactFrame;
+  typing: TypingFrame;
 }
 export type Action = keyof ActionFrames;
 export type ClientFrame = ActionFrames[Action];
@@ -127,6 +151,11 @@ const PARSERS: { [A in Action]: FrameParser<ActionFrames[A]> } = {
     if (!text.ok) return text;
     const frame: SendFrame = { action: "send_to_room", msg: text.value };
     if (id.value !== undefined) frame.id = id.value;
+    if (f.replyTo !== undefined) {
+      const replyTo = validateSeq(f.replyTo);
+      if (!replyTo.ok) return { ok: false, error: { ...replyTo.error, ref } };
+      frame.replyTo = replyTo.value;
+    }
     return ok(frame);
   },
   leave(f) {
@@ -141,6 +170,19 @@ const PARSERS: { [A in Action]: FrameParser<ActionFrames[A]> } = {
     const seq = validateSeq(f.seq);
     return seq.ok ? ok({ action: "delete", seq: seq.value }) : seq;
   },
+  edit(f, limits) {
+    const seq = validateSeq(f.seq);
+    if (!seq.ok) return seq;
+    const text = validateText(f.msg, limits);
+    return text.ok ? ok({ action: "edit", seq: seq.value, msg: text.value }) : text;
+  },
+  react(f) {
+    const seq = validateSeq(f.seq);
+    if (!seq.ok) return seq;
+    const emoji = validateEmoji(f.emoji);
+    return emoji.ok ? ok({ action: "react", seq: seq.value, emoji: emoji.value }) : emoji;
+  },
+  typing: () => ok({ action: "typing" }),
   members(f) {
     const frame: MembersFrame = { action: "members" };
     if (f.after !== undefined) {

@@ -63,6 +63,12 @@ export function presenceWindowMs(members: number): number {
   return Math.min(10_000, Math.max(200, members));
 }
 
+/** Distinct emoji one message may carry. */
+export const MAX_REACTIONS = 20;
+
+/** How much of the answered message a reply keeps. */
+export const REPLY_SNIPPET_CHARS = 100;
+
 /** Messages a `joined` event carries when the client gives no `since`. */
 export const RECENT_HISTORY = 50;
 

@@ -185,3 +185,16 @@ export function validateSeq(raw: unknown): Result<number> {
   if (typeof raw !== "number" || !Number.isSafeInteger(raw) || raw < 1) return fail("bad_frame", "seq must be a positive integer");
   return ok(raw);
 }
+
+// One emoji: a pictograph (with its variation selector, skin tone and ZWJ
+// sequence), a keycap, or a flag of two regional indicators.
+const EMOJI =
+  /^(?:\p{Extended_Pictographic}\uFE0F?[\u{1F3FB}-\u{1F3FF}]?(?:\u200D\p{Extended_Pictographic}\uFE0F?[\u{1F3FB}-\u{1F3FF}]?)*|[0-9#*]\uFE0F?\u20E3|[\u{1F1E6}-\u{1F1FF}]{2})$/u;
+
+/** A reaction: exactly one emoji (at most 16 UTF-16 units). */
+export function validateEmoji(raw: unknown): Result<string> {
+  if (typeof raw !== "string" || raw.length === 0 || raw.length > 16 || !EMOJI.test(raw)) {
+    return fail("invalid_emoji", "emoji must be one emoji");
+  }
+  return ok(raw);
+}

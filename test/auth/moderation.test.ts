@@ -207,7 +207,7 @@ describe("delete", () => {
     a.send({ action: "delete", seq: said.seq });
     expect(await a.until(isEvent("delete"))).toMatchObject({ target: said.seq });
     a.send({ action: "delete", seq: said.seq });
-    expect(await a.until(isEvent("error"))).toMatchObject({ code: "no_such_message" });
+    expect(await a.until(isEvent("error"))).toMatchObject({ code: "message_deleted" });
   });
 
   it("text clients read moderation and deletes as lines", async () => {

@@ -103,4 +103,11 @@ describe("abuse at the default limits", () => {
     expect(greetings).toBeLessThan(20);
     expect(bytes).toBeLessThan(2 * 1024 * 1024);
   });
+
+  it("typing frames count against the rate limit like any other", async () => {
+    const c = await connect(`/ws?room=${uniqueRoom()}&nick=typist`, { json: true });
+    await c.event();
+    for (let i = 0; i < 25; i++) c.send({ action: "typing" });
+    expect(await c.until(isEvent("error"))).toMatchObject({ code: "rate_limited" });
+  });
 });

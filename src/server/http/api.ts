@@ -6,7 +6,7 @@
 import { type Context, Hono } from "hono";
 import { refusal } from "../../shared/errors";
 import { limitsFrom, MEMBERS_PAGE, PAGE_DEFAULT, PAGE_MAX, publicLimits } from "../../shared/limits";
-import { validateId, validateMemberId, validateNick, validateRoom, validateSince, validateText } from "../../shared/validate";
+import { validateId, validateMemberId, validateNick, validateRoom, validateSeq, validateSince, validateText } from "../../shared/validate";
 import { mintToken, parseTokenRequest } from "../auth/tokens";
 import type { Env } from "../env";
 import { sha256Hex } from "../room/attachment";
@@ -69,6 +69,16 @@ api.get("/rooms/:room/members", async (c) => {
   if (!Number.isInteger(limit) || limit < 1 || limit > MEMBERS_PAGE) return httpErrorFrom(400, refusal.badLimit(MEMBERS_PAGE));
   const { type: _, ...page } = await c.env.ROOMS.getByName(target.room).memberPage(after, limit);
   return c.json(page);
+});
+
+// GET /api/rooms/:room/messages/:seq → {message, reactions}: a message as it stands now
+api.get("/rooms/:room/messages/:seq", async (c) => {
+  const target = await readable(c);
+  if ("refused" in target) return target.refused;
+  const seq = validateSeq(Number(c.req.param("seq")));
+  if (!seq.ok) return httpErrorFrom(400, seq.error);
+  const state = await c.env.ROOMS.getByName(target.room).messageState(seq.value);
+  return state ? c.json(state) : httpErrorFrom(404, refusal.noSuchMessage(seq.value));
 });
 
 /** A request's JSON object body (at most 16 KiB), or the refusal. */

@@ -4,7 +4,7 @@
  * handler only ever sees a frame that parsed and passed the rate limit, and
  * runs in the order the room's dispatch sets (see {@link ActionHandler.batched}).
  */
-import type { Action, ActionFrames, ModerationFrame } from "../../shared/frames";
+import type { Action, ActionFrames, ModerationFrame, SendFrame } from "../../shared/frames";
 import type { Connection } from "./connections";
 
 /** The room's behaviour, as the handlers may use it. */
@@ -12,7 +12,13 @@ export interface RoomBehaviour {
   /** Admits a new connection, or answers a member that joins again. */
   join(conn: Connection, room: string, since: number | undefined): void;
   /** Queues a message for the next group commit. */
-  say(conn: Connection, text: string, id: string | undefined): void;
+  say(conn: Connection, frame: SendFrame): void;
+  /** Changes the text of the member's own message. */
+  edit(conn: Connection, seq: number, text: string): void;
+  /** Toggles the member's reaction on a message. */
+  react(conn: Connection, seq: number, emoji: string): void;
+  /** Tells the others the member is typing (not stored). */
+  typing(conn: Connection): void;
   leave(conn: Connection): void;
   /** Kick, ban, unban or mute: moderators and owners only. */
   moderate(conn: Connection, frame: ModerationFrame): void;
@@ -34,7 +40,7 @@ export interface ActionHandler<A extends Action> {
 
 export const ACTION_HANDLERS: { [A in Action]: ActionHandler<A> } = {
   join: { run: (room, conn, frame) => room.join(conn, frame.msg, frame.since) },
-  send_to_room: { batched: true, run: (room, conn, frame) => room.say(conn, frame.msg, frame.id) },
+  send_to_room: { batched: true, run: (room, conn, frame) => room.say(conn, frame) },
   leave: { run: (room, conn) => room.leave(conn) },
   kick: { run: (room, conn, frame) => room.moderate(conn, frame) },
   ban: { run: (room, conn, frame) => room.moderate(conn, frame) },
@@ -42,4 +48,8 @@ export const ACTION_HANDLERS: { [A in Action]: ActionHandler<A> } = {
   mute: { run: (room, conn, frame) => room.moderate(conn, frame) },
   delete: { run: (room, conn, frame) => room.deleteMessage(conn, frame.seq) },
   members: { run: (room, conn, frame) => room.listMembers(conn, frame.after, frame.limit) },
+  edit: { run: (room, conn, frame) => room.edit(conn, frame.seq, frame.msg) },
+  react: { run: (room, conn, frame) => room.react(conn, frame.seq, frame.emoji) },
+  // Not stored, so nothing to order it after: but a send before it should still show first.
+  typing: { run: (room, conn) => room.typing(conn) },
 };

@@ -105,3 +105,19 @@ describe("History", () => {
     });
   });
 });
+
+describe("History: replies", () => {
+  it("a reply keeps what it answered, so it still shows once the answered message is pruned", async () => {
+    await withStorage((sql) => {
+      const h = new History(sql, "r", 10);
+      h.append(alice, "s-a", "the question", "q", 1);
+      for (let i = 2; i <= 60; i++) h.append(alice, "s-a", `m${i}`, undefined, 2);
+      const reply = { seq: 1, nick: "alice", snippet: "the question" };
+      h.append(alice, "s-a", "the answer", "a", 3, reply);
+      for (let i = 62; i <= 64; i++) h.append(alice, "s-a", `m${i}`, undefined, 4);
+      const kept = h.after(0, 100);
+      expect(kept.some((e) => e.seq === 1)).toBe(false); // the question was pruned
+      expect(kept.find((e) => e.seq === 61)).toMatchObject({ type: "message", text: "the answer", replyTo: reply });
+    });
+  });
+});

@@ -16,7 +16,17 @@
  * ID_WINDOW_MS after it was pruned (the ids of pruned messages are kept that
  * long in `pruned_ids`).
  */
-import type { DeleteEvent, Member, MessageEvent, ModerationEvent, StoredEvent } from "../../shared/events";
+import type {
+  DeleteEvent,
+  EditEvent,
+  Member,
+  MessageEvent,
+  MessageState,
+  ModerationEvent,
+  ReactionEvent,
+  ReplyRef,
+  StoredEvent,
+} from "../../shared/events";
 import { tableExists } from "./storage";
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -34,7 +44,15 @@ interface Row extends Record<string, SqlStorageValue> {
 /** What a non-message event stores besides its seq, author and time. */
 export type EventData =
   | ({ kind: "moderation" } & Pick<ModerationEvent, "action" | "member" | "nick" | "reason" | "seconds">)
-  | ({ kind: "delete" } & Pick<DeleteEvent, "target">);
+  | ({ kind: "delete" } & Pick<DeleteEvent, "target">)
+  | ({ kind: "edit" } & Pick<EditEvent, "target" | "text">)
+  | ({ kind: "reaction" } & Pick<ReactionEvent, "target" | "emoji" | "on">);
+
+/** What a message row keeps in `data` besides its text. */
+interface MessageData {
+  replyTo?: ReplyRef;
+  edited?: true;
+}
 
 /** The sender recorded on events the room itself writes (their ids are UUIDs, so they collide with nothing). */
 const ROOM_SENDER = "room";
@@ -61,6 +79,12 @@ const SCHEMA = [
     deleted INTEGER NOT NULL DEFAULT 0
   )`,
   "CREATE UNIQUE INDEX IF NOT EXISTS messages_by_sender_id ON messages (sender, id)",
+  `CREATE TABLE IF NOT EXISTS reactions (
+    target INTEGER NOT NULL,
+    emoji TEXT NOT NULL,
+    member TEXT NOT NULL,
+    PRIMARY KEY (target, emoji, member)
+  ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS pruned_ids (
     sender TEXT NOT NULL,
     id TEXT NOT NULL,
@@ -99,15 +123,17 @@ export class History {
    * Stores a message from `sender` under the next seq. An id that sender
    * already stored is not stored again.
    */
-  append(from: Member, sender: string, text: string, id: string | undefined, now: number): Appended {
+  append(from: Member, sender: string, text: string, id: string | undefined, now: number, replyTo?: ReplyRef): Appended {
     this.create();
     const seq = this.lastSeq + 1;
     const message: MessageEvent = { type: "message", room: this.room, seq, id: id ?? crypto.randomUUID(), from, text, ts: now };
+    if (replyTo) message.replyTo = replyTo;
+    const data: MessageData | null = replyTo ? { replyTo } : null;
     // One statement on the common path: the unique index decides whether
     // this is a resend of a kept message, the pruned ids whether of an older one.
     const inserted = this.sql.exec(
-      `INSERT INTO messages (seq, sender, id, member_id, nick, text, ts)
-       SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM pruned_ids WHERE sender = ? AND id = ?)
+      `INSERT INTO messages (seq, sender, id, member_id, nick, text, ts, data)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM pruned_ids WHERE sender = ? AND id = ?)
        ON CONFLICT (sender, id) DO NOTHING`,
       seq,
       sender,
@@ -116,6 +142,7 @@ export class History {
       from.nick,
       text,
       now,
+      data && JSON.stringify(data),
       sender,
       message.id,
     ).rowsWritten;
@@ -159,18 +186,60 @@ export class History {
     });
   }
 
-  /** A kept message's sender and state, for deciding who may change it; undefined when the seq is no kept message. */
-  message(seq: number): { sender: string; deleted: boolean } | undefined {
+  /** A kept message, with its sender, for deciding who may change it; undefined when the seq is no kept message. */
+  message(seq: number): { sender: string; message: MessageEvent } | undefined {
     if (!this.stored()) return undefined;
     const row = this.sql
-      .exec<{ sender: string; deleted: number }>("SELECT sender, deleted FROM messages WHERE seq = ? AND kind = 'message'", seq)
+      .exec<Row & { sender: string }>(`SELECT ${COLUMNS}, sender FROM messages WHERE seq = ? AND kind = 'message'`, seq)
       .toArray()[0];
-    return row && { sender: row.sender, deleted: row.deleted === 1 };
+    return row && { sender: row.sender, message: this.toEvent(row) as MessageEvent };
   }
 
-  /** Turns a message into a tombstone: its text is removed for good, its seq stays. */
+  /** Turns a message into a tombstone: its text and reactions are removed for good, its seq stays. */
   tombstone(seq: number): void {
     this.sql.exec("UPDATE messages SET text = '', deleted = 1 WHERE seq = ? AND kind = 'message'", seq);
+    this.sql.exec("DELETE FROM reactions WHERE target = ?", seq);
+  }
+
+  /** Replaces a message's text (its edit event records the change on the stream). */
+  rewrite(message: MessageEvent, text: string): void {
+    const data: MessageData = { edited: true };
+    if (message.replyTo) data.replyTo = message.replyTo;
+    this.sql.exec("UPDATE messages SET text = ?, data = ? WHERE seq = ?", text, JSON.stringify(data), message.seq);
+  }
+
+  /**
+   * Toggles `member`'s `emoji` on message `target`: returns whether it is now
+   * on, or "full" when it would be one distinct emoji more than `max`.
+   */
+  toggleReaction(target: number, emoji: string, member: string, max: number): boolean | "full" {
+    if (this.sql.exec("DELETE FROM reactions WHERE target = ? AND emoji = ? AND member = ?", target, emoji, member).rowsWritten > 0) {
+      return false;
+    }
+    const distinct = this.sql
+      .exec<{ n: number; has: number }>(
+        "SELECT COUNT(DISTINCT emoji) AS n, COUNT(CASE WHEN emoji = ? THEN 1 END) AS has FROM reactions WHERE target = ?",
+        emoji,
+        target,
+      )
+      .one();
+    if (distinct.has === 0 && distinct.n >= max) return "full";
+    this.sql.exec("INSERT INTO reactions (target, emoji, member) VALUES (?, ?, ?)", target, emoji, member);
+    return true;
+  }
+
+  /** A message as it stands now, with its reactions counted; undefined when the room does not keep it. */
+  state(seq: number): MessageState | undefined {
+    const found = this.message(seq);
+    if (!found) return undefined;
+    const reactions: Record<string, number> = {};
+    for (const r of this.sql.exec<{ emoji: string; n: number }>(
+      "SELECT emoji, COUNT(*) AS n FROM reactions WHERE target = ? GROUP BY emoji ORDER BY emoji",
+      seq,
+    )) {
+      reactions[r.emoji] = r.n;
+    }
+    return { message: found.message, reactions };
   }
 
   /** Up to `limit` events with seq > `since`, oldest first. */
@@ -205,6 +274,7 @@ export class History {
         floor,
       );
       this.sql.exec("DELETE FROM messages WHERE seq <= ?", floor);
+      this.sql.exec("DELETE FROM reactions WHERE target <= ?", floor);
     }
     this.sql.exec("DELETE FROM pruned_ids WHERE ts < ?", now - ID_WINDOW_MS);
   }
@@ -249,8 +319,21 @@ export class History {
       const data = JSON.parse(r.data ?? "{}") as { target: number };
       return { type: "delete", room: this.room, seq: r.seq, target: data.target, from, ts: r.ts };
     }
+    if (r.kind === "edit") {
+      const data = JSON.parse(r.data ?? "{}") as { target: number; text: string };
+      return { type: "edit", room: this.room, seq: r.seq, target: data.target, text: data.text, from, ts: r.ts };
+    }
+    if (r.kind === "reaction") {
+      const data = JSON.parse(r.data ?? "{}") as { target: number; emoji: string; on: boolean };
+      return { type: "reaction", room: this.room, seq: r.seq, target: data.target, emoji: data.emoji, from, on: data.on, ts: r.ts };
+    }
     const message: MessageEvent = { type: "message", room: this.room, seq: r.seq, id: r.id, from, text: r.text, ts: r.ts };
     if (r.deleted === 1) message.deleted = true;
+    if (r.data) {
+      const data = JSON.parse(r.data) as MessageData;
+      if (data.edited) message.edited = true;
+      if (data.replyTo) message.replyTo = data.replyTo;
+    }
     return message;
   }
 }

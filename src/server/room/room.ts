@@ -9,7 +9,17 @@ import { DurableObject } from "cloudflare:workers";
 import { atLeast, mayModerate, type Role } from "../../shared/auth";
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
-import type { ErrorEvent, JoinedEvent, Member, MembersEvent, ServerEvent, StoredEvent } from "../../shared/events";
+import type {
+  ErrorEvent,
+  JoinedEvent,
+  Member,
+  MembersEvent,
+  MessageEvent,
+  MessageState,
+  ReplyRef,
+  ServerEvent,
+  StoredEvent,
+} from "../../shared/events";
 import { type Format, formatFromOffer } from "../../shared/format";
 import {
   type ClientFrame,
@@ -20,15 +30,18 @@ import {
   parseClientFrame,
   parseConnectParams,
   refOf,
+  type SendFrame,
 } from "../../shared/frames";
 import {
   type Limits,
   limitsFrom,
+  MAX_REACTIONS,
   MEMBERS_PAGE,
   PAGE_MAX,
   publicLimits,
   RECENT_HISTORY,
   REPLY_BYTES_PER_TOKEN,
+  REPLY_SNIPPET_CHARS,
   RESUME_CAP,
 } from "../../shared/limits";
 import type { Result } from "../../shared/validate";
@@ -70,6 +83,7 @@ interface PendingSend {
   sender: string;
   text: string;
   id: string | undefined;
+  replyTo?: ReplyRef;
   stored(result: Appended): void;
 }
 
@@ -180,6 +194,11 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     return { type: "members", room: this.name, count: this.connections.size, ...page };
   }
 
+  /** A message as it stands now (latest text, tombstone, reaction counts); undefined when the room does not keep it. */
+  messageState(seq: number): MessageState | undefined {
+    return this.history.state(seq);
+  }
+
   /** A page of history after `since`, oldest first; `limit` is clamped to 1..PAGE_MAX. */
   messages(since: number, limit: number): StoredEvent[] {
     return this.history.after(since, Math.min(Math.max(1, limit), PAGE_MAX));
@@ -246,7 +265,8 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     } else this.reply(conn, refusal.roomBound(conn.att.room, room));
   }
 
-  say(conn: Connection, text: string, id: string | undefined): void {
+  say(conn: Connection, frame: SendFrame): void {
+    const { msg: text, id } = frame;
     if (!atLeast(conn.att.role, "member")) {
       this.reply(conn, refusal.forbidden("readers may not send", id));
       return;
@@ -256,12 +276,23 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
       this.reply(conn, refusal.muted(mute.until ?? Date.now(), id));
       return;
     }
+    let replyTo: ReplyRef | undefined;
+    if (frame.replyTo !== undefined) {
+      const answered = this.keptMessage(conn, frame.replyTo, id);
+      if (!answered) return;
+      replyTo = {
+        seq: answered.message.seq,
+        nick: answered.message.from.nick,
+        snippet: [...answered.message.text].slice(0, REPLY_SNIPPET_CHARS).join(""),
+      };
+    }
     if (debugEnabled(this.env)) log("message", { room: this.name, conn: conn.att.id, text });
     this.enqueue({
       from: memberOf(conn.att),
       sender: conn.att.sender,
       text,
       id,
+      replyTo,
       // A resent id is answered to its sender alone: the original, or that it is no longer kept.
       stored: (result) => {
         if ("prunedSeq" in result) this.reply(conn, refusal.alreadyStored(id ?? "", result.prunedSeq));
@@ -328,12 +359,49 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     this.reply(conn, this.memberPage(after, limit ?? MEMBERS_PAGE));
   }
 
-  deleteMessage(conn: Connection, seq: number): void {
-    const message = this.history.message(seq);
-    if (!message || message.deleted) {
-      this.reply(conn, refusal.noSuchMessage(seq));
+  edit(conn: Connection, seq: number, text: string): void {
+    const found = this.keptMessage(conn, seq);
+    if (!found) return;
+    // The author only: the same sender (a token's sub, or a browser's key) — moderators delete, they do not rewrite.
+    if (found.sender !== conn.att.sender) {
+      this.reply(conn, refusal.forbidden("only its author may edit a message"));
       return;
     }
+    this.history.rewrite(found.message, text);
+    this.connections.broadcast(this.history.record(memberOf(conn.att), { kind: "edit", target: seq, text }, Date.now()));
+  }
+
+  react(conn: Connection, seq: number, emoji: string): void {
+    if (!atLeast(conn.att.role, "member")) {
+      this.reply(conn, refusal.forbidden("readers may not react"));
+      return;
+    }
+    if (!this.keptMessage(conn, seq)) return;
+    const on = this.history.toggleReaction(seq, emoji, conn.att.id, MAX_REACTIONS);
+    if (on === "full") {
+      this.reply(conn, refusal.tooManyReactions(seq, MAX_REACTIONS));
+      return;
+    }
+    this.connections.broadcast(this.history.record(memberOf(conn.att), { kind: "reaction", target: seq, emoji, on }, Date.now()));
+  }
+
+  typing(conn: Connection): void {
+    if (!atLeast(conn.att.role, "member")) return;
+    this.connections.broadcast({ type: "typing", room: this.name, member: memberOf(conn.att) }, conn.ws);
+  }
+
+  /** A message the room keeps and that is no tombstone; otherwise the member is told why, and undefined. */
+  private keptMessage(conn: Connection, seq: number, ref?: string): { sender: string; message: MessageEvent } | undefined {
+    const found = this.history.message(seq);
+    if (!found) this.reply(conn, refusal.noSuchMessage(seq, ref));
+    else if (found.message.deleted) this.reply(conn, refusal.messageDeleted(seq, ref));
+    else return found;
+    return undefined;
+  }
+
+  deleteMessage(conn: Connection, seq: number): void {
+    const message = this.keptMessage(conn, seq);
+    if (!message) return;
     if (message.sender !== conn.att.sender && !atLeast(conn.att.role, "moderator")) {
       this.reply(conn, refusal.forbidden("only its author or a moderator may delete a message"));
       return;
@@ -389,7 +457,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     this.queue = [];
     const now = Date.now();
     for (const send of batch) {
-      const result = this.history.append(send.from, send.sender, send.text, send.id, now);
+      const result = this.history.append(send.from, send.sender, send.text, send.id, now, send.replyTo);
       if (result.created) this.connections.broadcast(result.message);
       send.stored(result);
     }
