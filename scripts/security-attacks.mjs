@@ -679,7 +679,9 @@ export async function readsCreateRooms({ main }) {
 
 const AMPLIFY_JOINS = 200;
 const AMPLIFY_MAX_BYTES = 2 * MiB;
-const ECHO_P95_MS = 100;
+// The defect raised it from 11 ms to 276 ms on an idle machine. Under npm test the check shares two
+// cores with other test files, so the bound leaves room for that; the bytes are the sharp check.
+const ECHO_P95_MS = 250;
 
 /**
  * One attacker socket asks for the room's whole history `AMPLIFY_JOINS`
@@ -745,7 +747,7 @@ async function echoLatencies(peer, done, minMs) {
  * 4. A room with 200 stored messages; one socket asks for all of them 200
  * times, on each path. Fixed: each attacker gets at most 2 MiB (history
  * replies are charged to its rate budget by size) and another member's echo
- * p95 stays under 100 ms meanwhile.
+ * p95 stays under ECHO_P95_MS meanwhile.
  * @param {Targets} targets
  * @returns {Promise<Verdict>}
  */

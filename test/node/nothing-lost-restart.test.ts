@@ -41,6 +41,8 @@ class Member {
   readonly problems: string[] = [];
   /** Sends made while the server was down. */
   typedWhileDown = 0;
+  /** `joined` events that resumed with `more`: a capped resume, the rest to be paged over HTTP. */
+  cappedResumes = 0;
 
   constructor(
     readonly nick: string,
@@ -58,7 +60,10 @@ class Member {
         deadAfterMs: 1_000,
       },
       {
-        joined: (_event, history) => this.shown.push(...history),
+        joined: (event, history, resumed) => {
+          this.shown.push(...history);
+          if (resumed && event.more) this.cappedResumes++;
+        },
         messages: (messages) => this.shown.push(...messages),
         failed: (entry, error) => this.problems.push(`failed ${entry.id}: ${error.code} ${error.message}`),
         error: (error) => this.problems.push(`error ${error.code}: ${error.message}`),
@@ -142,12 +147,14 @@ describe("nothing lost across a wrangler dev restart, with ChatSession clients",
       await sleep(500);
 
       // Dan drops off the network while the others type past what a resume sends: he must page the rest over HTTP.
-      dan.deps.offline = true;
-      dan.deps.kill();
-      const danFrom = dan.session.cursor ?? 0;
+      // The network going down cuts his socket whatever state it is in: the chaos may just have killed him, and a
+      // reconnect still in its handshake would otherwise come through and keep him in the room.
+      dan.deps.goOffline();
+      await waitUntil("dan is cut off", () => !dan.online && dan.deps.sockets.size === 0, 5_000, everyone);
+      // Measured from where he will resume (his cursor now), not from where he was a moment ago.
       await waitUntil(
         `the room is ${RESUME_CAP + 50} messages past dan`,
-        () => (ann.session.cursor ?? 0) - danFrom > RESUME_CAP + 50,
+        () => (ann.session.cursor ?? 0) - (dan.session.cursor ?? 0) > RESUME_CAP + 50,
         15_000,
         everyone,
       );
@@ -221,6 +228,7 @@ describe("nothing lost across a wrangler dev restart, with ChatSession clients",
       members.reduce((n, m) => n + m.deps.counts.resends, 0),
       "messages sent again after a drop",
     ).toBeGreaterThan(0);
+    expect(dan.cappedResumes, "dan's resume was capped (more than a resume sends were missed)").toBeGreaterThan(0);
     expect(dan.deps.counts.fetches, "dan paged the gap over HTTP").toBeGreaterThan(0);
   });
 });

@@ -1,9 +1,18 @@
 import { describe, expect, it } from "vitest";
-import type { JoinedEvent, Member, MessageEvent, ServerEvent, StoredEvent } from "../../shared/events";
-import { SUBPROTOCOL } from "../../shared/format";
+import type { ErrorEvent, JoinedEvent, Member, MessageEvent, ServerEvent, StoredEvent } from "../../shared/events";
+import { SUBPROTOCOL_V2 } from "../../shared/format";
 import { DEFAULT_LIMITS, limitsFromPublic, MAX_FRAME_BYTES, type PublicLimits, publicLimits } from "../../shared/limits";
 import type { OutboxEntry } from "./outbox";
-import { ChatSession, type ConnState, checkOutgoing, type SessionListener, type SocketHandlers, socketUrl } from "./session";
+import {
+  ChatSession,
+  type ConnState,
+  checkOutgoing,
+  refusalOf,
+  type SessionDeps,
+  type SessionListener,
+  type SocketHandlers,
+  socketUrl,
+} from "./session";
 
 // ------------------------------------------------------------ fakes
 
@@ -75,11 +84,15 @@ interface Harness {
   saved: OutboxEntry[][];
   failed: string[];
   pages: { since: number; limit: number }[];
+  /** The token each page fetch was given. */
+  pageTokens: (string | undefined)[];
   store: MessageEvent[];
   last(): FakeSocket;
 }
 
-function harness(options: { outbox?: OutboxEntry[]; listener?: SessionListener } = {}): Harness {
+function harness(
+  options: { outbox?: OutboxEntry[]; listener?: SessionListener; checkAdmission?: SessionDeps["checkAdmission"] } = {},
+): Harness {
   const clock = new Clock();
   const h: Harness = {
     session: undefined as unknown as ChatSession,
@@ -91,6 +104,7 @@ function harness(options: { outbox?: OutboxEntry[]; listener?: SessionListener }
     saved: [],
     failed: [],
     pages: [],
+    pageTokens: [],
     store: [],
     last() {
       const s = this.sockets.at(-1);
@@ -106,8 +120,9 @@ function harness(options: { outbox?: OutboxEntry[]; listener?: SessionListener }
         h.sockets.push(socket);
         return socket;
       },
-      fetchMessages: async (_room, since, limit) => {
+      fetchMessages: async (_room, since, limit, token) => {
         h.pages.push({ since, limit });
+        h.pageTokens.push(token);
         return h.store.filter((m) => m.seq > since).slice(0, limit);
       },
       setTimer: clock.set,
@@ -116,6 +131,7 @@ function harness(options: { outbox?: OutboxEntry[]; listener?: SessionListener }
       random: () => 0.5,
       newId: () => `id-${++ids}`,
       saveOutbox: (entries) => h.saved.push(entries),
+      ...(options.checkAdmission ? { checkAdmission: options.checkAdmission } : {}),
     },
     { wsBase: "ws://127.0.0.1:8787", outbox: options.outbox },
     {
@@ -146,6 +162,7 @@ function joined(
     room: "8888",
     self: { ...self, role: "member" },
     members: [{ ...self, role: "member" }],
+    count: 1,
     history,
     lastSeq,
     limits,
@@ -191,7 +208,7 @@ describe("ChatSession", () => {
     const h = harness();
     h.session.join("8888", "robin");
     expect(h.last().url).toBe("ws://127.0.0.1:8787/ws?room=8888&nick=robin");
-    expect(h.last().protocol).toBe(SUBPROTOCOL);
+    expect(h.last().protocol).toBe(SUBPROTOCOL_V2);
     expect(h.session.state.kind).toBe("connecting");
     h.last().event(joined([message(1), message(2)], 2));
     expect(h.session.state.kind).toBe("online");
@@ -475,5 +492,170 @@ describe("ChatSession", () => {
     h.clock.advance(10_000);
     h.last().event(joined([], 0));
     expect(h.states.map((s) => s.kind)).toEqual(["connecting", "waiting", "connecting", "online"]);
+  });
+});
+
+describe("refusals, moderation and tokens", () => {
+  /** Lets resolved promises (a fake fetch's answer) run. */
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+  };
+  const needsToken: ErrorEvent = { type: "error", code: "unauthenticated", message: "room private-x is private: it needs a token" };
+
+  it("reads a refusal in the HTTP API's answer only where admission gives one", () => {
+    expect(refusalOf(401, { error: needsToken })).toEqual(needsToken);
+    expect(refusalOf(403, { error: { code: "forbidden", message: "your token is not for room private-x" } })).toEqual({
+      type: "error",
+      code: "forbidden",
+      message: "your token is not for room private-x",
+    });
+    expect(refusalOf(200, { room: "private-x", members: 0, lastSeq: 0 })).toBeNull();
+    expect(refusalOf(429, { error: { code: "too_many_requests", message: "slow down" } })).toBeNull();
+    expect(refusalOf(403, { error: { code: "forbidden_origin", message: "not from there" } })).toBeNull();
+    expect(refusalOf(401, { error: { code: "forbidden", message: "a status and a code that do not match" } })).toBeNull();
+    expect(refusalOf(401, null)).toBeNull();
+    expect(refusalOf(401, "<html>")).toBeNull();
+  });
+
+  it("a socket that fails before joined without a close frame asks the HTTP API why; a refusal ends the visit with its reason", async () => {
+    const asked: { room: string; token: string | undefined }[] = [];
+    const errors: string[] = [];
+    const ended: number[] = [];
+    const h = harness({
+      checkAdmission: async (room, token) => {
+        asked.push({ room, token });
+        return room === "private-x" ? needsToken : { type: "error", code: "forbidden", message: "your token is not for room private-y" };
+      },
+      listener: { error: (e) => errors.push(e.message), ended: (code) => ended.push(code) },
+    });
+    h.session.join("private-x", "robin");
+    // What a browser reports of an HTTP 401 answered to its upgrade.
+    h.last().drop(1006);
+    expect(h.session.state.kind).toBe("connecting");
+    await settle();
+    expect(asked).toEqual([{ room: "private-x", token: undefined }]);
+    expect(errors).toEqual([needsToken.message]);
+    expect(ended).toEqual([401]);
+    expect(h.session.state.kind).toBe("idle");
+    expect(h.session.room).toBeNull();
+    h.clock.advance(60_000);
+    expect(h.sockets).toHaveLength(1);
+
+    // With a token for another room: 403, the same way.
+    h.session.join("private-y", "Robin", "tok-other");
+    h.last().drop(1006);
+    await settle();
+    expect(asked.at(-1)).toEqual({ room: "private-y", token: "tok-other" });
+    expect(ended).toEqual([401, 403]);
+    h.clock.advance(60_000);
+    expect(h.sockets).toHaveLength(2);
+    expect(h.states.map((s) => s.kind)).not.toContain("waiting");
+  });
+
+  it("when the HTTP API admits, fails or does not answer, a failed connection is retried with backoff as before", async () => {
+    let answer: () => Promise<ErrorEvent | null> = async () => null;
+    let asked = 0;
+    const h = harness({
+      checkAdmission: () => {
+        asked++;
+        return answer();
+      },
+    });
+    h.session.join("8888", "robin");
+    h.last().drop(1006);
+    await settle();
+    expect(h.session.state.kind).toBe("waiting");
+    h.clock.advance(10_000);
+    expect(h.sockets).toHaveLength(2);
+
+    // The network is down: the check fails too.
+    answer = () => Promise.reject(new Error("offline"));
+    h.last().drop(1006);
+    await settle();
+    expect(h.session.state.kind).toBe("waiting");
+    h.clock.advance(10_000);
+    expect(h.sockets).toHaveLength(3);
+
+    // No answer at all: given up after the connect timeout.
+    answer = () => new Promise(() => {});
+    h.last().drop(1006);
+    await settle();
+    expect(h.session.state.kind).toBe("connecting");
+    h.clock.advance(10_000);
+    expect(h.session.state.kind).toBe("waiting");
+    expect(asked).toBe(3);
+
+    // Only failures before joined without a close frame are asked about.
+    h.clock.advance(60_000);
+    h.last().drop(1013); // room_full: try again later
+    await settle();
+    h.clock.advance(60_000);
+    h.last().event(joined([], 0));
+    h.last().drop(1006); // dropped while in the room
+    await settle();
+    expect(asked).toBe(3);
+    expect(h.session.state.kind).toBe("waiting");
+  });
+
+  it("a ban or a kick ends the visit: the reason is reported, no reconnect", () => {
+    for (const [code, close] of [
+      ["banned", 4003],
+      ["kicked", 4001],
+    ] as const) {
+      const errors: string[] = [];
+      const ended: number[] = [];
+      const h = harness({ listener: { error: (e) => errors.push(e.code), ended: (c) => ended.push(c) } });
+      h.session.join("8888", "robin");
+      h.last().event(joined([], 0));
+      h.last().event({ type: "error", code, message: `you are ${code}` });
+      h.last().drop(close);
+      expect(errors).toEqual([code]);
+      expect(ended).toEqual([close]);
+      expect(h.session.state.kind).toBe("idle");
+      h.clock.advance(60_000);
+      expect(h.sockets).toHaveLength(1);
+    }
+  });
+
+  it("a kicked or banned error ends the visit at once: a close that comes late, or never, brings no reconnect", () => {
+    for (const [code, close] of [
+      ["kicked", 4001],
+      ["banned", 4003],
+    ] as const) {
+      const errors: string[] = [];
+      const ended: number[] = [];
+      const h = harness({ listener: { error: (e) => errors.push(e.code), ended: (c) => ended.push(c) } });
+      h.session.join("8888", "robin");
+      const socket = h.last();
+      socket.event(joined([], 0));
+      socket.event({ type: "error", code, message: `you are ${code}` });
+      expect(h.session.state.kind).toBe("idle");
+      expect(errors).toEqual([code]);
+      expect(ended).toEqual([close]);
+      expect(socket.closed).not.toBeNull();
+      expect(h.session.send("still here?")).toBe("join a room first");
+      // No close for a minute (heartbeats included), then a late one: nothing more happens.
+      h.clock.advance(60_000);
+      socket.drop(close);
+      h.clock.advance(60_000);
+      expect(h.sockets).toHaveLength(1);
+      expect(ended).toEqual([close]);
+    }
+  });
+
+  it("pages a gap and loads earlier messages with the token the room was joined with", async () => {
+    const h = harness();
+    h.store = Array.from({ length: 450 }, (_, i) => message(i + 1));
+    h.session.join("8888", "Robin", "tok-1");
+    expect(h.last().url).toContain("token=tok-1");
+    h.last().event(joined(h.store.slice(5, 10), 10));
+    expect(await h.session.loadOlder(50)).toBe(false);
+    h.last().drop();
+    h.clock.advance(10_000);
+    h.last().event(joined(h.store.slice(10, 210), 450, me, true));
+    await settle();
+    expect(h.pages.map((p) => p.since)).toEqual([0, 210, 410]);
+    expect(h.pageTokens).toEqual(["tok-1", "tok-1", "tok-1"]);
+    expect(h.session.cursor).toBe(450);
   });
 });

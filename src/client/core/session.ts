@@ -8,9 +8,19 @@
  */
 
 import { CloseCode } from "../../shared/codes";
-import type { ErrorEvent, JoinedEvent, PresenceEvent, PresentMember, ServerEvent, StoredEvent } from "../../shared/events";
-import { SUBPROTOCOL } from "../../shared/format";
-import { type ConnectParams, connectQuery, type DeleteFrame, type ModerationFrame } from "../../shared/frames";
+import type {
+  ErrorEvent,
+  JoinedEvent,
+  MembersEvent,
+  PresenceChangesEvent,
+  PresenceEvent,
+  PresentMember,
+  ServerEvent,
+  StoredEvent,
+  TypingEvent,
+} from "../../shared/events";
+import { SUBPROTOCOL_V2 } from "../../shared/format";
+import { type ConnectParams, connectQuery, type DeleteFrame, type MembersFrame, type ModerationFrame } from "../../shared/frames";
 import { DEFAULT_LIMITS, type Limits, limitsFromPublic, MAX_FRAME_BYTES, PAGE_MAX, type PublicLimits } from "../../shared/limits";
 import { validateText } from "../../shared/validate";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
@@ -35,8 +45,23 @@ export type Timer = unknown;
 export interface SessionDeps {
   /** Opens a WebSocket offering `protocol`. */
   connect(url: string, protocol: string, handlers: SocketHandlers): SocketHandle;
-  /** `GET /api/rooms/:room/messages?since=&limit=` → its `messages`. */
-  fetchMessages(room: string, since: number, limit: number): Promise<StoredEvent[]>;
+  /**
+   * `GET /api/rooms/:room/messages?since=&limit=` → its `messages`. `token` is
+   * the one the room was joined with (send it as `Authorization: Bearer …`):
+   * a private room's history is no more public than the room.
+   */
+  fetchMessages(room: string, since: number, limit: number, token?: string): Promise<StoredEvent[]>;
+  /**
+   * Asks the HTTP API whether the server refuses this client the room:
+   * `GET /api/rooms/:room` (with the token as `Authorization: Bearer …`), its
+   * answer read by {@link refusalOf}. Resolves to the refusal, or null when
+   * there is none to report (admitted, or an answer that says nothing about
+   * admission: a 429, a 5xx); may reject on a network failure. Called only
+   * when a socket failed before `joined` without a close frame, which is all a
+   * browser sees of an HTTP 401 or 403 answered to its upgrade. Without it, such
+   * a failure is retried like any other.
+   */
+  checkAdmission?(room: string, token: string | undefined): Promise<ErrorEvent | null>;
   setTimer(fn: () => void, ms: number): Timer;
   clearTimer(timer: Timer): void;
   now(): number;
@@ -89,7 +114,14 @@ export interface SessionListener {
   joined?(event: JoinedEvent, history: StoredEvent[], resumed: boolean): void;
   /** New messages (each seq once), in seq order; older ones may come after newer (paging). */
   messages?(events: StoredEvent[]): void;
+  /** parley.v1 presence: one member came or went. */
   presence?(event: PresenceEvent): void;
+  /** Who came and went over one presence window, and the exact count (parley.v2, which this session speaks). */
+  presenceChanges?(event: PresenceChangesEvent): void;
+  /** A page of the member list, answering a `members` command. */
+  members?(event: MembersEvent): void;
+  /** Someone is typing: show it for a few seconds (it is not repeated while they type on). */
+  typing?(event: TypingEvent): void;
   /** The unconfirmed messages of the current room changed. */
   outbox?(pending: OutboxEntry[]): void;
   /** The server refused a queued message for good; it left the outbox. */
@@ -98,7 +130,11 @@ export interface SessionListener {
   error?(error: ErrorEvent): void;
   /** The connection dropped while in the room (before the reconnect starts). */
   dropped?(): void;
-  /** The server ended the visit (kicked, banned, or refused): no reconnect. `code` is the close code; the reason came as an error. */
+  /**
+   * The server ended the visit (kicked, banned, or refused): no reconnect.
+   * `code` is the close code, or the HTTP status (401, 403) of a refusal
+   * before any upgrade; the reason came as an error.
+   */
   ended?(code: number): void;
 }
 
@@ -127,20 +163,39 @@ function sendFrame(text: string, id: string): string {
   return JSON.stringify({ action: "send_to_room", msg: text, id });
 }
 
+/** The close code a browser reports for a socket that closed without a close frame: a failed connection, or an upgrade answered with HTTP. */
+const NO_CLOSE_FRAME = 1006;
+
+/**
+ * The refusal in an HTTP API answer about a room, if it is one that admission
+ * gives (`unauthenticated` with 401, `forbidden` with 403, as
+ * docs/protocol.md's "Tokens, private rooms and roles" says a direct socket
+ * is refused before its upgrade); null for anything else, a success included.
+ */
+export function refusalOf(status: number, body: unknown): ErrorEvent | null {
+  if (status !== 401 && status !== 403) return null;
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const code = status === 401 ? "unauthenticated" : "forbidden";
+  if (error?.code !== code) return null;
+  return { type: "error", code, message: typeof error.message === "string" ? error.message : code };
+}
+
 /** The direct socket's address for a room. */
 export function socketUrl(wsBase: string, params: ConnectParams): string {
   return `${wsBase}/ws?${connectQuery(params)}`;
 }
 
-function parseEvent(data: string): ServerEvent | null {
+/** The events of one parley.v2 frame (a JSON array of them); anything that is not an event is dropped. */
+function parseEvents(data: string): ServerEvent[] {
   let value: unknown;
   try {
     value = JSON.parse(data);
   } catch {
-    return null;
+    return [];
   }
-  if (typeof value !== "object" || value === null || typeof (value as { type?: unknown }).type !== "string") return null;
-  return value as ServerEvent;
+  const isEvent = (e: unknown): e is ServerEvent =>
+    typeof e === "object" && e !== null && typeof (e as { type?: unknown }).type === "string";
+  return (Array.isArray(value) ? value : [value]).filter(isEvent);
 }
 
 /**
@@ -289,13 +344,14 @@ export class ChatSession {
       if (generation === this.generation) this.drop();
     }, this.opts.connectTimeoutMs);
     try {
-      this.socket = this.deps.connect(url, SUBPROTOCOL, {
+      this.socket = this.deps.connect(url, SUBPROTOCOL_V2, {
         message: (data) => {
           if (generation === this.generation) this.receive(data);
         },
         close: (code) => {
           if (generation !== this.generation) return;
           if (this.endsVisit(code)) this.end(code);
+          else if (code === NO_CLOSE_FRAME && this.current.kind === "connecting" && this.deps.checkAdmission) this.askWhy();
           else this.drop();
         },
       });
@@ -316,6 +372,33 @@ export class ChatSession {
     return code === CloseCode.POLICY_VIOLATION && this.current.kind === "connecting";
   }
 
+  /**
+   * The socket failed before `joined` without a close frame. The network, or
+   * the server answering the upgrade with HTTP 401/403 (a missing, bad or
+   * expired token, a token for another room), which a browser cannot read:
+   * ask the HTTP API. A refusal ends the visit with its reason, as one over
+   * the socket does; anything else (no answer within the connect timeout
+   * included) is a dropped connection, retried with backoff.
+   */
+  private askWhy(): void {
+    if (this.room === null || !this.deps.checkAdmission) return;
+    this.detach(false);
+    const generation = this.generation;
+    const retry = () => {
+      if (generation === this.generation) this.drop();
+    };
+    this.connectTimer = this.deps.setTimer(retry, this.opts.connectTimeoutMs);
+    this.deps.checkAdmission(this.room, this.token).then((refusal) => {
+      if (generation !== this.generation) return;
+      if (refusal === null) {
+        this.drop();
+        return;
+      }
+      this.listener.error?.(refusal);
+      this.end(refusal.code === "forbidden" ? 403 : 401);
+    }, retry);
+  }
+
   /** Stops for good after a close the server meant: idle, nothing resent, `ended` told. */
   private end(code: number): void {
     this.detach(false);
@@ -332,7 +415,7 @@ export class ChatSession {
    * when connected. Returns whether it went out; the answer comes as events
    * (or an error).
    */
-  command(frame: ModerationFrame | DeleteFrame): boolean {
+  command(frame: ModerationFrame | DeleteFrame | MembersFrame): boolean {
     return this.current.kind === "online" && this.trySend(JSON.stringify(frame));
   }
 
@@ -397,8 +480,19 @@ export class ChatSession {
     message: (event) => this.onStored(event),
     moderation: (event) => this.onStored(event),
     delete: (event) => this.onStored(event),
+    edit: (event) => this.onStored(event),
+    reaction: (event) => this.onStored(event),
+    typing: (event) => {
+      if (event.room === this.room) this.listener.typing?.(event);
+    },
     presence: (event) => {
       if (event.room === this.room) this.listener.presence?.(event);
+    },
+    presence_changes: (event) => {
+      if (event.room === this.room) this.listener.presenceChanges?.(event);
+    },
+    members: (event) => {
+      if (event.room === this.room) this.listener.members?.(event);
     },
     error: (event) => this.onError(event),
     // Only an answer to our own leave, which detached already; if the server says so anyway, go idle.
@@ -408,11 +502,12 @@ export class ChatSession {
   private receive(data: string): void {
     if (this.current.kind === "online") this.armHeartbeat();
     if (data === "pong") return;
-    const event = parseEvent(data);
-    // An event type this client does not know (a newer server) is ignored; hasOwn keeps out "__proto__" and the like.
-    if (!event || !Object.hasOwn(this.handlers, event.type)) return;
-    // TypeScript cannot pair a union's member with its own handler through an index; the table's type does that.
-    (this.handlers[event.type] as (event: ServerEvent) => void)(event);
+    for (const event of parseEvents(data)) {
+      // An event type this client does not know (a newer server) is ignored; hasOwn keeps out "__proto__" and the like.
+      if (!Object.hasOwn(this.handlers, event.type)) continue;
+      // TypeScript cannot pair a union's member with its own handler through an index; the table's type does that.
+      (this.handlers[event.type] as (event: ServerEvent) => void)(event);
+    }
   }
 
   private onJoined(event: JoinedEvent): void {
@@ -449,6 +544,15 @@ export class ChatSession {
 
   private onError(error: ErrorEvent): void {
     const ref = error.ref;
+    if (error.code === "kicked" || error.code === "banned") {
+      // The room has removed us and is closing the socket: the visit ends
+      // now, not when (or whether) the close arrives. Waiting for it would
+      // leave the session "online" meanwhile, and if the close is lost it
+      // would end as a drop, whose reconnect would let a kicked member back.
+      this.listener.error?.(error);
+      this.end(error.code === "kicked" ? CloseCode.KICKED : CloseCode.BANNED);
+      return;
+    }
     if (error.code === "rate_limited") {
       // Too fast, not refused: the frame was not stored, and `ref` names it.
       // But a burst over the limit may have several sends in flight refused
@@ -520,7 +624,7 @@ export class ChatSession {
     const timeline = this.timeline;
     try {
       while (room !== null && room === this.room && timeline === this.timeline && timeline.gap) {
-        const page = await this.deps.fetchMessages(room, timeline.cursor, PAGE_MAX);
+        const page = await this.deps.fetchMessages(room, timeline.cursor, PAGE_MAX, this.token);
         if (room !== this.room || timeline !== this.timeline) return;
         let confirmed = false;
         for (const stored of page) if (stored.type === "message" && this.outbox.ack(stored.id)) confirmed = true;
@@ -548,7 +652,7 @@ export class ChatSession {
     const oldest = timeline.oldest();
     if (room === null || oldest === undefined || oldest <= 1) return false;
     const since = Math.max(0, oldest - 1 - limit);
-    const page = await this.deps.fetchMessages(room, since, Math.min(limit, oldest - 1, PAGE_MAX));
+    const page = await this.deps.fetchMessages(room, since, Math.min(limit, oldest - 1, PAGE_MAX), this.token);
     if (room !== this.room || timeline !== this.timeline) return false;
     const fresh = timeline.older(page.filter((m) => m.seq < oldest));
     if (fresh.length) this.listener.messages?.(fresh);

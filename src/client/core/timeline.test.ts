@@ -18,6 +18,7 @@ const joined = (history: StoredEvent[], lastSeq: number, more?: boolean): Joined
   room: "8888",
   self: { id: "me", nick: "robin", role: "member" },
   members: [],
+  count: 1,
   history,
   lastSeq,
   limits: publicLimits(DEFAULT_LIMITS),

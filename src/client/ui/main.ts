@@ -9,9 +9,10 @@ import type {
   ErrorEvent,
   JoinedEvent,
   Member,
+  MembersEvent,
   MessageEvent,
   ModerationAction,
-  PresenceEvent,
+  PresenceChangesEvent,
   PresentMember,
   StoredEvent,
 } from "../../shared/events";
@@ -19,12 +20,13 @@ import type { PublicLimits } from "../../shared/limits";
 import { validateKey, validateNick, validateRoom } from "../../shared/validate";
 import { hashForRoom, inviteFromHash, newMessageId, roomFromHash, tokenName } from "../core/address";
 import { type OutboxEntry, parseOutbox } from "../core/outbox";
-import { ChatSession, type ConnState, type SocketHandle, type SocketHandlers } from "../core/session";
+import { ChatSession, type ConnState, refusalOf, type SocketHandle, type SocketHandlers } from "../core/session";
 import {
   addDeleteButton,
   appendNotice,
   insertMessage,
   markDeleted,
+  markEdited,
   memberItem,
   messageItem,
   moderationItem,
@@ -134,13 +136,30 @@ function connect(url: string, protocol: string, handlers: SocketHandlers): Socke
   return ws;
 }
 
-async function fetchMessages(room: string, since: number, limit: number): Promise<MessageEvent[]> {
+/** Request headers for the HTTP API, with the room's token (a private room's reads need it). */
+function apiHeaders(token: string | undefined): Record<string, string> {
+  return token === undefined ? { Accept: "application/json" } : { Accept: "application/json", Authorization: `Bearer ${token}` };
+}
+
+async function fetchMessages(room: string, since: number, limit: number, token?: string): Promise<MessageEvent[]> {
   const response = await fetch(`/api/rooms/${encodeURIComponent(room)}/messages?since=${since}&limit=${limit}`, {
-    headers: { Accept: "application/json" },
+    headers: apiHeaders(token),
   });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const body = (await response.json()) as { messages?: MessageEvent[] };
   return Array.isArray(body.messages) ? body.messages : [];
+}
+
+/** Longest wait for the answer of checkAdmission (the session gives up on it after its connect timeout anyway). */
+const ADMISSION_TIMEOUT_MS = 5_000;
+
+/** Whether the server refuses this page the room (see SessionDeps.checkAdmission): `GET /api/rooms/:room`, bounded. */
+async function checkAdmission(room: string, token: string | undefined): Promise<ErrorEvent | null> {
+  const response = await fetch(`/api/rooms/${encodeURIComponent(room)}`, {
+    headers: apiHeaders(token),
+    signal: AbortSignal.timeout(ADMISSION_TIMEOUT_MS),
+  });
+  return refusalOf(response.status, await response.json().catch(() => null));
 }
 
 /**
@@ -160,6 +179,7 @@ const session = new ChatSession(
   {
     connect,
     fetchMessages,
+    checkAdmission,
     setTimer: (fn, ms) => window.setTimeout(fn, ms),
     clearTimer: (timer) => window.clearTimeout(timer as number),
     now: () => Date.now(),
@@ -172,7 +192,8 @@ const session = new ChatSession(
     state: showState,
     joined: onJoined,
     messages: onMessages,
-    presence: onPresence,
+    presenceChanges: onPresenceChanges,
+    members: onMembers,
     outbox: showOutbox,
     failed: onFailed,
     error: onError,
@@ -266,7 +287,8 @@ function onMessages(events: StoredEvent[]): void {
         }
         insertMessage(log, item);
       } else if (event.type === "moderation") insertMessage(log, moderationItem(event));
-      else markDeleted(log, event);
+      else if (event.type === "delete") markDeleted(log, event);
+      else if (event.type === "edit") markEdited(log, event);
     }
   }, !older);
   if (older) return;
@@ -349,7 +371,9 @@ function onJoined(event: JoinedEvent, history: StoredEvent[], resumed: boolean):
   rememberSelf(event.self);
   members = new Map(event.members.map((m) => [m.id, m]));
   members.set(event.self.id, event.self);
-  renderMembers();
+  memberTotal = event.count;
+  membersAfter = undefined;
+  renderMembers(event.count);
   if (!resumed) {
     notice(`You joined ${event.room} as ${event.self.nick}.`);
   } else if (event.self.nick !== joinedAs) {
@@ -367,12 +391,42 @@ function onJoined(event: JoinedEvent, history: StoredEvent[], resumed: boolean):
   }
 }
 
-function onPresence(event: PresenceEvent): void {
-  if (event.event === "join") members.set(event.member.id, event.member);
-  else members.delete(event.member.id);
+/** Who came and went over one presence window: the list follows, the count is the room's exact one. */
+function onPresenceChanges(event: PresenceChangesEvent): void {
+  const self = session.self?.id;
+  for (const m of event.joined) members.set(m.id, m);
+  for (const m of event.left) members.delete(m.id);
+  memberTotal = event.count;
   renderMembers(event.count);
-  notice(`${event.member.nick} ${event.event === "join" ? "joined" : "left"}.`);
+  const names = (list: PresentMember[]) => list.filter((m) => m.id !== self).map((m) => m.nick);
+  const came = names(event.joined);
+  const went = names(event.left);
+  if (came.length) notice(`${came.join(", ")}${event.more ? " and others" : ""} joined.`);
+  if (went.length) notice(`${went.join(", ")}${event.more ? " and others" : ""} left.`);
 }
+
+/** A page of the member list, asked for as the list scrolled to its end. */
+function onMembers(event: MembersEvent): void {
+  for (const m of event.members) members.set(m.id, m);
+  memberTotal = event.count;
+  membersAfter = event.next;
+  renderMembers(event.count);
+}
+
+/** The exact member count, and where the next page of the list starts (undefined: the list is complete). */
+let memberTotal = 0;
+let membersAfter: string | undefined;
+
+/** The member list shows the first page; scrolling to its end asks for the next. */
+function loadMoreMembers(): void {
+  if (members.size >= memberTotal || session.state.kind !== "online") return;
+  const after = membersAfter ?? [...members.keys()].sort().at(-1);
+  session.command({ action: "members", after });
+}
+
+membersList.addEventListener("scroll", () => {
+  if (membersList.scrollHeight - membersList.scrollTop - membersList.clientHeight < 64) loadMoreMembers();
+});
 
 function onFailed(entry: OutboxEntry, error: ErrorEvent): void {
   notice(`Not sent: “${entry.text.length > 60 ? `${entry.text.slice(0, 60)}…` : entry.text}” (${error.message}).`, "error");

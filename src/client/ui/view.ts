@@ -2,7 +2,7 @@
  * Building the message list. Every piece of user text (nicks, messages,
  * room names) goes in with `textContent`, never as HTML.
  */
-import type { DeleteEvent, MessageEvent, ModerationAction, ModerationEvent, PresentMember } from "../../shared/events";
+import type { DeleteEvent, EditEvent, MessageEvent, ModerationAction, ModerationEvent, PresentMember } from "../../shared/events";
 import { colorSlot, initials } from "../core/address";
 
 /** Messages from the same sender within this span share one header. */
@@ -67,8 +67,13 @@ export function messageItem(message: MessageEvent, own: boolean): HTMLElement {
   meta.append(nick);
   if (own) meta.append(el("span", "you", "(you)"));
   meta.append(timeElement(message.ts));
+  if (message.edited && !message.deleted) meta.append(el("span", "edited", "(edited)"));
   const text = message.deleted ? el("div", "text deleted", "Message deleted") : el("div", "text", message.text);
-  body.append(meta, text);
+  if (message.replyTo) {
+    const quote = el("blockquote", "reply-to");
+    quote.append(el("span", "reply-nick", message.replyTo.nick), " ", el("span", "reply-snippet", message.replyTo.snippet));
+    body.append(meta, quote, text);
+  } else body.append(meta, text);
   item.append(body);
   data.set(item, { seq: message.seq, ts: message.ts, nick: message.from.nick, own });
   return item;
@@ -83,6 +88,15 @@ export function moderationItem(event: ModerationEvent): HTMLElement {
   const item = noticeItem(`${event.nick ?? event.member} ${ACTED[event.action]} by ${event.by.nick}${length}${reason}`, event.ts, "warn");
   data.set(item, { seq: event.seq, ts: event.ts });
   return item;
+}
+
+/** Shows a shown message's new text, marked as edited. */
+export function markEdited(log: HTMLElement, event: EditEvent): void {
+  const item = log.querySelector<HTMLElement>(`[data-seq="${event.target}"]`);
+  const text = item?.querySelector(".text");
+  if (!text || text.classList.contains("deleted")) return;
+  text.textContent = event.text;
+  if (!item?.querySelector(".edited")) item?.querySelector(".meta")?.append(el("span", "edited", "(edited)"));
 }
 
 /** Turns a shown message into its tombstone, if it is in the list; returns whether it was. */
