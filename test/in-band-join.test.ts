@@ -1,5 +1,8 @@
 // The original chat room protocol on /ws, exactly as its clients expect it.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { Room } from "../src/server/room/room";
 import { call, connect, inBandMember, uniqueRoom } from "./client";
 
 describe("in-band join on /ws", () => {
@@ -114,5 +117,20 @@ describe("in-band join on /ws", () => {
     const c = await inBandMember(room, "batman");
     c.close(1000, "bye");
     expect((await c.closedWith()).code).toBe(1000);
+  });
+});
+
+describe("in-band join: the relay's upstream", () => {
+  it("messages a turn stores together reach the text client as one line each, in order", async () => {
+    const room = uniqueRoom();
+    const c = await inBandMember(room, "reader");
+    const writer = await connect(`/ws?room=${room}&nick=writer`, { json: true });
+    await writer.event();
+    await runInDurableObject(env.ROOMS.getByName(room), (instance: Room, state) => {
+      const ws = state.getWebSockets().find((s) => JSON.stringify(s.deserializeAttachment()).includes('"nick":"writer"'));
+      if (!ws) throw new Error("no socket for writer");
+      for (let i = 1; i <= 4; i++) instance.webSocketMessage(ws, JSON.stringify({ action: "send_to_room", msg: `line ${i}`, id: `l${i}` }));
+    });
+    for (let i = 1; i <= 4; i++) expect(await c.next()).toBe(`writer : line ${i}`);
   });
 });

@@ -17,12 +17,23 @@ export const SUBPROTOCOL = "parley.v1";
  */
 export const SUBPROTOCOL_V2 = "parley.v2";
 
-/** How a client hears the room: text lines, JSON events one per frame (v1), or JSON arrays of events (v2). */
-export type Format = "text" | "json" | "batch";
+/**
+ * Text lines batched: each frame holds everything one turn of the room says,
+ * one line per line (a text line never holds a line break; see oneLine). The
+ * relay asks for it on its upstream socket and hands the lines on one by one,
+ * so a group commit crosses from the room to the relay as one frame.
+ */
+export const SUBPROTOCOL_LINES = "parley.lines";
+
+/**
+ * How a client hears the room: text lines, JSON events one per frame (v1),
+ * JSON arrays of events (v2), or text lines batched (the relay's upstream).
+ */
+export type Format = "text" | "json" | "batch" | "lines";
 
 /** The subprotocol a format is chosen by, or null for text. */
 export function subprotocolOf(format: Format): string | null {
-  return format === "batch" ? SUBPROTOCOL_V2 : format === "json" ? SUBPROTOCOL : null;
+  return { text: null, json: SUBPROTOCOL, batch: SUBPROTOCOL_V2, lines: SUBPROTOCOL_LINES }[format];
 }
 
 /** The liveness probe a client may send (not JSON), and its answer. */
@@ -79,7 +90,7 @@ export function toTextLine(event: ServerEvent, nick: string): string | null {
 
 /** Renders one event as a frame of its own in the given format; `null` means "send nothing". */
 export function encode(event: ServerEvent, format: Format, nick: string): string | null {
-  if (format === "text") return toTextLine(event, nick);
+  if (format === "text" || format === "lines") return toTextLine(event, nick);
   const json = JSON.stringify(event);
   return format === "batch" ? `[${json}]` : json;
 }
@@ -88,5 +99,7 @@ export function encode(event: ServerEvent, format: Format, nick: string): string
 export function formatFromOffer(offer: string | null): Format {
   if (!offer) return "text";
   const offered = offer.split(",").map((p) => p.trim());
-  return offered.includes(SUBPROTOCOL_V2) ? "batch" : offered.includes(SUBPROTOCOL) ? "json" : "text";
+  if (offered.includes(SUBPROTOCOL_V2)) return "batch";
+  if (offered.includes(SUBPROTOCOL)) return "json";
+  return offered.includes(SUBPROTOCOL_LINES) ? "lines" : "text";
 }

@@ -65,7 +65,8 @@ export class Upstream {
     const url = new URL(`https://room.internal/ws?${connectQuery({ room, nick, since, key, token })}`);
     // The room keys an anonymous member's bans on its address.
     const headers = new Headers({ Upgrade: "websocket", "CF-Connecting-IP": address });
-    const protocol = subprotocolOf(this.format);
+    // A text client's room speaks batched lines to us: a turn's lines in one frame.
+    const protocol = subprotocolOf(this.format === "text" ? "lines" : this.format);
     if (protocol) headers.set("Sec-WebSocket-Protocol", protocol);
 
     // A room refuses a member (room_full) over the socket itself, so anything
@@ -93,9 +94,10 @@ export class Upstream {
     }
     socket.addEventListener("message", (e) => {
       if (this.closed || typeof e.data !== "string") return;
-      trySend(this.client, e.data);
+      if (this.format === "text") for (const line of e.data.split("\n")) trySend(this.client, line);
+      else trySend(this.client, e.data);
       // A refusal is an error, not a greeting: the first frame greets only if the room did not close on it.
-      if (!this.greeted && !e.data.startsWith('{"type":"error"') && !e.data.startsWith("error: ")) {
+      if (!this.greeted && !/^(\[?\{"type":"error"|error: )/.test(e.data)) {
         this.greeted = true;
         this.events.greeted(e.data.length);
       }

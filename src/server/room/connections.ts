@@ -5,16 +5,17 @@
  * rebuilt from them on the first use after every wake.
  *
  * Sending: each wire format is serialised once per event, never per socket.
- * Clients of parley.v2 get one frame per turn of the room: inside
- * {@link Connections.batch}, what the turn says to them is gathered and sent
- * as one JSON array at its end (a frame shared by every member that heard
- * the same events; its own list for a member that got a reply, was left
- * out of a broadcast, or came in during the turn).
+ * Members of a batched format (parley.v2's JSON arrays, and the relay's
+ * upstream, which takes text lines) get one frame per turn of the room:
+ * inside {@link Connections.batch}, what the turn says to them is gathered
+ * and sent at its end (a frame shared by every member that heard the same
+ * events; its own list for a member that got a reply, was left out of a
+ * broadcast, or came in during the turn).
  */
 
 import type { Disconnect } from "../../shared/codes";
 import type { PresentMember, ServerEvent } from "../../shared/events";
-import { toTextLine } from "../../shared/format";
+import { type Format, toTextLine } from "../../shared/format";
 import { closeQuietly, trySend } from "../platform/socket";
 import { type Attachment, presentMemberOf, readAttachment, writeAttachment } from "./attachment";
 
@@ -30,9 +31,19 @@ export interface V1Event {
   hiddenFrom: (memberId: string) => boolean;
 }
 
-/** What one turn has said to the parley.v2 members so far. */
-interface Batch {
-  /** Every event broadcast this turn, serialised, in order. */
+/** The formats whose members get one frame per turn, and how a frame is made of its items. */
+const BATCHED = {
+  /** parley.v2: a JSON array of events. */
+  batch: (items: string[]) => `[${items.join(",")}]`,
+  /** The relay's upstream (parley.lines): text lines, one per line of the frame. */
+  lines: (items: string[]) => items.join("\n"),
+} as const;
+type Batched = keyof typeof BATCHED;
+const isBatched = (format: Format): format is Batched => format in BATCHED;
+
+/** What one turn has said, so far, to the members of one batched format. */
+interface Channel {
+  /** Every broadcast item of this turn, in order (an event serialised, or a text line). */
   shared: string[];
   /** Members whose frame differs from `shared`: their own list. */
   own: Map<WebSocket, string[]>;
@@ -42,7 +53,7 @@ export class Connections {
   private cache: Map<WebSocket, Attachment> | undefined;
   /** Sockets whose departure was already handled (close and error can both fire). */
   private readonly departed = new WeakSet<WebSocket>();
-  private pending: Batch | null = null;
+  private pending: Record<Batched, Channel> | null = null;
   private depth = 0;
 
   constructor(private readonly ctx: DurableObjectState) {}
@@ -62,7 +73,7 @@ export class Connections {
     writeAttachment(conn.ws, conn.att);
     this.live().set(conn.ws, conn.att);
     // It hears only what is said from now on.
-    this.pending?.own.set(conn.ws, []);
+    if (isBatched(conn.att.format)) this.pending?.[conn.att.format].own.set(conn.ws, []);
   }
 
   /**
@@ -77,7 +88,7 @@ export class Connections {
     this.departed.add(ws);
     const live = this.live();
     const att = live.get(ws) ?? readAttachment(ws);
-    if (att?.format === "batch") this.deliverTo(ws);
+    if (att && isBatched(att.format)) this.deliverTo(ws, att.format);
     live.delete(ws);
     if (!att || att.left) return null;
     if (markLeft) writeAttachment(ws, { ...att, left: true });
@@ -86,7 +97,8 @@ export class Connections {
 
   /** Closes a member's socket, after whatever the turn still had for it. */
   close(ws: WebSocket, how: Disconnect): void {
-    if (this.live().get(ws)?.format === "batch") this.deliverTo(ws);
+    const format = this.live().get(ws)?.format;
+    if (format && isBatched(format)) this.deliverTo(ws, format);
     closeQuietly(ws, how);
   }
 
@@ -117,11 +129,14 @@ export class Connections {
   }
 
   /**
-   * Runs one turn of the room: what it sends to parley.v2 members goes out
-   * at the end, one frame each. Turns may nest; the outermost one sends.
+   * Runs one turn of the room: what it sends to members of a batched format
+   * goes out at the end, one frame each. Turns may nest; the outermost one
+   * sends.
    */
   batch<T>(turn: () => T): T {
-    if (this.depth++ === 0) this.pending = { shared: [], own: new Map() };
+    if (this.depth++ === 0) {
+      this.pending = { batch: { shared: [], own: new Map() }, lines: { shared: [], own: new Map() } };
+    }
     try {
       return turn();
     } finally {
@@ -132,15 +147,12 @@ export class Connections {
   /** Sends one event to one member, in its format; returns the bytes it adds (0 when nothing). */
   send(conn: Connection, event: ServerEvent): number {
     const { ws, att } = conn;
-    if (att.format === "text") {
-      const line = toTextLine(event, att.nick);
-      return line !== null && trySend(ws, line) ? line.length : 0;
-    }
-    const json = JSON.stringify(event);
-    if (att.format === "json") return trySend(ws, json) ? json.length : 0;
-    if (this.pending) this.ownList(ws).push(json);
-    else trySend(ws, `[${json}]`);
-    return json.length;
+    const item = att.format === "text" || att.format === "lines" ? toTextLine(event, att.nick) : JSON.stringify(event);
+    if (item === null) return 0;
+    if (!isBatched(att.format)) return trySend(ws, item) ? item.length : 0;
+    if (this.pending) this.ownList(att.format, ws).push(item);
+    else trySend(ws, BATCHED[att.format]([item]));
+    return item.length;
   }
 
   /**
@@ -155,60 +167,73 @@ export class Connections {
     let text: string | null | undefined;
     const pending = this.pending;
     for (const [ws, att] of this.live()) {
-      if (att.format === "batch") {
-        json ??= JSON.stringify(event);
-        if (ws === except) {
-          if (pending && !pending.own.has(ws)) pending.own.set(ws, [...pending.shared]);
-        } else if (!pending) trySend(ws, `[${json}]`);
-        else pending.own.get(ws)?.push(json);
-        continue;
-      }
-      if (ws === except) continue;
-      if (att.format === "json") {
+      const format = att.format;
+      if (format === "json") {
+        if (ws === except) continue;
         json ??= JSON.stringify(event);
         v1 ??= v1Shape ? v1Shape.map((e) => ({ hiddenFrom: e.hiddenFrom, frame: JSON.stringify(e.event) })) : [{ frame: json }];
         for (const { hiddenFrom, frame } of v1) if (!hiddenFrom?.(att.id)) trySend(ws, frame);
-      } else {
-        if (text === undefined) text = toTextLine(event, "");
-        if (text !== null) trySend(ws, text);
+        continue;
       }
+      let item: string | null;
+      if (format === "batch") item = json ??= JSON.stringify(event);
+      else {
+        if (text === undefined) text = toTextLine(event, "");
+        item = text;
+      }
+      if (format === "text") {
+        if (ws !== except && item !== null) trySend(ws, item);
+        continue;
+      }
+      const channel = pending?.[format];
+      if (!channel) {
+        if (ws !== except && item !== null) trySend(ws, BATCHED[format]([item]));
+      } else if (ws === except) {
+        // Left out of this one: from here on it needs its own list.
+        if (!channel.own.has(ws)) channel.own.set(ws, [...channel.shared]);
+      } else if (item !== null) channel.own.get(ws)?.push(item);
     }
-    if (pending) pending.shared.push(json ?? JSON.stringify(event));
+    if (pending) {
+      pending.batch.shared.push(json ?? JSON.stringify(event));
+      if (text === undefined) text = toTextLine(event, "");
+      if (text !== null) pending.lines.shared.push(text);
+    }
   }
 
-  private ownList(ws: WebSocket): string[] {
-    const pending = this.pending as Batch;
-    let list = pending.own.get(ws);
+  private ownList(format: Batched, ws: WebSocket): string[] {
+    const channel = (this.pending as Record<Batched, Channel>)[format];
+    let list = channel.own.get(ws);
     if (!list) {
-      list = [...pending.shared];
-      pending.own.set(ws, list);
+      list = [...channel.shared];
+      channel.own.set(ws, list);
     }
     return list;
   }
 
   /** Sends one member what the turn gathered for it, now (it is leaving). */
-  private deliverTo(ws: WebSocket): void {
-    const pending = this.pending;
-    if (!pending) return;
-    const list = pending.own.get(ws) ?? pending.shared;
-    if (list.length) trySend(ws, `[${list.join(",")}]`);
-    pending.own.set(ws, []);
+  private deliverTo(ws: WebSocket, format: Batched): void {
+    const channel = this.pending?.[format];
+    if (!channel) return;
+    const list = channel.own.get(ws) ?? channel.shared;
+    if (list.length) trySend(ws, BATCHED[format](list));
+    channel.own.set(ws, []);
   }
 
-  /** Ends a turn: one frame to each parley.v2 member, the shared one built once. */
+  /** Ends a turn: one frame to each member of a batched format, the shared one built once per format. */
   private deliver(): void {
     const pending = this.pending;
     this.pending = null;
-    if (!pending || (pending.shared.length === 0 && pending.own.size === 0)) return;
-    let shared: string | undefined;
+    if (!pending) return;
+    const shared: Partial<Record<Batched, string>> = {};
     for (const [ws, att] of this.live()) {
-      if (att.format !== "batch") continue;
-      const own = pending.own.get(ws);
+      if (!isBatched(att.format)) continue;
+      const channel = pending[att.format];
+      const own = channel.own.get(ws);
       if (own) {
-        if (own.length) trySend(ws, `[${own.join(",")}]`);
-      } else if (pending.shared.length) {
-        shared ??= `[${pending.shared.join(",")}]`;
-        trySend(ws, shared);
+        if (own.length) trySend(ws, BATCHED[att.format](own));
+      } else if (channel.shared.length) {
+        shared[att.format] ??= BATCHED[att.format](channel.shared);
+        trySend(ws, shared[att.format] as string);
       }
     }
   }

@@ -479,7 +479,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     };
     // A text client's greeting is one line: skip the member list (O(room
     // size) per join) and the history query (text clients get none).
-    if (conn.att.format !== "text") {
+    if (conn.att.format === "json" || conn.att.format === "batch") {
       event.members = this.connections.first(MEMBERS_PAGE);
       if (since === undefined) {
         event.history = this.history.recent(RECENT_HISTORY);
