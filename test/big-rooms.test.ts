@@ -163,3 +163,15 @@ describe("after churn", () => {
     relayed.close();
   });
 });
+
+describe("parley.v1 presence in a busy window", () => {
+  it("every v1 member ends with the exact count, even when more changes came than a window lists", async () => {
+    const room = uniqueRoom();
+    const members = await fill(room, PRESENCE_LIST_MAX * 2);
+    await sleep(600); // past the window
+    for (const c of members) {
+      const counts = c.frames.map((f) => JSON.parse(f) as ServerEvent).flatMap((e) => ("count" in e ? [e.count] : []));
+      expect(counts.at(-1), c.frames[0]).toBe(PRESENCE_LIST_MAX * 2);
+    }
+  });
+});

@@ -15,6 +15,12 @@
  *   (Parley) or on open (floors, which echo the raw frame back).
  * - direct/text: the same URL without a subprotocol; ready on the join line.
  * - inband/text, inband/json: `/ws`, then `{"action":"join"}`; ready on the join reply.
+ *
+ * A JSON client may offer other subprotocols (`protocols`, e.g. `parley.v2`
+ * before `parley.v1`): a frame that is a JSON array is a batch of events, each
+ * handled as if it came alone. A client with a `tally` counts every frame it
+ * receives (the greeting and presence included), and one with `trackCount`
+ * keeps the last member count the room told it (`joined`, `presence`, …).
  */
 import WebSocket from "ws";
 
@@ -43,6 +49,63 @@ export class Phase {
   }
 }
 
+/**
+ * Everything some clients received over one window: frames, payload bytes,
+ * logical events (a JSON array frame counts each element), error events, and
+ * greetings (`joined`: how many and how big). Shared by the clients it counts for.
+ */
+export class Tally {
+  constructor() {
+    this.frames = 0;
+    this.bytes = 0;
+    this.events = 0;
+    this.errors = 0;
+    this.closes = 0;
+    this.greetings = 0;
+    this.greetingBytes = 0;
+    this.maxGreetingBytes = 0;
+    this.lastFrameAt = 0;
+  }
+
+  /** @param {string} s the frame's text @param {number} bytes its payload length */
+  add(s, bytes) {
+    this.frames++;
+    this.bytes += bytes;
+    this.lastFrameAt = now();
+    let events = 1;
+    if (s.charCodeAt(0) === 0x5b /* [ */) {
+      try {
+        const a = JSON.parse(s);
+        if (Array.isArray(a)) events = a.length;
+      } catch {
+        // not JSON: one frame, one event
+      }
+    }
+    this.events += events;
+    if (s.includes('"type":"error"')) this.errors++;
+    if (isGreeting(s)) {
+      this.greetings++;
+      this.greetingBytes += bytes;
+      if (bytes > this.maxGreetingBytes) this.maxGreetingBytes = bytes;
+    }
+  }
+}
+
+/** Whether a JSON frame is (or, batched, starts with) the room's `joined` greeting. */
+function isGreeting(s) {
+  return s.startsWith('{"type":"joined"') || s.startsWith('[{"type":"joined"');
+}
+
+/** The first `joined` event in a frame (an event or a batch), or undefined. */
+function greetingOf(s) {
+  try {
+    const o = JSON.parse(s);
+    return (Array.isArray(o) ? o : [o]).find((e) => e?.type === "joined");
+  } catch {
+    return undefined;
+  }
+}
+
 const padCache = new Map();
 function pad(bytes) {
   if (!padCache.has(bytes)) padCache.set(bytes, "x".repeat(Math.max(0, bytes)));
@@ -54,8 +117,20 @@ export class Client {
    * @param {{wsUrl: string, path: "direct"|"inband", format: "json"|"text", greets: boolean,
    *          room: {name: string, size: number}, g: number, clients: Client[], msgBytes: number}} o
    *   `greets`: the server answers a join with a greeting (Parley); floors don't.
+   *   Optional: `protocols` (JSON clients; default `["parley.v1"]`), `tally` (a {@link Tally}),
+   *   `trackCount` (keep `count`, the room's member count as last told), `inspectGreeting`
+   *   (keep `greeting`: the `joined` event's `count` and how many members it listed).
    */
   constructor(o) {
+    /** @type {Tally | null} */
+    this.tally = null;
+    this.trackCount = false;
+    this.inspectGreeting = false;
+    /** @type {number | undefined} */
+    this.count = undefined;
+    /** @type {{count: number | null, membersListed: number | null} | undefined} */
+    this.greeting = undefined;
+    this.protocols = undefined;
     Object.assign(this, o);
     this.nick = `u${o.g}`;
     this.ws = null;
@@ -73,7 +148,7 @@ export class Client {
   /** Opens the socket and resolves with the connect time (ms) once the room has greeted it. */
   connect(timeoutMs = 30_000) {
     const q = this.path === "direct" ? `?room=${encodeURIComponent(this.room.name)}&nick=${this.nick}` : "";
-    const protocols = this.format === "json" ? ["parley.v1"] : [];
+    const protocols = this.format === "json" ? (this.protocols ?? ["parley.v1"]) : [];
     const t0 = now();
     return new Promise((resolve, reject) => {
       let ready = false;
@@ -108,8 +183,16 @@ export class Client {
       });
       ws.on("message", (data) => {
         const s = data.toString();
+        this.tally?.add(s, data.length);
+        if (this.trackCount) this.noteCount(s);
         if (!ready) {
-          if (this.format === "json" ? s.startsWith('{"type":"joined"') : s.includes(" join room ")) return done();
+          if (this.format === "json" ? isGreeting(s) : s.includes(" join room ")) {
+            if (this.inspectGreeting) {
+              const g = greetingOf(s);
+              this.greeting = { count: g?.count ?? null, membersListed: Array.isArray(g?.members) ? g.members.length : null };
+            }
+            return done();
+          }
           if (/error/.test(s)) return fail(new Error(`refused: ${s.slice(0, 200)}`));
         }
         this.onFrame(s);
@@ -118,36 +201,64 @@ export class Client {
       ws.on("close", (code) => {
         this.closed = true;
         if (!ready) fail(new Error(`closed ${code} before ready`));
-        else if (this.phase && !this.closing) this.phase.closes++;
+        else if (!this.closing) {
+          if (this.phase) this.phase.closes++;
+          if (this.tally) this.tally.closes++;
+        }
       });
     });
+  }
+
+  /**
+   * Keeps the room's member count as last told: the last `"count":` in the
+   * frame (presence events and `joined` carry one; in a batch the last event
+   * is the newest), or, for a greeting without a count, its member list's length.
+   */
+  noteCount(s) {
+    const i = s.lastIndexOf('"count":');
+    if (i >= 0) {
+      const v = Number.parseInt(s.slice(i + 8, i + 24), 10);
+      if (Number.isFinite(v)) this.count = v;
+    } else if (isGreeting(s)) {
+      const g = greetingOf(s);
+      if (Array.isArray(g?.members)) this.count = g.members.length;
+    }
   }
 
   /** One received frame after the greeting. */
   onFrame(s) {
     const t = now();
-    let token;
     if (this.format === "json") {
+      // Only messages (and error events, which have a "message" field) are
+      // accounted for: presence and the like are not even parsed.
+      if (!s.includes('"message"') && !s.includes("send_to_room")) return;
       let o;
       try {
         o = JSON.parse(s);
       } catch {
         return;
       }
-      if (o.type === "message" || o.action === "send_to_room") token = o.id;
-      else {
-        if (o.type === "error" && this.phase) this.phase.errors++;
-        return; // presence and the like
-      }
-    } else {
-      const i = s.indexOf(" : ");
-      if (i < 0) {
-        if (s.startsWith("error") && this.phase) this.phase.errors++;
-        return;
-      }
-      const j = s.indexOf(" ", i + 3);
-      token = s.slice(i + 3, j < 0 ? undefined : j);
+      if (Array.isArray(o)) for (const e of o) this.onEvent(e, t);
+      else this.onEvent(o, t);
+      return;
     }
+    const i = s.indexOf(" : ");
+    if (i < 0) {
+      if (s.startsWith("error") && this.phase) this.phase.errors++;
+      return;
+    }
+    const j = s.indexOf(" ", i + 3);
+    this.onToken(s.slice(i + 3, j < 0 ? undefined : j), t);
+  }
+
+  /** One JSON event (alone in its frame or from a batch), received at `t`. */
+  onEvent(o, t) {
+    if (o?.type === "message" || o?.action === "send_to_room") this.onToken(o.id, t);
+    else if (o?.type === "error" && this.phase) this.phase.errors++;
+  }
+
+  /** Accounts for one delivery of the message tagged `token` (`PHASE.SENDER.N`). */
+  onToken(token, t) {
     if (typeof token !== "string") return;
     const a = token.indexOf(".");
     const b = token.indexOf(".", a + 1);
@@ -264,21 +375,23 @@ export async function drain(P, idleMs = 2_000, capMs = 15_000) {
 }
 
 /**
- * Closed loop for `durationMs`: every client sends one message, and its next
- * as soon as its own comes back. A client whose message has not come back in
- * `stallMs` sends its next anyway (the missing one is counted as lost).
+ * Closed loop for `durationMs`: every sender (by default every client) sends
+ * one message, and its next as soon as its own comes back; every client
+ * receives. A sender whose message has not come back in `stallMs` sends its
+ * next anyway (the missing one is counted as lost).
+ * @param {{senders?: Client[], stallMs?: number}} [o]
  */
-export async function closedLoop(clients, P, durationMs, stallMs = 5_000) {
+export async function closedLoop(clients, P, durationMs, { senders = clients, stallMs = 5_000 } = {}) {
   for (const c of clients) c.enter(P);
   P.closedLoop = true;
   const t0 = now();
   P.deadline = t0 + durationMs;
-  for (const c of clients) c.send(now());
+  for (const c of senders) c.send(now());
   while (now() < P.deadline) {
     await sleep(Math.min(100, Math.max(1, P.deadline - now())));
     const t = now();
     if (t >= P.deadline) break;
-    for (const c of clients) if (c.outstanding >= 0 && t - c.lastSendAt > stallMs) c.send(t);
+    for (const c of senders) if (c.outstanding >= 0 && t - c.lastSendAt > stallMs) c.send(t);
   }
 }
 

@@ -24,6 +24,8 @@ export class Presence {
   /** When, in this window, each change happened (a counter): a member that came in later already knew. */
   private readonly order = new Map<string, number>();
   private changes = 0;
+  /** The window's latest change: with a long window, the one that carries the final count to everyone. */
+  private latest: { event: "join" | "leave"; member: PresentMember } | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -35,6 +37,7 @@ export class Presence {
     // Back within the window: its departure was never told, so neither is this.
     if (!this.left.delete(member.id)) this.joined.set(member.id, member);
     this.order.set(member.id, ++this.changes);
+    this.latest = { event: "join", member };
     this.schedule();
   }
 
@@ -42,6 +45,7 @@ export class Presence {
     // Came and went within the window: nobody needs to hear of either.
     if (!this.joined.delete(member.id)) this.left.set(member.id, member);
     this.order.set(member.id, ++this.changes);
+    this.latest = { event: "leave", member };
     this.schedule();
   }
 
@@ -73,6 +77,14 @@ export class Presence {
       })),
       ...left.map((member) => ({ event: this.v1("leave", member, count), hiddenFrom: (r: string) => cameLater(r, member.id) })),
     ];
+    // With changes left out, a member who came after all the listed ones would
+    // hear none of them, and keep a stale count: the latest change goes to
+    // everyone but its subject, with the count as it now is.
+    const latest = this.latest;
+    this.latest = undefined;
+    if (more && latest && !joined.includes(latest.member) && !left.includes(latest.member)) {
+      v1.push({ event: this.v1(latest.event, latest.member, count), hiddenFrom: (r: string) => r === latest.member.id });
+    }
     this.connections.broadcast(changes, undefined, v1);
   }
 
