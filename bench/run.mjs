@@ -292,6 +292,10 @@ function phaseRow(P, w) {
 let tagCounter = 1;
 const runId = Date.now().toString(36);
 
+/**
+ * Clients for a scenario. `format` "v2" means JSON clients that offer
+ * parley.v2 (batched frames), reported apart from parley.v1's "json".
+ */
 function makeClients(server, target, { prefix, rooms, perRoom, path, format }) {
   const clients = [];
   for (let r = 0; r < rooms; r++) {
@@ -301,7 +305,8 @@ function makeClients(server, target, { prefix, rooms, perRoom, path, format }) {
         new Client({
           wsUrl: server.wsUrl,
           path,
-          format,
+          format: format === "v2" ? "json" : format,
+          protocols: format === "v2" ? ["parley.v2"] : undefined,
           greets: TARGETS[target].greets,
           room,
           g: clients.length,
@@ -867,6 +872,11 @@ function ratios(rows) {
         };
       }
     }
+    const p2 = find(rows, "parley", sc, "closed", "direct", "v2");
+    for (const floor of ["floor-bare", "floor-storage"]) {
+      const f = find(rows, floor, sc, "closed");
+      if (p2 && f) out[`${sc}/closed v2 vs ${floor}`] = { cpuPerDelivery: ratio(p2.serverCpuUsPerDelivery, f.serverCpuUsPerDelivery) };
+    }
   }
   const pi = rows.find((r) => r.target === "parley" && r.scenario === "idle" && !r.error);
   for (const floor of ["floor-bare", "floor-storage"]) {
@@ -933,6 +943,10 @@ function verdicts(rows, rat) {
   info("fan-out CPU/delivery vs storage floor (open loop)", rat["fanout/open vs floor-storage"]?.cpuPerDelivery, "information");
   const mr = rat["rooms/closed vs floor-bare"]?.cpuPerDelivery;
   add("many rooms CPU/delivery ≤ 1.5× bare floor (closed loop)", mr, "≤ 1.50×", mr <= 1.5);
+  const fo2 = rat["fanout/closed v2 vs floor-storage"]?.cpuPerDelivery;
+  add("fan-out with batched frames (parley.v2) CPU/delivery ≤ 0.5× storage floor (closed loop)", fo2, "≤ 0.50×", fo2 <= 0.5);
+  const mr2 = rat["rooms/closed v2 vs floor-bare"]?.cpuPerDelivery;
+  add("many rooms with batched frames (parley.v2) CPU/delivery ≤ 1.5× bare floor (closed loop)", mr2, "≤ 1.50×", mr2 <= 1.5);
   info("many rooms CPU/delivery vs bare floor (open loop)", rat["rooms/open vs floor-bare"]?.cpuPerDelivery, "information");
   const bad = rows.filter(
     (r) => r.error || (r.lost ?? 0) !== 0 || (r.dup ?? 0) !== 0 || (r.errors ?? 0) !== 0 || (r.unexpectedCloses ?? 0) !== 0,
@@ -1079,6 +1093,21 @@ async function main() {
               rate: CFG.fanoutRate,
             }),
           );
+          // Parley again with batched frames (parley.v2): the issue-12 targets.
+          if (t === "parley") {
+            await measure(t, () =>
+              loadScenario(s, t, {
+                name: "fanout",
+                prefix: "fan2",
+                rooms: 1,
+                perRoom: CFG.fanoutClients,
+                path: "direct",
+                format: "v2",
+                modes: ["closed"],
+                rate: CFG.fanoutRate,
+              }),
+            );
+          }
         } else if (sc === "rooms") {
           await measure(t, () =>
             loadScenario(s, t, {
@@ -1092,6 +1121,20 @@ async function main() {
               rate: CFG.roomsRate,
             }),
           );
+          if (t === "parley") {
+            await measure(t, () =>
+              loadScenario(s, t, {
+                name: "rooms",
+                prefix: "many2",
+                rooms: CFG.rooms,
+                perRoom: CFG.roomClients,
+                path: "direct",
+                format: "v2",
+                modes: ["closed"],
+                rate: CFG.roomsRate,
+              }),
+            );
+          }
         } else if (sc === "inband") {
           if (t !== "parley") continue; // the floors have no in-band-join path
           for (const [path, prefix] of [
