@@ -154,3 +154,28 @@ describe("catching up", () => {
     },
   );
 });
+
+describe("privacy of deletes and identity of reactions", () => {
+  it("deleting a message also blanks the snippet that replies quote", async () => {
+    const room = uniqueRoom();
+    const { c: alice } = await member(room, "alice");
+    const q = await say(alice, "secret question", "q");
+    const a = await say(alice, "answer", "a", { replyTo: q.seq });
+    alice.send({ action: "delete", seq: q.seq });
+    await alice.until(isEvent("delete"));
+    expect((await state(room, a.seq)).message.replyTo).toEqual({ seq: q.seq, nick: "alice", snippet: "" });
+  });
+
+  it("a reaction belongs to its sender: after a reconnect with the same key, the same click takes it back", async () => {
+    const room = uniqueRoom();
+    const first = await member(room, "alice");
+    const m = await say(first.c, "hi", "h");
+    first.c.send({ action: "react", seq: m.seq, emoji: "👍" });
+    await first.c.until(isEvent("reaction"));
+    first.c.close();
+    const again = await member(room, "alice");
+    again.c.send({ action: "react", seq: m.seq, emoji: "👍" });
+    expect(await again.c.until(isEvent("reaction"))).toMatchObject({ emoji: "👍", on: false });
+    expect((await state(room, m.seq)).reactions).toEqual({});
+  });
+});

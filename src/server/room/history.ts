@@ -82,8 +82,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS reactions (
     target INTEGER NOT NULL,
     emoji TEXT NOT NULL,
-    member TEXT NOT NULL,
-    PRIMARY KEY (target, emoji, member)
+    sender TEXT NOT NULL,
+    PRIMARY KEY (target, emoji, sender)
   ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS pruned_ids (
     sender TEXT NOT NULL,
@@ -195,10 +195,17 @@ export class History {
     return row && { sender: row.sender, message: this.toEvent(row) as MessageEvent };
   }
 
-  /** Turns a message into a tombstone: its text and reactions are removed for good, its seq stays. */
+  /**
+   * Turns a message into a tombstone: its text and reactions are removed for
+   * good, and so is the snippet of it that replies quote; its seq stays.
+   */
   tombstone(seq: number): void {
     this.sql.exec("UPDATE messages SET text = '', deleted = 1 WHERE seq = ? AND kind = 'message'", seq);
     this.sql.exec("DELETE FROM reactions WHERE target = ?", seq);
+    this.sql.exec(
+      "UPDATE messages SET data = json_set(data, '$.replyTo.snippet', '') WHERE kind = 'message' AND json_extract(data, '$.replyTo.seq') = ?",
+      seq,
+    );
   }
 
   /** Replaces a message's text (its edit event records the change on the stream). */
@@ -209,11 +216,11 @@ export class History {
   }
 
   /**
-   * Toggles `member`'s `emoji` on message `target`: returns whether it is now
+   * Toggles `sender`'s `emoji` on message `target`: returns whether it is now
    * on, or "full" when it would be one distinct emoji more than `max`.
    */
-  toggleReaction(target: number, emoji: string, member: string, max: number): boolean | "full" {
-    if (this.sql.exec("DELETE FROM reactions WHERE target = ? AND emoji = ? AND member = ?", target, emoji, member).rowsWritten > 0) {
+  toggleReaction(target: number, emoji: string, sender: string, max: number): boolean | "full" {
+    if (this.sql.exec("DELETE FROM reactions WHERE target = ? AND emoji = ? AND sender = ?", target, emoji, sender).rowsWritten > 0) {
       return false;
     }
     const distinct = this.sql
@@ -224,7 +231,7 @@ export class History {
       )
       .one();
     if (distinct.has === 0 && distinct.n >= max) return "full";
-    this.sql.exec("INSERT INTO reactions (target, emoji, member) VALUES (?, ?, ?)", target, emoji, member);
+    this.sql.exec("INSERT INTO reactions (target, emoji, sender) VALUES (?, ?, ?)", target, emoji, sender);
     return true;
   }
 

@@ -377,7 +377,8 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
       return;
     }
     if (!this.keptMessage(conn, seq)) return;
-    const on = this.history.toggleReaction(seq, emoji, conn.att.id, MAX_REACTIONS);
+    // Counted per sender, like authorship: the same browser after a reconnect takes its reaction back.
+    const on = this.history.toggleReaction(seq, emoji, conn.att.sender, MAX_REACTIONS);
     if (on === "full") {
       this.reply(conn, refusal.tooManyReactions(seq, MAX_REACTIONS));
       return;
