@@ -35,6 +35,8 @@ const options = {
   ],
   outdir: "public",
   bundle: true,
+  // `parley/client` (package.json "exports") from its source, as the page imports the client core.
+  conditions: ["parley-source"],
   format: "esm",
   platform: "browser",
   target: ["es2022", "chrome109", "firefox115", "safari16"],

@@ -57,4 +57,15 @@ describe("parseOutbox", () => {
     expect(parseOutbox("{not json")).toEqual([]);
     expect(parseOutbox('{"a":1}')).toEqual([]);
   });
+
+  it("keeps a reply's replyTo, and drops a malformed one but not its message", () => {
+    const reply: OutboxEntry = { ...entry("r"), replyTo: 42 };
+    expect(parseOutbox(JSON.stringify([reply]))).toEqual([reply]);
+    const bad = [
+      { ...entry("a"), replyTo: "42" },
+      { ...entry("b"), replyTo: 0 },
+      { ...entry("c"), replyTo: 1.5 },
+    ];
+    expect(parseOutbox(JSON.stringify(bad))).toEqual([entry("a"), entry("b"), entry("c")]);
+  });
 });

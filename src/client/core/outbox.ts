@@ -17,6 +17,8 @@ export interface OutboxEntry {
   /** The room it was typed in; it is only ever sent there. */
   readonly room: string;
   readonly text: string;
+  /** The seq of the message this one answers (sent as `replyTo`), kept so that a resend still answers it. */
+  readonly replyTo?: number;
   /** When the user sent it, epoch ms (for display only). */
   readonly createdAt: number;
 }
@@ -124,9 +126,14 @@ export function parseOutbox(raw: string | null): OutboxEntry[] {
   const out: OutboxEntry[] = [];
   for (const item of data as unknown[]) {
     if (typeof item !== "object" || item === null) continue;
-    const { id, room, text, createdAt } = item as Record<string, unknown>;
+    const { id, room, text, createdAt, replyTo } = item as Record<string, unknown>;
     if (typeof id === "string" && typeof room === "string" && typeof text === "string" && typeof createdAt === "number") {
-      out.push({ id, room, text, createdAt });
+      // A malformed replyTo is dropped, not the message: it still goes out, as a plain one.
+      out.push(
+        Number.isSafeInteger(replyTo) && (replyTo as number) > 0
+          ? { id, room, text, createdAt, replyTo: replyTo as number }
+          : { id, room, text, createdAt },
+      );
     }
   }
   return out;

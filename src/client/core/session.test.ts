@@ -643,6 +643,51 @@ describe("refusals, moderation and tokens", () => {
     }
   });
 
+  it("sends a reply with replyTo, and a resend after a drop (or from a saved outbox) still answers it", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    h.last().event(joined([message(1)], 1));
+    const entry = h.session.send("agreed", { replyTo: 1 });
+    expect(entry).toMatchObject({ text: "agreed", replyTo: 1 });
+    expect(h.last().frames()).toEqual([{ action: "send_to_room", msg: "agreed", id: "id-1", replyTo: 1 }]);
+    // A plain send carries no replyTo at all.
+    h.session.send("plain");
+    expect(h.last().frames()[1]).toEqual({ action: "send_to_room", msg: "plain", id: "id-2" });
+    expect(h.saved.at(-1)?.map((e) => e.replyTo)).toEqual([1, undefined]);
+    h.last().drop();
+    h.clock.advance(10_000);
+    h.last().event(joined([], 1));
+    expect(h.last().frames()).toEqual([
+      { action: "send_to_room", msg: "agreed", id: "id-1", replyTo: 1 },
+      { action: "send_to_room", msg: "plain", id: "id-2" },
+    ]);
+    // An outbox saved by an earlier visit keeps it too.
+    const later = harness({ outbox: h.saved.at(-1) });
+    later.session.join("8888", "robin");
+    later.last().event(joined([], 1));
+    expect(later.last().frames()[0]).toEqual({ action: "send_to_room", msg: "agreed", id: "id-1", replyTo: 1 });
+  });
+
+  it("sends edit, react and typing commands only while online; nothing is queued", () => {
+    const h = harness();
+    h.session.join("8888", "robin");
+    expect(h.session.command({ action: "typing" })).toBe(false);
+    h.last().event(joined([message(1, "c-1", me)], 1));
+    expect(h.session.command({ action: "edit", seq: 1, msg: "better" })).toBe(true);
+    expect(h.session.command({ action: "react", seq: 1, emoji: "👍" })).toBe(true);
+    expect(h.session.command({ action: "typing" })).toBe(true);
+    expect(h.last().frames()).toEqual([
+      { action: "edit", seq: 1, msg: "better" },
+      { action: "react", seq: 1, emoji: "👍" },
+      { action: "typing" },
+    ]);
+    h.last().drop();
+    expect(h.session.command({ action: "react", seq: 1, emoji: "👍" })).toBe(false);
+    h.clock.advance(10_000);
+    h.last().event(joined([], 1));
+    expect(h.last().frames()).toEqual([]);
+  });
+
   it("pages a gap and loads earlier messages with the token the room was joined with", async () => {
     const h = harness();
     h.store = Array.from({ length: 450 }, (_, i) => message(i + 1));
@@ -657,5 +702,127 @@ describe("refusals, moderation and tokens", () => {
     expect(h.pages.map((p) => p.since)).toEqual([0, 210, 410]);
     expect(h.pageTokens).toEqual(["tok-1", "tok-1", "tok-1"]);
     expect(h.session.cursor).toBe(450);
+  });
+});
+
+describe("signals for a client built on the session (src/client/core/client.ts)", () => {
+  /** Lets resolved promises (a fake fetch's answer) run. */
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+  };
+
+  it("tells each confirmed send once, with its stored event: live, in a resumed joined, in a page, or already_stored", async () => {
+    const confirmed: string[] = [];
+    const h = harness({ listener: { confirmed: (entry, event) => confirmed.push(`${entry.text}:${event?.seq ?? "pruned"}`) } });
+    h.session.join("8888", "robin");
+    h.last().event(joined([], 0));
+    h.session.send("live");
+    h.last().event(echo(h.last().sends()[0]!, 1));
+    h.last().event(echo(h.last().sends()[0]!, 1)); // the same echo again: confirmed already
+    h.session.send("echo lost");
+    const lost = h.last().sends()[1]!;
+    h.last().drop();
+    h.clock.advance(10_000);
+    h.last().event(joined([echo(lost, 2)], 2));
+    h.session.send("long ago");
+    h.last().event({ type: "error", code: "already_stored", message: "stored long ago", ref: h.last().sends()[0]!.id });
+    // A capped resume: the stored send comes in the page.
+    h.session.send("paged");
+    const paged = h.last().sends().at(-1)!;
+    h.last().drop();
+    h.store = [message(3), echo(paged, 4), message(5)];
+    h.clock.advance(10_000);
+    h.last().event(joined([message(3)], 5, me, true));
+    await settle();
+    expect(confirmed).toEqual(["live:1", "echo lost:2", "long ago:pruned", "paged:4"]);
+    expect(h.session.pending()).toEqual([]);
+  });
+
+  it("reports a gap when a resumed joined starts later than the cursor (the room pruned what was missed), before the joined", () => {
+    const told: string[] = [];
+    const h = harness({
+      listener: {
+        gap: (from, to) => told.push(`gap ${from}-${to}`),
+        joined: (_e, history) => told.push(`joined ${seqs(history).join(",")}`),
+      },
+    });
+    h.session.join("8888", "robin");
+    h.last().event(joined([message(1), message(2)], 2));
+    h.last().drop();
+    h.clock.advance(10_000);
+    // The room kept only 8..9 of what came after 2.
+    h.last().event(joined([message(8), message(9)], 9));
+    // A resume that misses nothing reports nothing.
+    h.last().drop();
+    h.clock.advance(10_000);
+    h.last().event(joined([message(10)], 10));
+    expect(told).toEqual(["joined 1,2", "gap 3-7", "joined 8,9", "joined 10"]);
+    expect(h.session.cursor).toBe(10);
+  });
+
+  it("reports a gap when a page starts later than the cursor, or comes back empty short of lastSeq", async () => {
+    const gaps: [number, number][] = [];
+    const h = harness({ listener: { gap: (from, to) => gaps.push([from, to]) } });
+    h.session.join("8888", "robin");
+    h.last().event(joined([message(1)], 1));
+    h.last().drop();
+    h.clock.advance(10_000);
+    // Resumed from 1: 2..201 came in joined, the rest is paged; meanwhile the room pruned up to 300.
+    h.store = Array.from({ length: 150 }, (_, i) => message(301 + i));
+    h.last().event(
+      joined(
+        Array.from({ length: 200 }, (_, i) => message(2 + i)),
+        450,
+        me,
+        true,
+      ),
+    );
+    await settle();
+    expect(gaps).toEqual([[202, 300]]);
+    expect(seqs(h.shown).at(-1)).toBe(450);
+    // Nothing stored at all after the cursor, though lastSeq says there was.
+    h.last().drop();
+    h.clock.advance(10_000);
+    h.store = [];
+    h.last().event(joined([message(451)], 500, me, true));
+    await settle();
+    expect(gaps).toEqual([
+      [202, 300],
+      [452, 500],
+    ]);
+    expect(h.session.cursor).toBe(500);
+  });
+
+  it("asks deps.backoff for the wait before each reconnect, when it is given", () => {
+    const asked: number[] = [];
+    const clock = new Clock();
+    const sockets: FakeSocket[] = [];
+    const session = new ChatSession(
+      {
+        connect: (url, protocol, handlers) => {
+          const socket = new FakeSocket(url, protocol, handlers);
+          sockets.push(socket);
+          return socket;
+        },
+        fetchMessages: async () => [],
+        setTimer: clock.set,
+        clearTimer: clock.clear,
+        now: () => clock.now,
+        random: () => 0.5,
+        newId: () => "id",
+        backoff: (attempt) => {
+          asked.push(attempt);
+          return 42;
+        },
+      },
+      { wsBase: "ws://h" },
+    );
+    session.join("8888", "robin");
+    sockets.at(-1)!.drop();
+    expect(session.state).toMatchObject({ kind: "waiting", attempt: 1, retryAt: clock.now + 42 });
+    clock.advance(42);
+    sockets.at(-1)!.drop();
+    expect(asked).toEqual([0, 1]);
+    expect(sockets).toHaveLength(2);
   });
 });

@@ -12,6 +12,7 @@ import type {
   ErrorEvent,
   JoinedEvent,
   MembersEvent,
+  MessageEvent,
   PresenceChangesEvent,
   PresenceEvent,
   PresentMember,
@@ -20,7 +21,16 @@ import type {
   TypingEvent,
 } from "../../shared/events";
 import { SUBPROTOCOL_V2 } from "../../shared/format";
-import { type ConnectParams, connectQuery, type DeleteFrame, type MembersFrame, type ModerationFrame } from "../../shared/frames";
+import {
+  type ConnectParams,
+  connectQuery,
+  type DeleteFrame,
+  type EditFrame,
+  type MembersFrame,
+  type ModerationFrame,
+  type ReactFrame,
+  type TypingFrame,
+} from "../../shared/frames";
 import { DEFAULT_LIMITS, type Limits, limitsFromPublic, MAX_FRAME_BYTES, PAGE_MAX, type PublicLimits } from "../../shared/limits";
 import { validateText } from "../../shared/validate";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
@@ -70,6 +80,13 @@ export interface SessionDeps {
   newId(): string;
   /** Called with the whole outbox whenever it changes, to persist it. */
   saveOutbox?(entries: OutboxEntry[]): void;
+  /**
+   * The wait before reconnect number `attempt` (0 for the first after a
+   * drop), in ms. Default: {@link backoffDelay} with the session's `backoff`
+   * options. A client with several rooms gives all their sessions one, so
+   * that their reconnects are spread as one schedule.
+   */
+  backoff?(attempt: number): number;
 }
 
 export interface SessionOptions {
@@ -136,6 +153,18 @@ export interface SessionListener {
    * before any upgrade; the reason came as an error.
    */
   ended?(code: number): void;
+  /**
+   * The room stored a queued message: `event` is the stored message (live,
+   * in a `joined` history or in a page), or undefined when the room answered
+   * `already_stored` (stored, but pruned before this client heard of it).
+   */
+  confirmed?(entry: OutboxEntry, event: MessageEvent | undefined): void;
+  /**
+   * Seqs `from`..`to` will never come: the room pruned them before this
+   * session got them (its `since` was older than what the room keeps). Told
+   * before the events after them.
+   */
+  gap?(from: number, to: number): void;
 }
 
 const DEFAULTS = {
@@ -151,16 +180,24 @@ const DEFAULTS = {
  * server's (see {@link ChatSession.limits}): its rule is the one that counts,
  * so the text is measured as it measures it, in code points.
  */
-export function checkOutgoing(text: string, id: string, limits: Limits = DEFAULT_LIMITS): string | null {
+export function checkOutgoing(text: string, id: string, limits: Limits = DEFAULT_LIMITS, replyTo?: number): string | null {
   const valid = validateText(text, limits);
   if (!valid.ok) return valid.error.message;
-  const bytes = new TextEncoder().encode(sendFrame(text, id)).length;
+  const bytes = new TextEncoder().encode(sendFrame(text, id, replyTo)).length;
   if (bytes > MAX_FRAME_BYTES) return `message is too large (${bytes} of ${MAX_FRAME_BYTES} bytes)`;
   return null;
 }
 
-function sendFrame(text: string, id: string): string {
-  return JSON.stringify({ action: "send_to_room", msg: text, id });
+function sendFrame(text: string, id: string, replyTo?: number): string {
+  return JSON.stringify(
+    replyTo === undefined ? { action: "send_to_room", msg: text, id } : { action: "send_to_room", msg: text, id, replyTo },
+  );
+}
+
+/** What a send may say besides its text. */
+export interface SendOptions {
+  /** The seq of the message this one answers (docs/protocol.md, "Messages that change"). */
+  replyTo?: number;
 }
 
 /** The close code a browser reports for a socket that closed without a close frame: a failed connection, or an upgrade answered with HTTP. */
@@ -301,15 +338,21 @@ export class ChatSession {
   }
 
   /**
-   * Queues a message for the current room and sends it when connected.
-   * Returns the entry, or an error message (nothing queued).
+   * Queues a message for the current room and sends it when connected; with
+   * `replyTo`, as an answer to that message (kept in the outbox entry, so a
+   * resend answers it too). Returns the entry, or an error message (nothing
+   * queued).
    */
-  send(text: string): OutboxEntry | string {
+  send(text: string, options: SendOptions = {}): OutboxEntry | string {
     if (this.room === null) return "join a room first";
     const id = this.deps.newId();
-    const problem = checkOutgoing(text, id, this.learned);
+    const { replyTo } = options;
+    const problem = checkOutgoing(text, id, this.learned, replyTo);
     if (problem) return problem;
-    const entry: OutboxEntry = { id, room: this.room, text, createdAt: this.deps.now() };
+    const entry: OutboxEntry =
+      replyTo === undefined
+        ? { id, room: this.room, text, createdAt: this.deps.now() }
+        : { id, room: this.room, text, createdAt: this.deps.now(), replyTo };
     this.outbox.add(entry);
     this.saveOutbox();
     this.emitOutbox();
@@ -411,11 +454,12 @@ export class ChatSession {
   }
 
   /**
-   * Sends a frame that is not a message — a moderation action, a delete —
-   * when connected. Returns whether it went out; the answer comes as events
-   * (or an error).
+   * Sends a frame that is not a message — a moderation action, a delete, an
+   * edit, a reaction, "typing" — when connected. Returns whether it went out;
+   * the answer comes as events (or an error). Nothing is queued: a command
+   * made offline is not sent later.
    */
-  command(frame: ModerationFrame | DeleteFrame | MembersFrame): boolean {
+  command(frame: ModerationFrame | DeleteFrame | MembersFrame | EditFrame | ReactFrame | TypingFrame): boolean {
     return this.current.kind === "online" && this.trySend(JSON.stringify(frame));
   }
 
@@ -425,7 +469,7 @@ export class ChatSession {
     this.detach(false);
     if (this.room === null) return;
     if (wasOnline) this.listener.dropped?.();
-    const delay = backoffDelay(this.attempt, this.deps.random, this.opts.backoff);
+    const delay = this.deps.backoff?.(this.attempt) ?? backoffDelay(this.attempt, this.deps.random, this.opts.backoff);
     this.attempt++;
     this.setState({ kind: "waiting", attempt: this.attempt, retryAt: this.deps.now() + delay });
     this.retryTimer = this.deps.setTimer(() => this.open(), delay);
@@ -516,13 +560,15 @@ export class ChatSession {
     this.attempt = 0;
     this.self = event.self;
     this.learnLimits(event.limits);
+    const gap = this.resumed ? this.missing(event.history[0]?.seq ?? event.lastSeq + 1, event.lastSeq) : null;
     const fresh = this.timeline.joined(event, this.resumed);
     // Sent before the drop and stored, but the echo was lost: confirmed now.
     let confirmed = false;
-    for (const stored of event.history) if (stored.type === "message" && this.outbox.ack(stored.id)) confirmed = true;
+    for (const stored of event.history) if (stored.type === "message" && this.confirm(stored.id, stored)) confirmed = true;
     if (confirmed) this.saveOutbox();
     this.outbox.unsendAll();
     this.setState({ kind: "online" });
+    if (gap) this.listener.gap?.(gap[0], gap[1]);
     this.listener.joined?.(event, fresh, this.resumed);
     this.emitOutbox();
     this.armHeartbeat();
@@ -533,7 +579,7 @@ export class ChatSession {
   /** Anything on the room's seq stream: shown once, in order; a message of ours also confirms its send. */
   private onStored(event: StoredEvent): void {
     if (event.room !== this.room) return;
-    const confirmed = event.type === "message" && this.outbox.ack(event.id) !== undefined;
+    const confirmed = event.type === "message" && this.confirm(event.id, event);
     if (this.timeline.live(event)) this.listener.messages?.([event]);
     if (confirmed) {
       this.saveOutbox();
@@ -564,7 +610,7 @@ export class ChatSession {
       this.schedulePump();
       return;
     }
-    if (error.code === "already_stored" && ref !== undefined && this.outbox.ack(ref)) {
+    if (error.code === "already_stored" && ref !== undefined && this.confirm(ref, undefined)) {
       // Stored long ago (the room has pruned it since): delivered, not failed.
       this.saveOutbox();
       this.emitOutbox();
@@ -588,7 +634,7 @@ export class ChatSession {
   private pump(): void {
     if (this.current.kind !== "online" || this.room === null || this.pumpTimer !== null) return;
     for (const entry of this.outbox.take(this.room, this.opts.sendWindow)) {
-      if (!this.trySend(sendFrame(entry.text, entry.id))) {
+      if (!this.trySend(sendFrame(entry.text, entry.id, entry.replyTo))) {
         this.outbox.unsend(entry.id);
         return;
       }
@@ -626,8 +672,10 @@ export class ChatSession {
       while (room !== null && room === this.room && timeline === this.timeline && timeline.gap) {
         const page = await this.deps.fetchMessages(room, timeline.cursor, PAGE_MAX, this.token);
         if (room !== this.room || timeline !== this.timeline) return;
+        const gap = this.missing(page[0]?.seq ?? timeline.lastSeq + 1, timeline.lastSeq);
+        if (gap) this.listener.gap?.(gap[0], gap[1]);
         let confirmed = false;
-        for (const stored of page) if (stored.type === "message" && this.outbox.ack(stored.id)) confirmed = true;
+        for (const stored of page) if (stored.type === "message" && this.confirm(stored.id, stored)) confirmed = true;
         const fresh = timeline.page(page);
         if (fresh.length) this.listener.messages?.(fresh);
         if (confirmed) {
@@ -669,6 +717,24 @@ export class ChatSession {
 
   private emitOutbox(): void {
     this.listener.outbox?.(this.pending());
+  }
+
+  /** The room stored queued message `id`: it leaves the outbox, and `confirmed` is told. Returns whether it was queued. */
+  private confirm(id: string, event: MessageEvent | undefined): boolean {
+    const entry = this.outbox.ack(id);
+    if (entry) this.listener.confirmed?.(entry, event);
+    return entry !== undefined;
+  }
+
+  /**
+   * The seqs after the cursor that the room no longer keeps, as [from, to],
+   * or null: the first seq it answered with (`first`) came later than the
+   * next one due, and none up to `last` is coming.
+   */
+  private missing(first: number, last: number): [number, number] | null {
+    const from = this.timeline.cursor + 1;
+    const to = Math.min(first - 1, last);
+    return to >= from ? [from, to] : null;
   }
 
   private saveOutbox(): void {

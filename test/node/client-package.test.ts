@@ -1,0 +1,276 @@
+// "Nothing lost" against a real `wrangler dev` that restarts mid-run, driven
+// by the package apps use, `parley/client` (its source entry,
+// src/client/index.ts; test/node/client-built.test.ts imports the built one):
+// every person is a ParleyClient, two of them in two rooms at once, wired to
+// Node's WebSocket and fetch through test/node/client-network.ts. Everyone
+// sends through `room.send()` all along while sockets are killed at random,
+// one person drops off the network long enough to need paging over HTTP, and
+// wrangler dev is restarted on the same port and directory. In the end every
+// send's promise resolved exactly once with its stored message, each room
+// holds every message sent exactly once (seq 1..N), and every room object
+// told exactly the room's history, in seq order.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type GapEvent, type MessageEvent, ParleyClient, type ParleyRoom, type StoredEvent } from "../../src/client/index";
+import { RESUME_CAP } from "../../src/shared/limits";
+import { TestNetwork } from "./client-network";
+import { type DevServer, freePort, startDevServer } from "./dev-server";
+import { uniqueRoom } from "./ws-client";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `ready` until it holds; fails after `ms` with `detail()` in the message. */
+async function waitUntil(what: string, ready: () => boolean, ms: number, detail: () => string = () => ""): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}\n${detail()}`);
+    await sleep(20);
+  }
+}
+
+/** One room object of one person: what it told, and what was sent through it. */
+class Seat {
+  /** Every stored event the room object told, in the order told. */
+  readonly told: StoredEvent[] = [];
+  readonly gaps: GapEvent[] = [];
+  readonly errors: string[] = [];
+  /** Each send: its text, and every way its promise settled (exactly one is expected). */
+  readonly sends: { text: string; settled: string[]; stored?: MessageEvent }[] = [];
+  /** Sends made while the server was down. */
+  typedWhileDown = 0;
+  /** Resumes that came back with `more`: the rest was paged over HTTP. */
+  cappedResumes = 0;
+
+  constructor(
+    readonly person: Person,
+    readonly room: ParleyRoom,
+  ) {
+    room.on("message", (m) => this.told.push(m));
+    for (const type of ["moderation", "delete", "edit", "reaction"] as const) room.on(type, (e) => this.told.push(e));
+    room.on("gap", (g) => this.gaps.push(g));
+    room.on("error", (e) => this.errors.push(`${e.code}: ${e.message}`));
+    let joins = 0;
+    room.on("joined", (j) => {
+      if (joins++ > 0 && j.more) this.cappedResumes++;
+    });
+  }
+
+  get label(): string {
+    return `${this.person.nick}@${this.room.name}`;
+  }
+
+  /** The newest seq told. */
+  get last(): number {
+    return this.told.at(-1)?.seq ?? 0;
+  }
+
+  /** Sends a message every few ms until `stop()` says so (or `max` were sent). */
+  async type(stop: () => boolean, serverDown: () => boolean, max: number): Promise<void> {
+    for (let i = 0; i < max && !stop(); i++) {
+      const send = { text: `${this.label} says ${i}`, settled: [] as string[] } as Seat["sends"][number];
+      this.sends.push(send);
+      this.room.send(send.text).then(
+        (stored) => {
+          send.settled.push("resolved");
+          send.stored = stored;
+        },
+        (error: { code?: string }) => send.settled.push(`rejected ${error.code}`),
+      );
+      if (serverDown()) this.typedWhileDown++;
+      await sleep(4 + Math.random() * 8);
+    }
+  }
+
+  describe(): string {
+    const open = this.sends.filter((s) => s.settled.length === 0).length;
+    return `${this.label}: ${this.room.state}, last ${this.last}, told ${this.told.length}, sent ${this.sends.length}, unsettled ${open}, pending ${this.room.pending}`;
+  }
+}
+
+/** One person: a ParleyClient with its own network, in one or more rooms. */
+class Person {
+  readonly net = new TestNetwork();
+  readonly client: ParleyClient;
+  readonly seats: Seat[] = [];
+  readonly signals: string[] = [];
+
+  constructor(
+    readonly nick: string,
+    dev: DevServer,
+    rooms: string[],
+  ) {
+    this.client = new ParleyClient({
+      url: dev.url,
+      nick,
+      WebSocket: this.net.WebSocket,
+      fetch: this.net.fetch,
+      backoff: { baseMs: 20, maxMs: 300, factor: 2, jitter: 1 },
+      reconnectSpacingMs: 10,
+      connectTimeoutMs: 3_000,
+      heartbeatMs: 500,
+      deadAfterMs: 1_000,
+      requestTimeoutMs: 5_000,
+    });
+    this.client.on("offline", () => this.signals.push("offline"));
+    this.client.on("online", () => this.signals.push("online"));
+    for (const room of rooms) this.seats.push(new Seat(this, this.client.room(room)));
+  }
+
+  get open(): boolean {
+    return this.seats.every((s) => s.room.state === "open");
+  }
+
+  describe(): string {
+    return `${this.nick} (${this.client.online ? "online" : "offline"}, ${JSON.stringify(this.net.counts)}):\n  ${this.seats.map((s) => s.describe()).join("\n  ")}`;
+  }
+}
+
+/** A room's whole history over HTTP, oldest first. */
+async function history(dev: DevServer, room: string): Promise<MessageEvent[]> {
+  const out: MessageEvent[] = [];
+  for (;;) {
+    const res = await fetch(`${dev.url}/api/rooms/${encodeURIComponent(room)}/messages?since=${out.at(-1)?.seq ?? 0}&limit=200`);
+    expect(res.status).toBe(200);
+    const page = ((await res.json()) as { messages: MessageEvent[] }).messages;
+    if (page.length === 0) return out;
+    out.push(...page);
+  }
+}
+
+describe("nothing lost across a wrangler dev restart, with parley/client (ParleyClient, several rooms per client)", () => {
+  const persistTo = mkdtempSync(join(tmpdir(), "parley-pkg-"));
+  let server: DevServer | undefined;
+  const people: Person[] = [];
+  let stopped = false;
+
+  beforeAll(async () => {
+    server = await startDevServer({
+      persistTo,
+      // Fixed, so the clients find the server again where it was after the restart.
+      port: await freePort(),
+      vars: { RATE_LIMIT_BURST: "10000", RATE_LIMIT_PER_SECOND: "10000", CONNECTS_PER_MINUTE: "0", HTTP_READS_PER_MINUTE: "0" },
+    });
+  });
+
+  afterAll(async () => {
+    stopped = true;
+    for (const p of people) p.client.close();
+    await Promise.all(people.map((p) => p.net.closed().catch(() => {})));
+    await server?.stop();
+    rmSync(persistTo, { recursive: true, force: true });
+  });
+
+  it("every send resolves once with its stored message, each room stores it once (seq 1..N), every room object told the room's history in order", {
+    timeout: 90_000,
+  }, async () => {
+    const dev = server!;
+    const a = uniqueRoom("pkg-a");
+    const b = uniqueRoom("pkg-b");
+    people.push(new Person("ann", dev, [a, b]), new Person("ben", dev, [a, b]), new Person("cat", dev, [a]), new Person("dan", dev, [a]));
+    const [ann, , , dan] = people as [Person, Person, Person, Person];
+    const seats = people.flatMap((p) => p.seats);
+    const everyone = () => people.map((p) => p.describe()).join("\n");
+
+    const connected = await Promise.all(seats.map((s) => s.room.connect()));
+    expect(connected.map((j) => j.type)).toEqual(seats.map(() => "joined"));
+
+    // Everyone types in every room they are in; meanwhile a socket is killed every few hundred ms.
+    let typing = true;
+    let serverDown = false;
+    const typed = seats.map((s) =>
+      s.type(
+        () => stopped || !typing,
+        () => serverDown,
+        1_200,
+      ),
+    );
+    const chaos = (async () => {
+      while (typing && !stopped) {
+        await sleep(50 + Math.random() * 150);
+        const open = people.filter((p) => p.net.sockets.size > 0);
+        open[Math.floor(Math.random() * open.length)]?.net.kill();
+      }
+    })();
+
+    try {
+      await sleep(500);
+
+      // Dan drops off the network while the others send past what a resume brings: he must page the rest over HTTP.
+      const danA = dan.seats[0]!;
+      const annA = ann.seats[0]!;
+      dan.net.goOffline();
+      await waitUntil("dan is cut off", () => danA.room.state !== "open" && dan.net.sockets.size === 0, 5_000, everyone);
+      await waitUntil(`the room is ${RESUME_CAP + 50} messages past dan`, () => annA.last - danA.last > RESUME_CAP + 50, 15_000, everyone);
+      dan.net.offline = false;
+      await waitUntil("dan is back", () => danA.room.state === "open", 10_000, everyone);
+      await sleep(300);
+
+      // Restart wrangler dev mid-traffic; what is sent while it is down waits in the outboxes.
+      const restarted = dev.restart();
+      await waitUntil("every room object noticed the server is gone", () => seats.every((s) => s.room.state !== "open"), 15_000, everyone);
+      serverDown = true;
+      await restarted;
+      serverDown = false;
+      await waitUntil("every room object is open again", () => people.every((p) => p.open), 20_000, everyone);
+      await sleep(500);
+    } finally {
+      typing = false;
+      await Promise.all([...typed, chaos]);
+    }
+
+    // Bounded: every send settles, and every room object catches up with its room.
+    const sentTo = (room: string) => seats.filter((s) => s.room.name === room).reduce((n, s) => n + s.sends.length, 0);
+    const total = { [a]: sentTo(a), [b]: sentTo(b) };
+    await waitUntil(
+      "every send settled and every room object has told every message",
+      () => seats.every((s) => s.sends.every((x) => x.settled.length > 0) && s.told.length >= total[s.room.name]!),
+      30_000,
+      everyone,
+    );
+    await sleep(200); // a second settle of any promise, or a duplicate event, would show up by now
+
+    for (const room of [a, b]) {
+      const stored = await history(dev, room);
+      // The room: seq 1..N gap-free, exactly the messages sent, each once.
+      expect(
+        stored.map((m) => m.seq),
+        room,
+      ).toEqual(Array.from({ length: total[room]! }, (_, i) => i + 1));
+      const byText = new Map(stored.map((m) => [m.text, m]));
+      expect(byText.size, `distinct messages stored in ${room}`).toBe(total[room]);
+      for (const seat of seats.filter((s) => s.room.name === room)) {
+        for (const send of seat.sends) {
+          // Settled once, resolved with the very message the room stored.
+          expect(send.settled, `${send.text} settled`).toEqual(["resolved"]);
+          expect(send.stored, send.text).toEqual(byText.get(send.text));
+          expect(send.stored?.from.nick).toBe(seat.person.nick);
+        }
+        // Told exactly the room's history, once each, in seq order; nothing refused, no gap.
+        expect(seat.told, seat.label).toEqual(stored);
+        expect(seat.gaps, seat.label).toEqual([]);
+        expect(seat.errors, seat.label).toEqual([]);
+        expect(seat.room.pending, seat.label).toBe(0);
+      }
+    }
+
+    // The trouble really happened.
+    expect(
+      seats.reduce((n, s) => n + s.typedWhileDown, 0),
+      "messages sent while the server was down",
+    ).toBeGreaterThan(0);
+    expect(
+      people.reduce((n, p) => n + p.net.counts.kills, 0),
+      "sockets killed",
+    ).toBeGreaterThan(0);
+    expect(
+      people.reduce((n, p) => n + p.net.counts.resends, 0),
+      "messages sent again after a drop",
+    ).toBeGreaterThan(0);
+    expect(dan.seats[0]!.cappedResumes, "dan's resume was capped (more than a resume brings was missed)").toBeGreaterThan(0);
+    expect(dan.net.counts.fetches, "dan paged the gap over HTTP").toBeGreaterThan(0);
+    // The restart took every room of every client down at once: each client said offline, then online.
+    for (const p of people) expect(p.signals.slice(-2), p.nick).toEqual(["offline", "online"]);
+  });
+});
