@@ -4,6 +4,19 @@
  * what it reports and turns clicks and keys into calls.
  */
 
+// The page's client is the package apps use (package.json "exports"), built from the same source.
+import {
+  ChatSession,
+  CLIENT_BACKOFF,
+  type ConnState,
+  checkOutgoing,
+  newMessageId,
+  type OutboxEntry,
+  parseOutbox,
+  refusalOf,
+  type SocketHandle,
+  type SocketHandlers,
+} from "parley/client";
 import { atLeast, isPrivateRoom, mayModerate, type Role } from "../../shared/auth";
 import type {
   ErrorEvent,
@@ -14,17 +27,20 @@ import type {
   ModerationAction,
   PresenceChangesEvent,
   PresentMember,
+  ReactionEvent,
   StoredEvent,
+  TypingEvent,
 } from "../../shared/events";
 import type { PublicLimits } from "../../shared/limits";
 import { validateKey, validateNick, validateRoom } from "../../shared/validate";
-import { hashForRoom, inviteFromHash, newMessageId, roomFromHash, tokenName } from "../core/address";
-import { type OutboxEntry, parseOutbox } from "../core/outbox";
-import { ChatSession, type ConnState, refusalOf, type SocketHandle, type SocketHandlers } from "../core/session";
+import { hashForRoom, inviteFromHash, roomFromHash, tokenName } from "../core/address";
+import { Reactions } from "../core/reactions";
 import {
-  addDeleteButton,
+  addActions,
   appendNotice,
+  closePicker,
   insertMessage,
+  type MessageAction,
   markDeleted,
   markEdited,
   memberItem,
@@ -32,6 +48,10 @@ import {
   moderationItem,
   noticeItem,
   pendingItem,
+  shownMessage,
+  showReactions,
+  togglePicker,
+  unquoteDeleted,
 } from "./view";
 
 // ------------------------------------------------------------ elements
@@ -62,6 +82,12 @@ const composer = $<HTMLFormElement>("composer");
 const messageInput = $<HTMLTextAreaElement>("message");
 const sendButton = $<HTMLButtonElement>("send");
 const composerError = $<HTMLElement>("composer-error");
+const composerHelp = $<HTMLElement>("composer-help");
+const contextBox = $<HTMLElement>("composer-context");
+const contextText = $<HTMLElement>("context-text");
+const contextCancel = $<HTMLButtonElement>("context-cancel");
+const typingLine = $<HTMLElement>("typing");
+const announcer = $<HTMLElement>("announcer");
 const membersList = $<HTMLUListElement>("members");
 const memberCount = $<HTMLElement>("member-count");
 const membersEmpty = $<HTMLElement>("members-empty");
@@ -187,18 +213,22 @@ const session = new ChatSession(
     newId: () => newMessageId((n) => crypto.getRandomValues(new Uint8Array(n))),
     saveOutbox: (entries) => write(tab, KEY_OUTBOX, entries.length ? JSON.stringify(entries) : null),
   },
-  { wsBase, key: senderKey(), outbox: parseOutbox(read(tab, KEY_OUTBOX)) },
+  { wsBase, key: senderKey(), backoff: CLIENT_BACKOFF, outbox: parseOutbox(read(tab, KEY_OUTBOX)) },
   {
     state: showState,
     joined: onJoined,
     messages: onMessages,
     presenceChanges: onPresenceChanges,
     members: onMembers,
+    typing: onTyping,
     outbox: showOutbox,
     failed: onFailed,
     error: onError,
     ended: onEnded,
-    dropped: () => notice("Connection lost. Reconnecting…", "warn"),
+    dropped: () => {
+      stopTyping();
+      notice("Connection lost. Reconnecting…", "warn");
+    },
   },
 );
 
@@ -274,21 +304,62 @@ function isOwn(message: MessageEvent): boolean {
 /** Set while earlier messages are being loaded: they go in above, with no "new messages" hint. */
 let loadingOlder = false;
 
-function onMessages(events: StoredEvent[]): void {
+/**
+ * Shows events of the seq stream. `live` = they happened just now (one event
+ * as it arrived, not history): changes by others are then also announced.
+ */
+function onMessages(events: StoredEvent[], live = events.length === 1): void {
   const messages = events.filter((e): e is MessageEvent => e.type === "message");
   if (!events.length) return;
   const older = loadingOlder;
+  const tell = live && !older;
+  // A message's stored text is its latest as of now: every seq up to the cursor is already in it.
+  const asOf = session.cursor ?? 0;
   updateList(() => {
     for (const event of events) {
-      if (event.type === "message") {
-        const item = messageItem(event, isOwn(event));
-        if (!event.deleted && (isOwn(event) || atLeast(myRole(), "moderator"))) {
-          addDeleteButton(item, () => session.command({ action: "delete", seq: event.seq }));
+      const byOther = tell && event.type !== "message" && !myIds.has(event.type === "moderation" ? event.by.id : event.from.id);
+      switch (event.type) {
+        case "message": {
+          const item = messageItem(event, isOwn(event));
+          if (!event.deleted) {
+            textAsOf.set(event.seq, asOf);
+            addMessageActions(item, event);
+            showChips(item, event.seq);
+          }
+          insertMessage(log, item);
+          if (event.replyTo && shownMessage(log, event.replyTo.seq)?.querySelector(".text.deleted")) unquoteDeleted(log, event.replyTo.seq);
+          stopTyping(event.from.id);
+          break;
         }
-        insertMessage(log, item);
-      } else if (event.type === "moderation") insertMessage(log, moderationItem(event));
-      else if (event.type === "delete") markDeleted(log, event);
-      else if (event.type === "edit") markEdited(log, event);
+        case "moderation":
+          insertMessage(log, moderationItem(event));
+          break;
+        case "delete": {
+          reactions.clear(event.target);
+          const author = authorOf(event.target);
+          unquoteDeleted(log, event.target);
+          if (markDeleted(log, event) && byOther) {
+            announce(`${event.from.nick} deleted ${author === event.from.nick ? "a message" : `a message by ${author}`}`);
+          }
+          if (mode.kind !== "none" && mode.seq === event.target) {
+            cancelMode();
+            composerError.textContent = "That message was deleted.";
+            composerError.hidden = false;
+          }
+          break;
+        }
+        case "edit": {
+          // An edit older than the text shown (a page of older events arriving late) would only take it back.
+          const shownAsOf = textAsOf.get(event.target);
+          if (shownAsOf === undefined || event.seq <= shownAsOf) break;
+          textAsOf.set(event.target, event.seq);
+          if (markEdited(log, event) && byOther) announce(`${event.from.nick} edited a message: ${clip(event.text, 80)}`);
+          break;
+        }
+        case "reaction":
+          onReaction(event, byOther);
+          break;
+      }
     }
   }, !older);
   if (older) return;
@@ -309,7 +380,9 @@ function showOutbox(pending: OutboxEntry[]): void {
     for (const entry of pending) {
       let node = outboxList.querySelector<HTMLElement>(`[data-id="${CSS.escape(entry.id)}"]`);
       if (!node) {
-        node = pendingItem(entry.id, session.nick, entry.text, entry.createdAt);
+        const answered = entry.replyTo === undefined ? null : shownMessage(log, entry.replyTo);
+        const reply = answered && { nick: authorOf(entry.replyTo ?? 0), snippet: clip(textOf(answered), 100) };
+        node = pendingItem(entry.id, session.nick, entry.text, entry.createdAt, reply ?? undefined);
         outboxList.append(node);
       }
       const state = node.querySelector(".state");
@@ -320,11 +393,253 @@ function showOutbox(pending: OutboxEntry[]): void {
 }
 
 function clearList(): void {
+  reactions = new Reactions();
+  textAsOf.clear();
+  stopTyping();
+  cancelMode();
   log.replaceChildren();
   outboxList.replaceChildren();
   olderButton.hidden = true;
   jumpButton.hidden = true;
   emptyState.hidden = false;
+}
+
+// ------------------------------------------------------------ messages that change
+
+/** The reactions of this room's messages, from its `reaction` events (see Reactions: they are enough, after a reload too). */
+let reactions = new Reactions();
+/** Per shown message, the newest seq its text reflects: an edit event not newer than that is already in it. */
+const textAsOf = new Map<number, number>();
+
+function clip(text: string, max: number): string {
+  const points = [...text];
+  return points.length > max ? `${points.slice(0, max).join("")}…` : text;
+}
+
+function textOf(item: Element): string {
+  return item.querySelector(".text")?.textContent ?? "";
+}
+
+/** The nick on a shown message, or "someone". */
+function authorOf(seq: number): string {
+  return shownMessage(log, seq)?.querySelector(".nick")?.textContent ?? "someone";
+}
+
+function mayTalk(): boolean {
+  return atLeast(myRole(), "member");
+}
+
+function react(seq: number, emoji: string): void {
+  if (!session.command({ action: "react", seq, emoji })) notice("Not connected: try again in a moment.", "warn");
+}
+
+/** Shows a message's chips as the tally has them; "mine" is what a click would take back: this connection's member. */
+function showChips(item: HTMLElement, seq: number): void {
+  showReactions(item, reactions.of(seq, session.self?.id), mayTalk() ? (emoji) => react(seq, emoji) : undefined);
+}
+
+function onReaction(event: ReactionEvent, byOther: boolean): void {
+  if (!reactions.apply(event)) return;
+  const item = shownMessage(log, event.target);
+  if (!item) return;
+  showChips(item, event.target);
+  if (byOther && event.on) {
+    const whose = item.classList.contains("own") ? "your message" : `${authorOf(event.target)}'s message`;
+    announce(`${event.from.nick} reacted ${event.emoji} to ${whose}`);
+  }
+}
+
+/** Reply, React, Edit, Delete: what the reader may do to this message. */
+function addMessageActions(item: HTMLElement, message: MessageEvent): void {
+  const own = isOwn(message);
+  const actions: MessageAction[] = [];
+  if (mayTalk()) {
+    actions.push(["Reply", own ? "Reply to your message" : `Reply to ${message.from.nick}`, () => startReply(message.seq)]);
+    actions.push([
+      "React",
+      own ? "React to your message" : `React to ${message.from.nick}'s message`,
+      (button) => togglePicker(item, button, (emoji) => react(message.seq, emoji)),
+    ]);
+  }
+  if (own) actions.push(["Edit", "Edit your message", () => startEdit(message.seq)]);
+  if (own || atLeast(myRole(), "moderator")) {
+    actions.push([
+      "Delete",
+      "Delete this message",
+      () => session.command({ action: "delete", seq: message.seq }) || notice("Not connected: try again in a moment.", "warn"),
+    ]);
+  }
+  if (!actions.length) return;
+  addActions(item, actions);
+  item.querySelector(".action-react")?.setAttribute("aria-expanded", "false");
+}
+
+// On a touch screen (no hover), tapping a message shows its actions ("open"); an action, or a tap
+// elsewhere, hides them again (React keeps them while its picker is open). Only clicks do: see style.css.
+const touch = window.matchMedia("(hover: none)");
+document.addEventListener("click", (event) => {
+  const target = event.target instanceof Element ? event.target : null;
+  const item = target?.closest<HTMLElement>(".msg[data-seq]") ?? null;
+  for (const picker of log.querySelectorAll(".picker")) if (!picker.closest(".msg")?.contains(target)) closePicker(picker);
+  for (const open of log.querySelectorAll(".msg.open")) if (open !== item) open.classList.remove("open");
+  if (!item || !touch.matches) return;
+  if (target?.closest(".action-react")) item.classList.add("open");
+  else if (target?.closest("button")) item.classList.remove("open");
+  else if (item.querySelector(".actions")) item.classList.toggle("open");
+});
+// A keyboard (or a picker giving the focus back) that reaches a touch screen's hidden actions shows them.
+log.addEventListener("focusin", (event) => {
+  if (touch.matches && event.target instanceof Element) event.target.closest(".actions")?.closest(".msg")?.classList.add("open");
+});
+
+// ------------------------------------------------------------ the composer: reply and edit
+
+/** What the composer is doing besides writing a new message. */
+type Mode =
+  | { kind: "none" }
+  | { kind: "reply"; seq: number }
+  /** `draft`: what the composer held before, given back when the edit ends. */
+  | { kind: "edit"; seq: number; draft: string };
+
+let mode: Mode = { kind: "none" };
+
+const HELP = {
+  none: "Enter sends · Shift+Enter adds a line",
+  reply: "Enter sends the reply · Esc cancels it",
+  edit: "Enter saves · Esc cancels",
+} as const;
+
+function setMode(next: Mode): void {
+  log.querySelector(".editing")?.classList.remove("editing");
+  mode = next;
+  composerError.hidden = true;
+  contextBox.hidden = next.kind === "none";
+  composerHelp.textContent = HELP[next.kind];
+  sendButton.textContent = next.kind === "edit" ? "Save" : "Send";
+  if (next.kind === "reply") {
+    const nick = document.createElement("b");
+    nick.textContent = authorOf(next.seq);
+    const answered = shownMessage(log, next.seq);
+    contextText.replaceChildren("Replying to ", nick, `: ${clip(answered ? textOf(answered) : "", 100)}`);
+    contextCancel.setAttribute("aria-label", "Cancel reply");
+  } else if (next.kind === "edit") {
+    contextText.textContent = "Editing your message";
+    contextCancel.setAttribute("aria-label", "Cancel editing");
+    shownMessage(log, next.seq)?.classList.add("editing");
+  } else contextText.textContent = "";
+}
+
+/** Ends a reply or an edit without sending; an edit gives the composer back what it held before. */
+function cancelMode(): void {
+  if (mode.kind === "edit") messageInput.value = mode.draft;
+  setMode({ kind: "none" });
+}
+
+function startReply(seq: number): void {
+  if (mode.kind === "edit") cancelMode();
+  setMode({ kind: "reply", seq });
+  messageInput.focus();
+}
+
+function startEdit(seq: number): void {
+  const item = shownMessage(log, seq);
+  if (!item) return;
+  const draft = mode.kind === "edit" ? mode.draft : messageInput.value;
+  setMode({ kind: "edit", seq, draft });
+  const text = textOf(item);
+  messageInput.value = text;
+  messageInput.focus();
+  messageInput.setSelectionRange(text.length, text.length);
+}
+
+function composerSays(text: string): void {
+  composerError.textContent = text;
+  composerError.hidden = false;
+}
+
+/** Saves an edit: checked by the server's rules first; an unchanged text just ends the edit. */
+function saveEdit(seq: number, text: string): void {
+  const item = shownMessage(log, seq);
+  if (!item || text === textOf(item)) {
+    cancelMode();
+    return;
+  }
+  const problem =
+    checkOutgoing(text, "edit", session.limits) ??
+    (session.command({ action: "edit", seq, msg: text }) ? null : "not connected. Try again in a moment");
+  if (problem) composerSays(`Not saved: ${problem}.`);
+  else cancelMode();
+}
+
+contextCancel.addEventListener("click", () => {
+  cancelMode();
+  messageInput.focus();
+});
+
+// ------------------------------------------------------------ typing
+
+/** "Typing" goes out at most this often while the user types. */
+const TYPING_EVERY_MS = 3_000;
+/** Someone's "typing" shows this long after their last one. */
+const TYPING_SHOWN_MS = 5_000;
+let typingSentAt = 0;
+const typists = new Map<string, { nick: string; timer: number }>();
+
+function onTyping(event: TypingEvent): void {
+  const { id, nick } = event.member;
+  if (myIds.has(id)) return;
+  const had = typists.get(id);
+  if (had) window.clearTimeout(had.timer);
+  typists.set(id, { nick, timer: window.setTimeout(() => stopTyping(id), TYPING_SHOWN_MS) });
+  showTyping();
+}
+
+/** Someone stopped typing (they sent, left, or went quiet); without an id, everyone. */
+function stopTyping(id?: string): void {
+  for (const [key, typist] of typists) {
+    if (id !== undefined && key !== id) continue;
+    window.clearTimeout(typist.timer);
+    typists.delete(key);
+  }
+  showTyping();
+}
+
+function showTyping(): void {
+  const names = [...typists.values()].map((t) => t.nick);
+  const last = names.pop();
+  typingLine.textContent =
+    last === undefined
+      ? ""
+      : names.length === 0
+        ? `${last} is typing…`
+        : names.length < 3
+          ? `${names.join(", ")} and ${last} are typing…`
+          : "Several people are typing…";
+}
+
+// ------------------------------------------------------------ announcements
+
+/**
+ * Tells screen readers what changed (edits, deletes, reactions by others) in
+ * words, through one polite live region: what arrives within a second is
+ * said once, at most three things and how many more.
+ */
+let heard: string[] = [];
+let silenceTimer: number | undefined;
+
+function announce(text: string): void {
+  // The first of a burst sets the timer; what follows within the second joins it.
+  if (heard.push(text) > 1) return;
+  window.setTimeout(() => {
+    const more = heard.length - 3;
+    announcer.textContent = `${heard.slice(0, 3).join(". ")}.${more > 0 ? ` And ${more} more ${more === 1 ? "change" : "changes"}.` : ""}`;
+    heard = [];
+    // Emptied after a while, so that the same words next time are heard again.
+    window.clearTimeout(silenceTimer);
+    silenceTimer = window.setTimeout(() => {
+      announcer.textContent = "";
+    }, 5_000);
+  }, 1_000);
 }
 
 // ------------------------------------------------------------ members
@@ -383,7 +698,12 @@ function onJoined(event: JoinedEvent, history: StoredEvent[], resumed: boolean):
     notice(missed ? `Reconnected. ${missed} new ${missed === 1 ? "message" : "messages"} while you were away.` : "Reconnected.");
   }
   joinedAs = event.self.nick;
-  onMessages(history);
+  // A new connection is a new member: "mine" on the chips shown follows it.
+  for (const item of log.querySelectorAll<HTMLElement>(".msg[data-seq] .reactions")) {
+    const msg = item.closest<HTMLElement>(".msg");
+    if (msg) showChips(msg, Number(msg.dataset.seq));
+  }
+  onMessages(history, false);
   if (!resumed) {
     const first = history[0];
     olderButton.hidden = !first || first.seq <= 1;
@@ -395,7 +715,10 @@ function onJoined(event: JoinedEvent, history: StoredEvent[], resumed: boolean):
 function onPresenceChanges(event: PresenceChangesEvent): void {
   const self = session.self?.id;
   for (const m of event.joined) members.set(m.id, m);
-  for (const m of event.left) members.delete(m.id);
+  for (const m of event.left) {
+    members.delete(m.id);
+    if (typists.has(m.id)) stopTyping(m.id);
+  }
   memberTotal = event.count;
   renderMembers(event.count);
   const names = (list: PresentMember[]) => list.filter((m) => m.id !== self).map((m) => m.nick);
@@ -442,6 +765,7 @@ function onError(error: ErrorEvent): void {
 
 /** The room ended the visit (kicked, banned, refused): no reconnect; the reason was shown by onError. */
 function onEnded(): void {
+  stopTyping();
   members = new Map();
   renderMembers(0);
   showRoomTitle(null);
@@ -569,6 +893,8 @@ function leave(): void {
   const room = session.room;
   if (room === null) return;
   session.leave();
+  stopTyping();
+  cancelMode();
   members = new Map();
   renderMembers(0);
   notice(`You left ${room}.`);
@@ -580,15 +906,20 @@ function leave(): void {
 
 function send(): void {
   const text = messageInput.value;
-  if (!text.trim()) return;
-  const result = session.send(text);
-  if (typeof result === "string") {
-    composerError.textContent = `Not sent: ${result}.`;
-    composerError.hidden = false;
+  if (mode.kind === "edit") {
+    saveEdit(mode.seq, text);
     return;
   }
-  composerError.hidden = true;
+  if (!text.trim()) return;
+  const result = session.send(text, mode.kind === "reply" ? { replyTo: mode.seq } : {});
+  if (typeof result === "string") {
+    composerSays(`Not sent: ${result}.`);
+    return;
+  }
+  setMode({ kind: "none" });
   messageInput.value = "";
+  // The next message's typing is told at once.
+  typingSentAt = 0;
   scrollToBottom();
 }
 
@@ -606,15 +937,28 @@ composer.addEventListener("submit", (event) => {
 });
 
 messageInput.addEventListener("keydown", (event) => {
-  // Enter sends; Shift+Enter is a new line; Enter that confirms an IME composition is not a send.
-  if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+  if (event.isComposing || event.keyCode === 229) return;
+  // Enter sends (or saves an edit); Shift+Enter is a new line; Enter that confirms an IME composition is not a send.
+  if (event.key === "Enter" && !event.shiftKey) {
     event.preventDefault();
     send();
+  } else if (event.key === "Escape" && mode.kind !== "none") {
+    event.preventDefault();
+    cancelMode();
+  } else if (event.key === "ArrowUp" && mode.kind === "none" && messageInput.value === "") {
+    // Up in an empty composer edits your last message, as in most chat apps.
+    const last = [...log.querySelectorAll<HTMLElement>(".msg[data-seq]")].reverse().find((m) => m.querySelector(".action-edit"));
+    if (!last) return;
+    event.preventDefault();
+    startEdit(Number(last.dataset.seq));
   }
 });
 
 messageInput.addEventListener("input", () => {
   composerError.hidden = true;
+  if (mode.kind === "edit" || !messageInput.value.trim() || !mayTalk()) return;
+  const now = Date.now();
+  if (now - typingSentAt >= TYPING_EVERY_MS && session.command({ action: "typing" })) typingSentAt = now;
 });
 
 scroller.addEventListener("scroll", () => {

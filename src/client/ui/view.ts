@@ -2,8 +2,9 @@
  * Building the message list. Every piece of user text (nicks, messages,
  * room names) goes in with `textContent`, never as HTML.
  */
-import type { DeleteEvent, EditEvent, MessageEvent, ModerationAction, ModerationEvent, PresentMember } from "../../shared/events";
+import type { DeleteEvent, EditEvent, MessageEvent, ModerationAction, ModerationEvent, PresentMember, ReplyRef } from "../../shared/events";
 import { colorSlot, initials } from "../core/address";
+import type { ReactionChip } from "../core/reactions";
 
 /** Messages from the same sender within this span share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -57,7 +58,7 @@ const data = new WeakMap<Element, ItemData>();
 
 /** A chat message. `own` marks the reader's messages. */
 export function messageItem(message: MessageEvent, own: boolean): HTMLElement {
-  const item = el("article", own ? "msg own" : "msg");
+  const item = el("article", `msg${own ? " own" : ""}${message.deleted ? " deleted" : ""}`);
   item.dataset.seq = String(message.seq);
   item.dataset.id = message.id;
   item.append(avatar(message.from.nick));
@@ -69,11 +70,9 @@ export function messageItem(message: MessageEvent, own: boolean): HTMLElement {
   meta.append(timeElement(message.ts));
   if (message.edited && !message.deleted) meta.append(el("span", "edited", "(edited)"));
   const text = message.deleted ? el("div", "text deleted", "Message deleted") : el("div", "text", message.text);
-  if (message.replyTo) {
-    const quote = el("blockquote", "reply-to");
-    quote.append(el("span", "reply-nick", message.replyTo.nick), " ", el("span", "reply-snippet", message.replyTo.snippet));
-    body.append(meta, quote, text);
-  } else body.append(meta, text);
+  // A tombstone keeps nothing of what it said, nor what it answered.
+  if (message.replyTo && !message.deleted) body.append(meta, replyQuote(message.replyTo), text);
+  else body.append(meta, text);
   item.append(body);
   data.set(item, { seq: message.seq, ts: message.ts, nick: message.from.nick, own });
   return item;
@@ -90,24 +89,171 @@ export function moderationItem(event: ModerationEvent): HTMLElement {
   return item;
 }
 
-/** Shows a shown message's new text, marked as edited. */
-export function markEdited(log: HTMLElement, event: EditEvent): void {
-  const item = log.querySelector<HTMLElement>(`[data-seq="${event.target}"]`);
+/** What a reply shows of the message it answers: its author and the start of its text. */
+export function replyQuote(ref: Pick<ReplyRef, "nick" | "snippet"> & { seq?: number }): HTMLElement {
+  const quote = el("blockquote", "reply-to");
+  if (ref.seq !== undefined) quote.dataset.seq = String(ref.seq);
+  quote.append(
+    el("span", "visually-hidden", "In reply to "),
+    el("span", "reply-nick", ref.nick),
+    el("span", "visually-hidden", ": "),
+    " ",
+    el("span", "reply-snippet", ref.snippet),
+  );
+  return quote;
+}
+
+/** The message with this seq in the list (a tombstone too), or null. */
+export function shownMessage(log: HTMLElement, seq: number): HTMLElement | null {
+  return log.querySelector<HTMLElement>(`.msg[data-seq="${seq}"]`);
+}
+
+/** Shows a shown message's new text, marked as edited; returns whether it was shown (and no tombstone). */
+export function markEdited(log: HTMLElement, event: EditEvent): boolean {
+  const item = shownMessage(log, event.target);
   const text = item?.querySelector(".text");
-  if (!text || text.classList.contains("deleted")) return;
+  if (!item || !text || text.classList.contains("deleted")) return false;
   text.textContent = event.text;
-  if (!item?.querySelector(".edited")) item?.querySelector(".meta")?.append(el("span", "edited", "(edited)"));
+  if (!item.querySelector(".edited")) item.querySelector(".meta")?.append(el("span", "edited", "(edited)"));
+  return true;
 }
 
 /** Turns a shown message into its tombstone, if it is in the list; returns whether it was. */
 export function markDeleted(log: HTMLElement, event: DeleteEvent): boolean {
-  const item = log.querySelector<HTMLElement>(`[data-seq="${event.target}"]`);
+  const item = shownMessage(log, event.target);
   const text = item?.querySelector(".text");
-  if (!text) return false;
+  if (!item || !text) return false;
   text.className = "text deleted";
   text.textContent = "Message deleted";
-  item?.querySelector(".delete")?.remove();
+  for (const part of item.querySelectorAll(".actions, .reactions, .picker, .reply-to, .edited")) part.remove();
+  item.classList.remove("open", "editing");
+  item.classList.add("deleted");
   return true;
+}
+
+/** Replies quote what they answered; once that is deleted, the quotes shown say so instead of repeating it. */
+export function unquoteDeleted(log: HTMLElement, seq: number): void {
+  for (const snippet of log.querySelectorAll(`.reply-to[data-seq="${seq}"] .reply-snippet`)) {
+    snippet.textContent = "Message deleted";
+    snippet.classList.add("deleted");
+  }
+}
+
+/** One action on a message: its visible label, its accessible name (which contains the label), what it does. */
+export type MessageAction = [label: string, name: string, run: (button: HTMLButtonElement) => void];
+
+/**
+ * A message's actions (reply, react, edit, delete): a small toolbar that
+ * shows on hover, on keyboard focus, or when the message is tapped.
+ */
+export function addActions(item: HTMLElement, actions: readonly MessageAction[]): void {
+  const bar = el("div", "actions");
+  for (const [label, name, run] of actions) {
+    const button = el("button", `action action-${label.toLowerCase()}`, label);
+    button.type = "button";
+    button.setAttribute("aria-label", name);
+    button.addEventListener("click", () => run(button));
+    bar.append(button);
+  }
+  item.querySelector(".bubble")?.append(bar);
+}
+
+/** The emoji the picker offers. Any emoji can be on a message (another client may use others); these are one click away. */
+export const EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "😢"] as const;
+
+/**
+ * Opens (or closes, if open) the emoji picker under a message's text. Picking
+ * one calls `pick` and closes it; Escape closes it. Focus goes to the first
+ * emoji, and back to `opener` when it closes.
+ */
+export function togglePicker(item: HTMLElement, opener: HTMLButtonElement, pick: (emoji: string) => void): void {
+  const open = item.querySelector<HTMLElement>(".picker");
+  if (open) {
+    closePicker(open);
+    return;
+  }
+  const picker = el("div", "picker");
+  picker.setAttribute("role", "group");
+  picker.setAttribute("aria-label", "Pick a reaction");
+  // Opened by the reader, who is taken into it: nothing for the log to announce.
+  picker.setAttribute("aria-live", "off");
+  const close = () => {
+    closePicker(picker);
+    opener.focus();
+  };
+  for (const emoji of EMOJI) {
+    const button = el("button", "", emoji);
+    button.type = "button";
+    button.addEventListener("click", () => {
+      close();
+      pick(emoji);
+    });
+    picker.append(button);
+  }
+  picker.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    event.preventDefault();
+    event.stopPropagation();
+    close();
+  });
+  opener.setAttribute("aria-expanded", "true");
+  pickers.set(picker, opener);
+  (item.querySelector(".reactions") ?? item.querySelector(".text"))?.after(picker);
+  picker.querySelector("button")?.focus();
+}
+
+const pickers = new WeakMap<Element, HTMLButtonElement>();
+
+/** Closes an open picker. */
+export function closePicker(picker: Element): void {
+  pickers.get(picker)?.setAttribute("aria-expanded", "false");
+  picker.remove();
+}
+
+/**
+ * Shows a message's reaction chips (none: no row). Chips are updated in
+ * place, so one that has the focus keeps it. With `toggle`, a click toggles
+ * the reader's own reaction; without, the chips only show.
+ */
+export function showReactions(item: HTMLElement, chips: readonly ReactionChip[], toggle?: (emoji: string) => void): void {
+  let row = item.querySelector<HTMLElement>(".reactions");
+  if (!chips.length) {
+    row?.remove();
+    return;
+  }
+  if (!row) {
+    row = el("div", "reactions");
+    // Changes here are told once, in words, by the page's announcer: not chip by chip by the log.
+    row.setAttribute("aria-live", "off");
+    item.querySelector(".text")?.after(row);
+  }
+  const existing = new Map<string, HTMLButtonElement>();
+  for (const node of row.querySelectorAll<HTMLButtonElement>(".chip")) existing.set(node.dataset.emoji ?? "", node);
+  const wanted = new Set(chips.map((c) => c.emoji));
+  for (const [emoji, node] of existing) if (!wanted.has(emoji)) node.remove();
+  let prev: Element | null = null;
+  for (const chip of chips) {
+    let button = existing.get(chip.emoji);
+    if (!button) {
+      button = el("button", "chip");
+      button.type = "button";
+      button.dataset.emoji = chip.emoji;
+      button.append(el("span", "chip-emoji", chip.emoji), " ", el("span", "chip-count"));
+      const emoji = chip.emoji;
+      if (toggle) button.addEventListener("click", () => toggle(emoji));
+      else button.disabled = true;
+    }
+    const count = button.querySelector(".chip-count");
+    if (count) count.textContent = String(chip.count);
+    button.setAttribute("aria-pressed", String(chip.mine));
+    button.title = chip.nicks.join(", ");
+    // Move only what is out of place: moving a node takes its focus away.
+    if ((prev ? prev.nextElementSibling : row.firstElementChild) !== button) {
+      if (prev) prev.after(button);
+      else row.prepend(button);
+    }
+    prev = button;
+  }
 }
 
 /** A line in the flow that is not a message: joins, leaves, connection changes. */
@@ -118,14 +264,15 @@ export function noticeItem(text: string, ts: number, tone: "info" | "warn" | "er
   return item;
 }
 
-/** A message still waiting for the server. */
-export function pendingItem(id: string, nick: string, text: string, ts: number): HTMLElement {
+/** A message still waiting for the server; `reply`, what it answers. */
+export function pendingItem(id: string, nick: string, text: string, ts: number, reply?: Pick<ReplyRef, "nick" | "snippet">): HTMLElement {
   const item = el("li", "msg own pending");
   item.dataset.id = id;
   const body = el("div", "bubble");
   const meta = el("div", "meta");
   meta.append(el("span", `nick c${colorSlot(nick)}`, nick), el("span", "state", "Sending…"), timeElement(ts));
-  body.append(meta, el("div", "text", text));
+  if (reply) body.append(meta, replyQuote(reply), el("div", "text", text));
+  else body.append(meta, el("div", "text", text));
   item.append(body);
   return item;
 }
@@ -150,17 +297,6 @@ export function memberItem(member: PresentMember, self: boolean, act?: (action: 
     item.append(tools);
   }
   return item;
-}
-
-/** Adds a delete button to a shown message. */
-export function addDeleteButton(item: HTMLElement, onDelete: () => void): void {
-  const meta = item.querySelector(".meta");
-  if (!meta || meta.querySelector(".delete")) return;
-  const button = el("button", "link-button delete", "Delete");
-  button.type = "button";
-  button.setAttribute("aria-label", "Delete this message");
-  button.addEventListener("click", onDelete);
-  meta.append(button);
 }
 
 /**
