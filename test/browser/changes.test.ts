@@ -4,38 +4,14 @@
 // Page A acts by mouse and by keyboard; page B shows each change live, and
 // again after a reload (from the room's history alone); a phone acts by touch
 // and must not scroll sideways.
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, startDevServer } from "../node/dev-server";
+import type { BrowserContextOptions, Locator, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { uniqueRoom } from "../node/ws-client";
-import { launchChromium } from "./chromium";
+import { ChatPage } from "./chat-page";
+import { browserSuite, screenshot, until } from "./harness";
 
-/** Where the run leaves its screenshots (git-ignored). */
-const SHOTS = resolve(import.meta.dirname, "../../test-results/screenshots");
-/** Longest wait for something to show up in a page. */
-const WAIT_MS = 10_000;
 /** How long the page shows someone's "typing" after the last one (the page's TYPING_SHOWN_MS), and some slack. */
 const TYPING_GONE_MS = 5_000 + 3_000;
-
-/** Polls `check` until it returns true; a bounded wait with a useful failure. */
-async function until(
-  what: string,
-  check: () => Promise<boolean>,
-  describeState?: () => Promise<string>,
-  timeoutMs = WAIT_MS,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) {
-      const state = describeState ? await describeState().catch((e) => `(state unavailable: ${String(e)})`) : "";
-      throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}${state ? `\n${state}` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** What a page shows of one message. */
 interface Shown {
@@ -48,56 +24,26 @@ interface Shown {
   chips: string[];
 }
 
-class Person {
-  readonly errors: string[] = [];
-  /** The frames the page sent that are not messages or pings (edits, reactions, deletes, typing), for failure messages. */
-  readonly commands: string[] = [];
-
-  private constructor(
-    readonly context: BrowserContext,
-    readonly page: Page,
+class Person extends ChatPage {
+  constructor(
+    page: Page,
     readonly nick: string,
   ) {
-    page.on("pageerror", (err) => this.errors.push(String(err)));
-    page.on("websocket", (ws) =>
-      ws.on("framesent", ({ payload }) => {
-        if (typeof payload === "string" && payload.includes('"action"') && !payload.includes("send_to_room")) this.commands.push(payload);
-      }),
-    );
+    super(page, nick);
   }
 
-  static async open(browser: Browser, url: string, nick: string, options: BrowserContextOptions = {}): Promise<Person> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
-    const person = new Person(context, await context.newPage(), nick);
-    await person.page.goto(url);
-    return person;
+  /** The frames the page sent that are not messages or pings (edits, reactions, deletes, typing), for failure messages. */
+  get commands(): string[] {
+    return this.frames.filter((f) => f.includes('"action"') && !f.includes("send_to_room"));
   }
 
   get composer() {
-    return this.page.getByRole("textbox", { name: "Message", exact: true });
-  }
-  get log() {
-    return this.page.getByRole("log");
-  }
-
-  async status(): Promise<string> {
-    return ((await this.page.getByRole("status").textContent()) ?? "").trim();
+    return this.textbox("Message");
   }
 
   async join(room: string): Promise<void> {
-    await this.page.bringToFront();
-    await this.page.getByRole("textbox", { name: "Room" }).fill(room);
-    await this.page.getByRole("textbox", { name: "Nick" }).fill(this.nick);
-    await this.page.getByRole("button", { name: "Join", exact: true }).click();
+    await this.pressJoin(room, this.nick);
     await this.connected();
-  }
-
-  async connected(): Promise<void> {
-    await until(
-      `${this.nick}'s page is connected`,
-      async () => (await this.status()) === "Connected",
-      () => this.describe(),
-    );
   }
 
   /** Types into the composer key by key (so the page hears input, and says "typing"), then Enter. */
@@ -141,8 +87,8 @@ class Person {
     });
   }
 
-  /** Waits until message `seq` shows as `expected` (the fields given). */
-  async sees(seq: number, expected: Partial<Shown>, what = JSON.stringify(expected)): Promise<void> {
+  /** Waits until message `seq` shows as `expected` (the fields given). (Not `sees`: ChatPage's `sees(text)` waits for a text.) */
+  async seesMessage(seq: number, expected: Partial<Shown>, what = JSON.stringify(expected)): Promise<void> {
     let last: Shown | null = null;
     await until(
       `${this.nick}'s page shows message ${seq} as ${what}`,
@@ -162,24 +108,13 @@ class Person {
     return (await this.page.locator("#announcer").textContent()) ?? "";
   }
 
-  async describe(): Promise<string> {
-    const lines = await this.log.locator(".msg .text, .notice").allTextContents();
-    return `${this.nick}'s page: status ${JSON.stringify(await this.status())}, list ${JSON.stringify(lines)}, commands sent ${JSON.stringify(this.commands.slice(-8))}, errors ${JSON.stringify(this.errors)}`;
-  }
-
-  async noHorizontalScroll(): Promise<{ scrollWidth: number; clientWidth: number; body: number }> {
-    return this.page.evaluate(() => ({
-      scrollWidth: document.documentElement.scrollWidth,
-      clientWidth: document.documentElement.clientWidth,
-      body: document.body.scrollWidth,
-    }));
+  override async describe(): Promise<string> {
+    return `${this.nick}'s page: status ${JSON.stringify(await this.status())}, list ${JSON.stringify(await this.listed())}, commands sent ${JSON.stringify(this.commands.slice(-8))}, errors ${JSON.stringify(this.errors)}`;
   }
 }
 
 describe("messages that change, on the chat page", () => {
-  let dev: DevServer | undefined;
-  let browser: Browser | undefined;
-  const people: Person[] = [];
+  const suite = browserSuite();
   const room = uniqueRoom("changes");
   let alice: Person;
   let bob: Person;
@@ -187,21 +122,8 @@ describe("messages that change, on the chat page", () => {
   let question = 0;
   let answer = 0;
 
-  const open = async (nick: string, options?: BrowserContextOptions) => {
-    const person = await Person.open(browser!, `${dev!.url}/`, nick, options);
-    people.push(person);
-    return person;
-  };
-
-  beforeAll(async () => {
-    [dev, browser] = await Promise.all([startDevServer(), launchChromium()]);
-  });
-
-  afterAll(async () => {
-    for (const p of people) await p.context.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await dev?.stop();
-  });
+  const open = (nick: string, options?: BrowserContextOptions) =>
+    suite.open(`${suite.dev.url}/`, (page) => new Person(page, nick), options);
 
   it("A edits, deletes, reacts and replies; B shows each change live, and again after a reload; B sees A typing", {
     timeout: 120_000,
@@ -241,7 +163,7 @@ describe("messages that change, on the chat page", () => {
     await alice.page.keyboard.press("ControlOrMeta+A");
     await alice.page.keyboard.type("final text");
     await alice.page.keyboard.press("Enter");
-    for (const p of [alice, bob]) await p.sees(first, { text: "final text", edited: true });
+    for (const p of [alice, bob]) await p.seesMessage(first, { text: "final text", edited: true });
     expect(await alice.composer.inputValue()).toBe("");
     // B heard it, in words, once.
     await until("bob's page announces the edit", async () => (await bob.announced()) === "alice edited a message: final text.");
@@ -250,14 +172,14 @@ describe("messages that change, on the chat page", () => {
     await alice.message(first).hover();
     await alice.message(first).getByRole("button", { name: "React to your message" }).click();
     await alice.message(first).getByRole("group", { name: "Pick a reaction" }).getByRole("button", { name: "👍" }).click();
-    await alice.sees(first, { chips: ["👍 1*"] });
-    await bob.sees(first, { chips: ["👍 1"] });
+    await alice.seesMessage(first, { chips: ["👍 1*"] });
+    await bob.seesMessage(first, { chips: ["👍 1"] });
     await until("bob's page announces the reaction", async () => (await bob.announced()) === "alice reacted 👍 to alice's message.");
     // B adds his by clicking the chip.
     await bob.page.bringToFront();
     await bob.message(first).getByRole("button", { name: "👍 1" }).click();
-    await bob.sees(first, { chips: ["👍 2*"] });
-    await alice.sees(first, { chips: ["👍 2*"] });
+    await bob.seesMessage(first, { chips: ["👍 2*"] });
+    await alice.seesMessage(first, { chips: ["👍 2*"] });
     // B reacts 🎉 with the keyboard: Enter on React opens the picker on its first emoji; Escape closes it, focus back on React.
     const react = bob.message(first).getByRole("button", { name: "React to alice's message" });
     await react.focus();
@@ -271,8 +193,8 @@ describe("messages that change, on the chat page", () => {
     for (let i = 0; i < 3; i++) await bob.page.keyboard.press("Tab");
     expect(await bob.page.evaluate(() => document.activeElement?.textContent)).toBe("🎉");
     await bob.page.keyboard.press("Enter");
-    await bob.sees(first, { chips: ["👍 2*", "🎉 1*"] });
-    await alice.sees(first, { chips: ["👍 2*", "🎉 1"] });
+    await bob.seesMessage(first, { chips: ["👍 2*", "🎉 1*"] });
+    await alice.seesMessage(first, { chips: ["👍 2*", "🎉 1"] });
     // A takes hers back by clicking her chip.
     await alice.page.bringToFront();
     await alice.message(first).getByRole("button", { name: "👍 2" }).click();
@@ -280,7 +202,7 @@ describe("messages that change, on the chat page", () => {
       [alice, ["👍 1", "🎉 1"]],
       [bob, ["👍 1*", "🎉 1*"]],
     ] as const) {
-      await p.sees(first, { chips: [...chips] });
+      await p.seesMessage(first, { chips: [...chips] });
     }
 
     // Reply: A answers B's question; the composer says what it answers, the sent message quotes it.
@@ -291,7 +213,7 @@ describe("messages that change, on the chat page", () => {
     expect(await alice.page.locator("#context-text").textContent()).toBe("Replying to bob: question from bob");
     await alice.say("answer from alice");
     answer = await bob.seqOf("answer from alice");
-    for (const p of [alice, bob]) await p.sees(answer, { quote: "bob: question from bob" });
+    for (const p of [alice, bob]) await p.seesMessage(answer, { quote: "bob: question from bob" });
     expect(await alice.page.locator("#composer-context").isHidden()).toBe(true);
 
     // Delete: A deletes her own message; both show a tombstone in its place.
@@ -300,7 +222,7 @@ describe("messages that change, on the chat page", () => {
     await alice.seqOf("to be deleted");
     await alice.message(doomed).hover();
     await alice.message(doomed).getByRole("button", { name: "Delete this message" }).click();
-    for (const p of [alice, bob]) await p.sees(doomed, { text: "Message deleted", deleted: true, chips: [] });
+    for (const p of [alice, bob]) await p.seesMessage(doomed, { text: "Message deleted", deleted: true, chips: [] });
     await until("bob's page announces the delete", async () => (await bob.announced()) === "alice deleted a message.");
     expect(await bob.log.getByText("to be deleted").count()).toBe(0);
     expect(await bob.message(doomed).getByRole("button").count()).toBe(0);
@@ -309,11 +231,11 @@ describe("messages that change, on the chat page", () => {
     const before = await Promise.all([first, question, answer, doomed].map((seq) => bob.shown(seq)));
     await bob.page.reload();
     await bob.connected();
-    await bob.sees(first, { text: "final text", edited: true, deleted: false, quote: null });
-    await bob.sees(answer, { text: "answer from alice", quote: "bob: question from bob" });
-    await bob.sees(doomed, { text: "Message deleted", deleted: true, chips: [] });
+    await bob.seesMessage(first, { text: "final text", edited: true, deleted: false, quote: null });
+    await bob.seesMessage(answer, { text: "answer from alice", quote: "bob: question from bob" });
+    await bob.seesMessage(doomed, { text: "Message deleted", deleted: true, chips: [] });
     // The counts are the room's: `GET …/messages/:seq` says the same.
-    const state = (await (await fetch(`${dev!.url}/api/rooms/${encodeURIComponent(room)}/messages/${first}`)).json()) as {
+    const state = (await (await fetch(`${suite.dev.url}/api/rooms/${encodeURIComponent(room)}/messages/${first}`)).json()) as {
       reactions: Record<string, number>;
     };
     expect(state.reactions).toEqual({ "👍": 1, "🎉": 1 });
@@ -353,7 +275,7 @@ describe("messages that change, on the chat page", () => {
     const dana = await open("dana", { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await dana.join(room);
     // What she joined into: the reply's quote and the chips.
-    await dana.sees(answer, { quote: "bob: question from bob" });
+    await dana.seesMessage(answer, { quote: "bob: question from bob" });
 
     // Two people typing.
     for (const p of [alice, bob]) {
@@ -379,24 +301,24 @@ describe("messages that change, on the chat page", () => {
     await dana.composer.fill(long);
     await dana.composer.press("Enter");
     const mine = await dana.seqOf(long);
-    await dana.sees(mine, { quote: "bob: question from bob" });
-    await bob.sees(mine, { quote: "bob: question from bob" });
+    await dana.seesMessage(mine, { quote: "bob: question from bob" });
+    await bob.seesMessage(mine, { quote: "bob: question from bob" });
 
     // A reaction by touch: tap the message, React, an emoji; then tap the chip to take it back and put it again.
     await asked.locator(".text").tap();
     await asked.getByRole("button", { name: "React to bob's message" }).tap();
     await asked.getByRole("group", { name: "Pick a reaction" }).getByRole("button", { name: "❤️" }).tap();
-    await dana.sees(question, { chips: ["❤️ 1*"] });
-    await bob.sees(question, { chips: ["❤️ 1"] });
+    await dana.seesMessage(question, { chips: ["❤️ 1*"] });
+    await bob.seesMessage(question, { chips: ["❤️ 1"] });
     await asked.getByRole("button", { name: "❤️ 1" }).tap();
-    await dana.sees(question, { chips: [] });
+    await dana.seesMessage(question, { chips: [] });
     await asked.locator(".text").tap();
     await asked.getByRole("button", { name: "React to bob's message" }).tap();
     await asked.getByRole("group", { name: "Pick a reaction" }).getByRole("button", { name: "😂" }).tap();
-    await dana.sees(question, { chips: ["😂 1*"] });
+    await dana.seesMessage(question, { chips: ["😂 1*"] });
     // And the first message's chips from the other test.
     const first = await dana.seqOf("final text");
-    await dana.sees(first, { chips: ["👍 1", "🎉 1"], edited: true });
+    await dana.seesMessage(first, { chips: ["👍 1", "🎉 1"], edited: true });
 
     const widths = await dana.noHorizontalScroll();
     expect(widths.scrollWidth, JSON.stringify(widths)).toBeLessThanOrEqual(widths.clientWidth);
@@ -409,12 +331,11 @@ describe("messages that change, on the chat page", () => {
     });
     expect(overflow).toBe(0);
 
-    mkdirSync(SHOTS, { recursive: true });
     await asked.locator(".text").tap();
-    await dana.page.screenshot({ path: join(SHOTS, "changes-phone.png") });
+    await screenshot(dana.page, "changes-phone");
     await alice.page.bringToFront();
     await alice.message(question).hover();
-    await alice.page.screenshot({ path: join(SHOTS, "changes-desktop.png") });
+    await screenshot(alice.page, "changes-desktop");
     for (const p of [alice, bob, dana]) expect(p.errors, `${p.nick}'s page errors`).toEqual([]);
   });
 });

@@ -5,9 +5,9 @@
  * change made to the original code.
  */
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type StaticSite, serveStatic } from "./harness";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../..");
@@ -40,51 +40,18 @@ export function classicPage(): string {
   ].join("\n");
 }
 
-export interface ClassicPageServer {
-  /** `http://127.0.0.1:PORT/` */
-  readonly url: string;
-  /** `http://127.0.0.1:PORT`, what the browser sends as `Origin`. */
-  readonly origin: string;
-  close(): Promise<void>;
-}
-
 /**
  * Starts the page server. `wsOrigin` names the Parley server (e.g.
  * `ws://127.0.0.1:8787`); it is read on each request for the script, so the
  * page server can start first and tell the Parley server its own origin
  * (for `ALLOWED_ORIGINS`).
  */
-export function serveClassicPage(wsOrigin: () => string): Promise<ClassicPageServer> {
+export function serveClassicPage(wsOrigin: () => string): Promise<StaticSite> {
   const html = classicPage();
   const jquery = readFileSync(JQUERY_PATH, "utf8");
-  const files: Record<string, { type: string; body: () => string }> = {
+  return serveStatic({
     "/": { type: "text/html; charset=utf-8", body: () => html },
     "/lib/jquery/dist/jquery.min.js": { type: "text/javascript; charset=utf-8", body: () => jquery },
     "/js/chat.js": { type: "text/javascript; charset=utf-8", body: () => classicScript(wsOrigin()) },
-  };
-  const server: Server = createServer((req, res) => {
-    const file = files[new URL(req.url ?? "/", "http://127.0.0.1").pathname];
-    if (!file || (req.method !== "GET" && req.method !== "HEAD")) {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
-      return;
-    }
-    const body = file.body();
-    res.writeHead(200, { "content-type": file.type, "cache-control": "no-store" }).end(req.method === "HEAD" ? undefined : body);
-  });
-  return new Promise((resolveServer, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const addr = server.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      resolveServer({
-        url: `http://127.0.0.1:${port}/`,
-        origin: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
   });
 }

@@ -3,14 +3,12 @@
 // against Parley on a real `wrangler dev`, in a real browser (Debian's
 // Chromium driven by playwright-core).
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, startDevServer } from "../node/dev-server";
+import { readFileSync } from "node:fs";
+import type { BrowserContext, Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { uniqueRoom } from "../node/ws-client";
-import { launchChromium } from "./chromium";
-import { CLASSIC_HTML_PATH, CLASSIC_SCRIPT_PATH, type ClassicPageServer, serveClassicPage } from "./classic-page-server";
+import { CLASSIC_HTML_PATH, CLASSIC_SCRIPT_PATH, serveClassicPage } from "./classic-page-server";
+import { type BrowserSuite, browserSuite, TestPage } from "./harness";
 
 /** Longest wait for one line to show up in a page. */
 const LINE_MS = 10_000;
@@ -20,25 +18,25 @@ const LINE_MS = 10_000;
  */
 const POLL_MS = 25;
 
-/** One browser tab with the original page, driven through its own controls. */
-class ClassicPage {
+/**
+ * One browser tab with the original page, driven through its own controls
+ * (its errors and console on record, harness.ts: the original logs socket
+ * events to the console, which failure messages show).
+ */
+class ClassicPage extends TestPage {
   room: string | null = null;
-  readonly errors: string[] = [];
-  /** The page's console, for failure messages (the original logs socket events there). */
-  readonly console: string[] = [];
   private syncs = 0;
 
   constructor(
-    readonly page: Page,
+    page: Page,
     readonly nick: string,
   ) {
-    page.on("pageerror", (err) => this.errors.push(String(err)));
-    page.on("console", (msg) => this.console.push(`${msg.type()}: ${msg.text()}`));
+    super(page, nick);
   }
 
-  static async open(context: BrowserContext, url: string, nick: string): Promise<ClassicPage> {
-    const p = new ClassicPage(await context.newPage(), nick);
-    await p.page.goto(url);
+  /** A new tab of `context` with the original page, connected, the nick typed in. */
+  static async open(suite: BrowserSuite, context: BrowserContext, url: string, nick: string): Promise<ClassicPage> {
+    const p = await suite.openIn(context, url, (page) => new ClassicPage(page, nick));
     await p.sees("websocket connection opened .");
     await p.front();
     await p.page.fill("#txtNickName", nick);
@@ -155,30 +153,16 @@ const ORIGINAL_SHA256 = {
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 describe("the original chat page against wrangler dev", () => {
-  let dev: DevServer | undefined;
-  let site: ClassicPageServer | undefined;
-  let browser: Browser | undefined;
   let context: BrowserContext | undefined;
-  const pages: ClassicPage[] = [];
 
+  // The original page lives on its own origin, as it would when someone hosts
+  // the original app's page: Parley lets it in through ALLOWED_ORIGINS. With
+  // PARLEY_SCREENSHOTS set, each page is saved there at the end as classic-page-<nick>.png.
+  const suite: BrowserSuite = browserSuite({ site: () => serveClassicPage(() => suite.dev.wsUrl) });
+
+  // The three pages are tabs of one profile (only one is in front at a time: see POLL_MS).
   beforeAll(async () => {
-    // The original page lives on its own origin, as it would when someone hosts
-    // the original app's page: Parley lets it in through ALLOWED_ORIGINS.
-    site = await serveClassicPage(() => dev!.wsUrl);
-    [dev, browser] = await Promise.all([startDevServer({ vars: { ALLOWED_ORIGINS: site.origin } }), launchChromium()]);
-    context = await browser.newContext();
-  });
-
-  afterAll(async () => {
-    const shots = process.env.PARLEY_SCREENSHOTS;
-    if (shots) {
-      mkdirSync(shots, { recursive: true });
-      for (const p of pages) await p.page.screenshot({ path: join(shots, `classic-page-${p.nick}.png`) }).catch(() => {});
-    }
-    await context?.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await site?.close();
-    await dev?.stop();
+    context = await suite.newContext();
   });
 
   it("serves the original page's HTML and script byte for byte", () => {
@@ -188,8 +172,9 @@ describe("the original chat page against wrangler dev", () => {
   it("joins, talks, keeps rooms apart, switches rooms and leaves, as the original did", { timeout: 90_000 }, async () => {
     const A = uniqueRoom("A");
     const B = uniqueRoom("B");
-    const [alice, bob, carol] = await Promise.all(["alice", "bob", "carol"].map((nick) => ClassicPage.open(context!, site!.url, nick)));
-    pages.push(alice!, bob!, carol!);
+    const [alice, bob, carol] = await Promise.all(
+      ["alice", "bob", "carol"].map((nick) => ClassicPage.open(suite, context!, suite.site.url, nick)),
+    );
 
     // Two pages in room A, one in room B. Each join line goes to the joiner alone.
     await alice!.join(A);

@@ -6,17 +6,15 @@
 // an HTTP post, and rides out a restart of the server: what it sent while
 // the server was down is stored once, and every send settles once.
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import type * as Source from "../../src/client/index";
 import type { MessageEvent } from "../../src/shared/events";
 import { buildClient } from "../node/build-client";
-import { type DevServer, freePort, startDevServer } from "../node/dev-server";
 import { uniqueRoom } from "../node/ws-client";
-import { launchChromium } from "./chromium";
+import { browserSuite, until as harnessUntil, type StaticSite, serveStatic, TestPage } from "./harness";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const WAIT_MS = 15_000;
@@ -31,37 +29,20 @@ const PAGE = `<!DOCTYPE html>
 </script>
 </head><body></body></html>`;
 
-/** Serves the page and dist/client on a free port of 127.0.0.1. */
-async function serveApp(): Promise<{ origin: string; close(): Promise<void> }> {
-  const files: Record<string, [string, string]> = {
-    "/": ["text/html", ""],
-    "/vendor/parley/client/index.js": ["text/javascript", join(ROOT, "dist/client/index.js")],
-    "/vendor/parley/client/index.js.map": ["application/json", join(ROOT, "dist/client/index.js.map")],
-  };
-  const server: Server = createServer((req, res) => {
-    const file = files[new URL(req.url ?? "/", "http://x").pathname];
-    if (!file) {
-      res.writeHead(404).end();
-      return;
-    }
-    const [type, path] = file;
-    res.writeHead(200, { "Content-Type": type, "Cache-Control": "no-store" }).end(path ? readFileSync(path) : PAGE);
+/** Builds dist/client, and serves the page and dist/client on a free port of 127.0.0.1. */
+function serveApp(): Promise<StaticSite> {
+  buildClient();
+  const dist = (file: string) => () => readFileSync(join(ROOT, "dist/client", file));
+  return serveStatic({
+    "/": { type: "text/html", body: () => PAGE },
+    "/vendor/parley/client/index.js": { type: "text/javascript", body: dist("index.js") },
+    "/vendor/parley/client/index.js.map": { type: "application/json", body: dist("index.js.map") },
   });
-  const port = await freePort();
-  await new Promise<void>((ok) => server.listen(port, "127.0.0.1", ok));
-  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((ok) => server.close(() => ok())) };
 }
 
-/** Polls `check` in the page until it holds. */
-async function until(page: Page, what: string, check: () => Promise<boolean>, ms = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) {
-      const state = await page.evaluate(() => JSON.stringify((window as unknown as { app?: unknown }).app)).catch(String);
-      throw new Error(`timed out after ${ms} ms waiting until ${what}\n${state}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Polls `check` until it holds (bounded), with the page's app state in the failure. */
+function until(page: Page, what: string, check: () => Promise<boolean>, ms = WAIT_MS): Promise<void> {
+  return harnessUntil(what, check, () => page.evaluate(() => JSON.stringify((window as unknown as { app?: unknown }).app)), ms);
 }
 
 /** What the page's app keeps, read by the test. */
@@ -73,36 +54,23 @@ interface AppState {
 }
 
 describe("parley/client, built, in Chromium (an app on another origin)", () => {
-  let site: { origin: string; close(): Promise<void> } | undefined;
-  let dev: DevServer | undefined;
-  let browser: Browser | undefined;
   let page: Page;
-  const errors: string[] = [];
+  /** The page's uncaught errors (recorded by its TestPage). */
+  let errors: string[] = [];
+
+  // The port is kept, so that the page finds the server again after the restart.
+  const suite = browserSuite({ site: serveApp, keepPort: true, vars: { CONNECTS_PER_MINUTE: "0" } });
 
   beforeAll(async () => {
-    buildClient();
-    site = await serveApp();
-    // A fixed port, so that the page finds the server again after the restart.
-    [dev, browser] = await Promise.all([
-      startDevServer({ port: await freePort(), vars: { ALLOWED_ORIGINS: site.origin, CONNECTS_PER_MINUTE: "0" } }),
-      launchChromium(),
-    ]);
-    page = await (await browser.newContext()).newPage();
-    page.on("pageerror", (err) => errors.push(String(err)));
-    await page.goto(`${site.origin}/`);
+    const opened = await suite.open(suite.site.url, (page) => new TestPage(page));
+    ({ page, errors } = opened);
     await page.waitForFunction(() => "parley" in window, undefined, { timeout: WAIT_MS });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await dev?.stop();
-    await site?.close();
   });
 
   it("connects to two rooms, sends and hears, and rides out a server restart", { timeout: 90_000 }, async () => {
     const a = uniqueRoom("web-a");
     const b = uniqueRoom("web-b");
-    const server = dev!;
+    const server = suite.dev;
 
     // The app: one client, two rooms, everything it hears kept in window.app.
     const joined = await page.evaluate(

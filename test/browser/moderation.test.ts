@@ -4,147 +4,49 @@
 // the invite links (`/#<room>&token=<jwt>`) in Debian's Chromium driven by
 // playwright-core. Every WebSocket a page opens is recorded, so "it stops"
 // and "it does not loop reconnecting" are counted, not assumed.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { hashForInvite, hashForRoom } from "../../src/client/core/address";
-import { type DevServer, startDevServer } from "../node/dev-server";
+import { mintToken, type TokenClaims } from "../node/e2e";
 import { uniqueRoom } from "../node/ws-client";
-import { launchChromium } from "./chromium";
+import { ChatPage } from "./chat-page";
+import { browserSuite, sleep, until } from "./harness";
 
 const AUTH_SECRET = "browser-auth-secret-0123456789abcdef";
 const API_KEY = "browser-api-key-0123456789";
-/** Longest wait for something to show up in a page. */
-const WAIT_MS = 10_000;
 /** How long a page that was refused is watched for further connection attempts (the first retry would come after 0.25–0.5 s). */
 const QUIET_MS = 2_500;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` until it returns true; a bounded wait with a useful failure. */
-async function until(what: string, check: () => Promise<boolean>, describeState?: () => Promise<string>): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) {
-      const state = describeState ? await describeState().catch((e) => `(state unavailable: ${String(e)})`) : "";
-      throw new Error(`timed out after ${WAIT_MS} ms waiting until ${what}${state ? `\n${state}` : ""}`);
-    }
-    await sleep(50);
-  }
-}
-
-/** One person with the chat page open in a fresh profile, every WebSocket it opens on record. */
-class Person {
-  /** Addresses of the WebSockets the page opened, in order. */
-  readonly sockets: string[] = [];
-  readonly errors: string[] = [];
-
-  private constructor(
-    readonly name: string,
-    readonly context: BrowserContext,
-    readonly page: Page,
-  ) {
-    page.on("pageerror", (err) => this.errors.push(String(err)));
-    page.on("websocket", (ws) => this.sockets.push(ws.url()));
-  }
-
-  static async open(browser: Browser, name: string, url: string): Promise<Person> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const person = new Person(name, context, await context.newPage());
-    await person.page.goto(url);
-    return person;
-  }
-
-  textbox(name: "Room" | "Nick" | "Message") {
-    return this.page.getByRole("textbox", { name, exact: true });
-  }
-
-  get members() {
-    return this.page.getByRole("list", { name: "Members", exact: true }).getByRole("listitem");
-  }
-
-  async status(): Promise<string> {
-    return ((await this.page.getByRole("status").textContent()) ?? "").trim();
-  }
-
+/** One person with the chat page open in a fresh profile, every WebSocket it opens on record (harness.ts). */
+class Person extends ChatPage {
   async roomTitle(): Promise<string> {
     return ((await this.page.locator("#room-title").textContent()) ?? "").trim();
   }
 
-  /** The visible role=alert texts (a hidden alert is not in the accessibility tree). */
-  alerts(): Promise<string[]> {
-    return this.page.getByRole("alert").allTextContents();
-  }
-
   /** The notices in the message list (joins, leaves, moderation, what the server said). */
   notices(): Promise<string[]> {
-    return this.page.getByRole("log").locator(".notice .notice-text").allTextContents();
+    return this.log.locator(".notice .notice-text").allTextContents();
   }
 
   async memberNames(): Promise<string[]> {
     return this.members.locator(".member-nick").allTextContents();
   }
 
-  async connected(): Promise<void> {
-    await until(
-      `${this.name}'s page is connected`,
-      async () => (await this.status()) === "Connected",
-      () => this.describe(),
-    );
-  }
-
-  async sees(text: string): Promise<void> {
-    const shown = this.page.getByRole("log").getByText(text, { exact: true });
-    await until(
-      `${this.name}'s page shows ${JSON.stringify(text)}`,
-      async () => (await shown.count()) > 0,
-      () => this.describe(),
-    );
-  }
-
-  async describe(): Promise<string> {
-    const list = await this.page.getByRole("log").locator(".msg .text, .notice").allTextContents();
-    return `${this.name}'s page: status ${JSON.stringify(await this.status())}, room ${JSON.stringify(await this.roomTitle())}, alerts ${JSON.stringify(await this.alerts())}, members ${JSON.stringify(await this.memberNames())}, list ${JSON.stringify(list)}, sockets ${JSON.stringify(this.sockets.map((s) => s.replace(/token=[^&]+/, "token=…")))}, errors ${JSON.stringify(this.errors)}`;
+  override async describe(): Promise<string> {
+    return `${this.whose}: status ${JSON.stringify(await this.status())}, room ${JSON.stringify(await this.roomTitle())}, alerts ${JSON.stringify(await this.alerts())}, members ${JSON.stringify(await this.memberNames())}, list ${JSON.stringify(await this.listed())}, sockets ${JSON.stringify(this.sockets.map((s) => s.replace(/token=[^&]+/, "token=…")))}, errors ${JSON.stringify(this.errors)}`;
   }
 }
 
 describe("private rooms, invite links and moderation on the chat page", () => {
-  let dev: DevServer | undefined;
-  let browser: Browser | undefined;
-  const people: Person[] = [];
+  const suite = browserSuite({
+    // Posts are limited per address like a socket's sends; one test posts a backlog of 60 from here.
+    vars: { AUTH_SECRET, API_KEY, RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" },
+  });
 
-  const open = async (name: string, path: string) => {
-    const person = await Person.open(browser!, name, `${dev!.url}/${path}`);
-    people.push(person);
-    return person;
-  };
+  const open = (name: string, path: string) => suite.open(`${suite.dev.url}/${path}`, (page: Page) => new Person(page, name));
 
   /** A token from `POST /api/tokens`, as an app backend gets one with its API key. */
-  const mint = async (claims: { sub: string; name: string; room: string; role?: string }): Promise<string> => {
-    const res = await fetch(`${dev!.url}/api/tokens`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
-      body: JSON.stringify(claims),
-    });
-    expect(res.status, await res.clone().text()).toBe(201);
-    return ((await res.json()) as { token: string }).token;
-  };
-
-  beforeAll(async () => {
-    [dev, browser] = await Promise.all([
-      startDevServer({
-        // Posts are limited per address like a socket's sends; one test posts a backlog of 60 from here.
-        vars: { AUTH_SECRET, API_KEY, RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" },
-      }),
-      launchChromium(),
-    ]);
-  });
-
-  afterAll(async () => {
-    for (const p of people) await p.context.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await dev?.stop();
-  });
+  const mint = (claims: TokenClaims) => mintToken(suite.dev, API_KEY, claims);
 
   it("invite links: each page joins the private room under its token's name, nick locked, lock shown, token out of the address bar; a moderator bans a member, whose page says so, stops, and is refused again on rejoining", {
     timeout: 90_000,
@@ -245,9 +147,7 @@ describe("private rooms, invite links and moderation on the chat page", () => {
   it("an anonymous page cannot enter a private room: it says why and stops, without reconnecting", { timeout: 60_000 }, async () => {
     const room = uniqueRoom("private");
     const mallory = await open("Mallory", "");
-    await mallory.textbox("Room").fill(room);
-    await mallory.textbox("Nick").fill("mallory");
-    await mallory.page.getByRole("button", { name: "Join", exact: true }).click();
+    await mallory.pressJoin(room, "mallory");
     await until(
       "Mallory's page says the room needs a token",
       async () => (await mallory.alerts()).join() === `Room ${room} is private: it needs a token`,
@@ -284,7 +184,7 @@ describe("private rooms, invite links and moderation on the chat page", () => {
     const room = uniqueRoom("private");
     // 60 messages before anyone joins: joined carries the last 50, the first 10 are "earlier".
     for (let i = 0; i < 60; i++) {
-      const res = await fetch(`${dev!.url}/api/rooms/${encodeURIComponent(room)}/messages`, {
+      const res = await fetch(`${suite.dev.url}/api/rooms/${encodeURIComponent(room)}/messages`, {
         method: "POST",
         headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
         body: JSON.stringify({ nick: "backlog", text: `backlog ${i}`, id: `backlog-${i}` }),

@@ -3,126 +3,42 @@
 // Debian's Chromium driven by playwright-core. Every control is found by its
 // role and accessible name, so these tests also hold the page to its
 // accessible contract: inputs "Room", "Nick", "Message"; buttons "Join",
-// "Leave", "Send"; a `log`; a list named "Members".
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, freePort, startDevServer } from "../node/dev-server";
+// "Leave", "Send"; a `log`; a list named "Members" (chat-page.ts).
+import type { BrowserContextOptions, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { uniqueRoom } from "../node/ws-client";
-import { launchChromium } from "./chromium";
+import { ChatPage } from "./chat-page";
+import { browserSuite, screenshot, until, WAIT_MS } from "./harness";
 
-/** Where the run leaves its screenshots (git-ignored). */
-const SHOTS = resolve(import.meta.dirname, "../../test-results/screenshots");
-/** Longest wait for something to show up in a page. */
-const WAIT_MS = 10_000;
 /** Longest wait for a page to reconnect after the server is back (backoff tops out at 10 s). */
 const RECONNECT_MS = 30_000;
 
-/** Polls `check` until it returns true; a bounded wait with a useful failure. */
-async function until(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = WAIT_MS,
-  describeState?: () => Promise<string>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) {
-      const state = describeState ? await describeState().catch((e) => `(state unavailable: ${String(e)})`) : "";
-      throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}${state ? `\n${state}` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** One person with the chat page open, driven through its accessible controls. */
-class Person {
-  readonly errors: string[] = [];
+class Person extends ChatPage {
   readonly dialogs: string[] = [];
-  readonly console: string[] = [];
 
-  private constructor(
-    readonly context: BrowserContext,
-    readonly page: Page,
+  constructor(
+    page: Page,
     readonly nick: string,
   ) {
-    page.on("pageerror", (err) => this.errors.push(String(err)));
-    page.on("console", (msg) => this.console.push(`${msg.type()}: ${msg.text()}`));
+    super(page, nick);
     page.on("dialog", (dialog) => {
       this.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
       void dialog.dismiss().catch(() => {});
     });
   }
 
-  /** A new browser profile (its own storage), with the page open at `path`. */
-  static async open(browser: Browser, url: string, nick: string, options: BrowserContextOptions = {}): Promise<Person> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
-    const person = new Person(context, await context.newPage(), nick);
-    await person.page.goto(url);
-    return person;
-  }
-
-  get room() {
-    return this.page.getByRole("textbox", { name: "Room" });
-  }
-  get nickBox() {
-    return this.page.getByRole("textbox", { name: "Nick" });
-  }
-  get message() {
-    return this.page.getByRole("textbox", { name: "Message" });
-  }
-  get log() {
-    return this.page.getByRole("log");
-  }
-  get members() {
-    return this.page.getByRole("list", { name: "Members", exact: true }).getByRole("listitem");
-  }
-
-  async status(): Promise<string> {
-    return ((await this.page.getByRole("status").textContent()) ?? "").trim();
-  }
-
   /** Fills in room and nick, presses Join, and waits until connected with itself in the member list. */
   async join(room: string): Promise<void> {
-    await this.page.bringToFront();
-    await this.room.fill(room);
-    await this.nickBox.fill(this.nick);
-    await this.page.getByRole("button", { name: "Join", exact: true }).click();
+    await this.pressJoin(room, this.nick);
     await this.connected();
-  }
-
-  async connected(timeoutMs = WAIT_MS): Promise<void> {
-    await until(
-      `${this.nick}'s page is connected`,
-      async () => (await this.status()) === "Connected",
-      timeoutMs,
-      () => this.describe(),
-    );
   }
 
   /** Types a message and presses Enter. */
   async say(text: string): Promise<void> {
     await this.page.bringToFront();
-    await this.message.fill(text);
-    await this.message.press("Enter");
-  }
-
-  /** How often the message list shows a message with exactly this text. */
-  async count(text: string): Promise<number> {
-    return this.log.getByText(text, { exact: true }).count();
-  }
-
-  /** Waits until the message list shows `text` (at least once). */
-  async sees(text: string): Promise<void> {
-    await until(
-      `${this.nick}'s page shows ${JSON.stringify(text)}`,
-      async () => (await this.count(text)) > 0,
-      WAIT_MS,
-      () => this.describe(),
-    );
+    await this.textbox("Message").fill(text);
+    await this.textbox("Message").press("Enter");
   }
 
   /** Messages not yet confirmed by the server. */
@@ -141,26 +57,15 @@ class Person {
     return this.log.locator(".msg .text").allTextContents();
   }
 
-  async describe(): Promise<string> {
-    const lines = await this.log.locator(".msg .text, .notice").allTextContents();
-    return `${this.nick}'s page: status ${JSON.stringify(await this.status())}, list ${JSON.stringify(lines)}, console ${JSON.stringify(this.console.slice(-10))}`;
-  }
-
-  async noHorizontalScroll(): Promise<{ scrollWidth: number; clientWidth: number; body: number }> {
-    return this.page.evaluate(() => ({
-      scrollWidth: document.documentElement.scrollWidth,
-      clientWidth: document.documentElement.clientWidth,
-      body: document.body.scrollWidth,
-    }));
+  override async describe(): Promise<string> {
+    return `${this.nick}'s page: status ${JSON.stringify(await this.status())}, list ${JSON.stringify(await this.listed())}, console ${JSON.stringify(this.console.slice(-10))}`;
   }
 }
 
 describe("the chat page against wrangler dev", () => {
-  let dev: DevServer | undefined;
-  let browser: Browser | undefined;
-  let port = 0;
-  let persistTo = "";
-  const people: Person[] = [];
+  // The port is kept, so that after the outage the pages find the server again
+  // where it was; halt() and start() keep its storage: the same history.
+  const suite = browserSuite({ keepPort: true });
   /** alice and bob share room A through every test. */
   let alice: Person;
   let bob: Person;
@@ -169,27 +74,8 @@ describe("the chat page against wrangler dev", () => {
   const A = uniqueRoom("A");
   const B = uniqueRoom("B");
 
-  const url = () => `http://127.0.0.1:${port}/`;
-  const open = async (nick: string, options?: BrowserContextOptions, path = "") => {
-    const person = await Person.open(browser!, url() + path, nick, options);
-    people.push(person);
-    return person;
-  };
-
-  beforeAll(async () => {
-    // A fixed port and our own storage, so a second wrangler dev can take over
-    // where the first one stopped: same address for the pages, same history.
-    port = await freePort();
-    persistTo = mkdtempSync(join(tmpdir(), "parley-page-"));
-    [dev, browser] = await Promise.all([startDevServer({ port, persistTo }), launchChromium()]);
-  });
-
-  afterAll(async () => {
-    for (const p of people) await p.context.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await dev?.stop();
-    if (persistTo) rmSync(persistTo, { recursive: true, force: true });
-  });
+  const url = () => `${suite.dev.url}/`;
+  const open = (nick: string, options?: BrowserContextOptions) => suite.open(url(), (page) => new Person(page, nick), options);
 
   it("serves the page with its security headers and no inline script", async () => {
     const res = await fetch(url());
@@ -215,7 +101,7 @@ describe("the chat page against wrangler dev", () => {
 
     // carol uses the keyboard alone: type the room, Tab, type the nick, Enter.
     await carol.page.bringToFront();
-    await carol.room.focus();
+    await carol.textbox("Room").focus();
     await carol.page.keyboard.type(B);
     await carol.page.keyboard.press("Tab");
     await carol.page.keyboard.type("carol");
@@ -299,13 +185,13 @@ describe("the chat page against wrangler dev", () => {
     expect(before.length).toBeGreaterThan(0);
 
     // The server goes away with both pages open.
-    await dev!.stop();
+    await suite.dev.halt();
     for (const p of [alice, bob]) {
       await until(
         `${p.nick}'s page notices the outage`,
         async () => /^Disconnected|^Reconnecting|^Offline/.test(await p.status()),
-        WAIT_MS,
         () => p.describe(),
+        WAIT_MS,
       );
     }
 
@@ -316,7 +202,7 @@ describe("the chat page against wrangler dev", () => {
     expect(await alice.count(during)).toBe(0);
 
     // The server comes back on the same port with the same storage.
-    dev = await startDevServer({ port, persistTo });
+    await suite.dev.start();
     await alice.connected(RECONNECT_MS);
     await bob.connected(RECONNECT_MS);
 
@@ -398,13 +284,12 @@ describe("the chat page against wrangler dev", () => {
       await alice.sees(text);
     }
     for (const p of [bob, dana]) await p.sees("👍 ship it");
-    await alice.message.fill("Lunch at 12:30?");
+    await alice.textbox("Message").fill("Lunch at 12:30?");
 
-    mkdirSync(SHOTS, { recursive: true });
     await alice.page.bringToFront();
-    await alice.page.screenshot({ path: join(SHOTS, "desktop.png") });
+    await screenshot(alice.page, "desktop");
     await dana.page.bringToFront();
-    await dana.page.screenshot({ path: join(SHOTS, "phone.png") });
+    await screenshot(dana.page, "phone");
     for (const p of [alice, bob, dana]) expect(p.errors, `${p.nick}'s page errors`).toEqual([]);
   });
 });

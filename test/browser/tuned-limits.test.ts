@@ -4,102 +4,29 @@
 // what the server would refuse before sending anything, say why, and let
 // through what the server accepts. Every WebSocket the page opens and every
 // frame it sends is recorded, so "before sending" is checked, not assumed.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, startDevServer } from "../node/dev-server";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { uniqueRoom } from "../node/ws-client";
-import { launchChromium } from "./chromium";
+import { ChatPage } from "./chat-page";
+import { browserSuite, until } from "./harness";
 
 const NICK_CHARS = 10;
 const MESSAGE_CHARS = 50;
-/** Longest wait for something to show up in a page. */
-const WAIT_MS = 10_000;
 
-/** Polls `check` until it returns true; a bounded wait with a useful failure. */
-async function until(what: string, check: () => Promise<boolean>, describeState?: () => Promise<string>): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) {
-      const state = describeState ? await describeState().catch((e) => `(state unavailable: ${String(e)})`) : "";
-      throw new Error(`timed out after ${WAIT_MS} ms waiting until ${what}${state ? `\n${state}` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** One chat page in a fresh profile, with what it said over WebSockets on record. */
-class Tab {
-  /** Addresses of the WebSockets the page opened, in order. */
-  readonly sockets: string[] = [];
-  /** Every frame the page sent on any of them, in order (pings included). */
-  readonly frames: string[] = [];
-  readonly errors: string[] = [];
-
-  private constructor(
-    readonly context: BrowserContext,
-    readonly page: Page,
-  ) {
-    page.on("pageerror", (err) => this.errors.push(String(err)));
-    page.on("websocket", (ws) => {
-      this.sockets.push(ws.url());
-      ws.on("framesent", (frame) => this.frames.push(String(frame.payload)));
-    });
-  }
-
-  /** Opens the page and waits until it has sized its inputs by the server's limits (read from `GET /api/limits`). */
-  static async open(browser: Browser, url: string): Promise<Tab> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const tab = new Tab(context, await context.newPage());
-    await tab.page.goto(url);
-    await until("the page has the server's limits", async () => (await tab.maxLength("Nick")) === 2 * NICK_CHARS);
-    return tab;
-  }
-
-  textbox(name: "Room" | "Nick" | "Message") {
-    return this.page.getByRole("textbox", { name, exact: true });
+/** One chat page in a fresh profile, with what it said over WebSockets on record (harness.ts). */
+class Tab extends ChatPage {
+  /** Waits until the page has sized its inputs by the server's limits (read from `GET /api/limits`). */
+  async limitsRead(): Promise<void> {
+    await until("the page has the server's limits", async () => (await this.maxLength("Nick")) === 2 * NICK_CHARS);
   }
 
   maxLength(name: "Room" | "Nick" | "Message"): Promise<number> {
     return this.textbox(name).evaluate((el) => (el as HTMLInputElement | HTMLTextAreaElement).maxLength);
   }
 
-  async status(): Promise<string> {
-    return ((await this.page.getByRole("status").textContent()) ?? "").trim();
-  }
-
-  /** The visible role=alert texts (a hidden alert is not in the accessibility tree). */
-  alerts(): Promise<string[]> {
-    return this.page.getByRole("alert").allTextContents();
-  }
-
-  async join(room: string, nick: string): Promise<void> {
-    await this.textbox("Room").fill(room);
-    await this.textbox("Nick").fill(nick);
-    await this.page.getByRole("button", { name: "Join", exact: true }).click();
-  }
-
-  async connected(): Promise<void> {
-    await until(
-      "the page is connected",
-      async () => (await this.status()) === "Connected",
-      () => this.describe(),
-    );
-  }
-
   async say(text: string): Promise<void> {
     await this.textbox("Message").fill(text);
     await this.textbox("Message").press("Enter");
-  }
-
-  /** Waits until the message list shows `text`: the server stored it and echoed it back. */
-  async sees(text: string): Promise<void> {
-    const shown = this.page.getByRole("log").getByText(text, { exact: true });
-    await until(
-      `the page shows ${JSON.stringify(text)}`,
-      async () => (await shown.count()) > 0,
-      () => this.describe(),
-    );
   }
 
   /** The texts of the `send_to_room` frames sent so far. */
@@ -110,42 +37,23 @@ class Tab {
       .filter((f) => f.action === "send_to_room")
       .map((f) => f.msg ?? "");
   }
-
-  async describe(): Promise<string> {
-    const list = await this.page.getByRole("log").locator(".msg .text, .notice").allTextContents();
-    return `status ${JSON.stringify(await this.status())}, alerts ${JSON.stringify(await this.alerts())}, list ${JSON.stringify(list)}, sockets ${JSON.stringify(this.sockets)}`;
-  }
 }
 
 describe("the chat page under tuned limits (MAX_NICK_CHARS 10, MAX_MESSAGE_CHARS 50)", () => {
-  let dev: DevServer | undefined;
-  let browser: Browser | undefined;
-  const tabs: Tab[] = [];
+  const suite = browserSuite({ vars: { MAX_NICK_CHARS: String(NICK_CHARS), MAX_MESSAGE_CHARS: String(MESSAGE_CHARS) } });
 
+  /** The chat page in a new profile, once it has read the limits. */
   const open = async () => {
-    const tab = await Tab.open(browser!, `${dev!.url}/`);
-    tabs.push(tab);
+    const tab = await suite.open(`${suite.dev.url}/`, (page: Page) => new Tab(page));
+    await tab.limitsRead();
     return tab;
   };
 
-  beforeAll(async () => {
-    [dev, browser] = await Promise.all([
-      startDevServer({ vars: { MAX_NICK_CHARS: String(NICK_CHARS), MAX_MESSAGE_CHARS: String(MESSAGE_CHARS) } }),
-      launchChromium(),
-    ]);
-  });
-
-  afterAll(async () => {
-    for (const tab of tabs) await tab.context.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await dev?.stop();
-  });
-
   it("sizes the nick and message inputs by the server's limits, with room for two UTF-16 units a character", async () => {
-    const limits = (await (await fetch(`${dev!.url}/api/limits`)).json()) as Record<string, number>;
+    const limits = (await (await fetch(`${suite.dev.url}/api/limits`)).json()) as Record<string, number>;
     expect(limits).toMatchObject({ maxNickChars: NICK_CHARS, maxMessageChars: MESSAGE_CHARS });
     const tab = await open();
-    // Tab.open waited for the nick's; the message box is sized in the same step.
+    // open() waited for the nick's; the message box is sized in the same step.
     expect(await tab.maxLength("Message")).toBe(2 * MESSAGE_CHARS);
     // Room names are fixed at 64 (MAX_ROOM_CHARS is not a var), in the HTML.
     expect(await tab.maxLength("Room")).toBe(64);
@@ -155,14 +63,14 @@ describe("the chat page under tuned limits (MAX_NICK_CHARS 10, MAX_MESSAGE_CHARS
   it("refuses an 11-character nick without connecting, naming the limit; a 10-character nick joins", async () => {
     const tab = await open();
     const room = uniqueRoom("nick");
-    await tab.join(room, "a".repeat(NICK_CHARS + 1));
+    await tab.pressJoin(room, "a".repeat(NICK_CHARS + 1));
     await until("the page says why it refused", async () => (await tab.alerts()).length > 0);
     expect(await tab.alerts()).toEqual([`Nick: nick is longer than ${NICK_CHARS} characters.`]);
     expect(await tab.textbox("Nick").getAttribute("aria-invalid")).toBe("true");
     expect(await tab.status()).toBe("Not in a room");
 
     const nick = "b".repeat(NICK_CHARS);
-    await tab.join(room, nick);
+    await tab.pressJoin(room, nick);
     await tab.connected();
     expect(await tab.alerts()).toEqual([]);
     // The page reports its sockets in the order it opens them: had the refused
@@ -174,7 +82,7 @@ describe("the chat page under tuned limits (MAX_NICK_CHARS 10, MAX_MESSAGE_CHARS
 
   it("refuses a 51-character message without sending it, naming the limit; a 50-character message is delivered", async () => {
     const tab = await open();
-    await tab.join(uniqueRoom("msg"), "sender");
+    await tab.pressJoin(uniqueRoom("msg"), "sender");
     await tab.connected();
 
     const long = "x".repeat(MESSAGE_CHARS + 1);
@@ -196,7 +104,7 @@ describe("the chat page under tuned limits (MAX_NICK_CHARS 10, MAX_MESSAGE_CHARS
 
   it("counts characters as the server does: 50 emoji (100 UTF-16 units) are a message that fits", async () => {
     const tab = await open();
-    await tab.join(uniqueRoom("emoji"), "counter");
+    await tab.pressJoin(uniqueRoom("emoji"), "counter");
     await tab.connected();
     const bats = "🦇".repeat(MESSAGE_CHARS);
     await tab.say(bats);

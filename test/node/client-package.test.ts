@@ -9,29 +9,16 @@
 // send's promise resolved exactly once with its stored message, each room
 // holds every message sent exactly once (seq 1..N), and every room object
 // told exactly the room's history, in seq order.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { type GapEvent, type MessageEvent, ParleyClient, type ParleyRoom, type StoredEvent } from "../../src/client/index";
 import { RESUME_CAP } from "../../src/shared/limits";
 import { TestNetwork } from "./client-network";
-import { type DevServer, freePort, startDevServer } from "./dev-server";
+import type { DevServer } from "./dev-server";
+import { roomHistory, serverSuite, sleep, Traffic, type Typist, waitUntil } from "./e2e";
 import { uniqueRoom } from "./ws-client";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `ready` until it holds; fails after `ms` with `detail()` in the message. */
-async function waitUntil(what: string, ready: () => boolean, ms: number, detail: () => string = () => ""): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}\n${detail()}`);
-    await sleep(20);
-  }
-}
-
 /** One room object of one person: what it told, and what was sent through it. */
-class Seat {
+class Seat implements Typist {
   /** Every stored event the room object told, in the order told. */
   readonly told: StoredEvent[] = [];
   readonly gaps: GapEvent[] = [];
@@ -66,21 +53,17 @@ class Seat {
     return this.told.at(-1)?.seq ?? 0;
   }
 
-  /** Sends a message every few ms until `stop()` says so (or `max` were sent). */
-  async type(stop: () => boolean, serverDown: () => boolean, max: number): Promise<void> {
-    for (let i = 0; i < max && !stop(); i++) {
-      const send = { text: `${this.label} says ${i}`, settled: [] as string[] } as Seat["sends"][number];
-      this.sends.push(send);
-      this.room.send(send.text).then(
-        (stored) => {
-          send.settled.push("resolved");
-          send.stored = stored;
-        },
-        (error: { code?: string }) => send.settled.push(`rejected ${error.code}`),
-      );
-      if (serverDown()) this.typedWhileDown++;
-      await sleep(4 + Math.random() * 8);
-    }
+  /** Sends message `i` (the traffic calls it every few ms), and records how its promise settles. */
+  typeOne(i: number): void {
+    const send = { text: `${this.label} says ${i}`, settled: [] as string[] } as Seat["sends"][number];
+    this.sends.push(send);
+    this.room.send(send.text).then(
+      (stored) => {
+        send.settled.push("resolved");
+        send.stored = stored;
+      },
+      (error: { code?: string }) => send.settled.push(`rejected ${error.code}`),
+    );
   }
 
   describe(): string {
@@ -127,45 +110,26 @@ class Person {
   }
 }
 
-/** A room's whole history over HTTP, oldest first. */
-async function history(dev: DevServer, room: string): Promise<MessageEvent[]> {
-  const out: MessageEvent[] = [];
-  for (;;) {
-    const res = await fetch(`${dev.url}/api/rooms/${encodeURIComponent(room)}/messages?since=${out.at(-1)?.seq ?? 0}&limit=200`);
-    expect(res.status).toBe(200);
-    const page = ((await res.json()) as { messages: MessageEvent[] }).messages;
-    if (page.length === 0) return out;
-    out.push(...page);
-  }
-}
-
 describe("nothing lost across a wrangler dev restart, with parley/client (ParleyClient, several rooms per client)", () => {
-  const persistTo = mkdtempSync(join(tmpdir(), "parley-pkg-"));
-  let server: DevServer | undefined;
+  const suite = serverSuite({
+    // The port is kept, so the clients find the server again where it was after the restart.
+    keepPort: true,
+    vars: { RATE_LIMIT_BURST: "10000", RATE_LIMIT_PER_SECOND: "10000", CONNECTS_PER_MINUTE: "0", HTTP_READS_PER_MINUTE: "0" },
+  });
   const people: Person[] = [];
   let stopped = false;
 
-  beforeAll(async () => {
-    server = await startDevServer({
-      persistTo,
-      // Fixed, so the clients find the server again where it was after the restart.
-      port: await freePort(),
-      vars: { RATE_LIMIT_BURST: "10000", RATE_LIMIT_PER_SECOND: "10000", CONNECTS_PER_MINUTE: "0", HTTP_READS_PER_MINUTE: "0" },
-    });
-  });
-
+  // Runs before the suite stops the server, so the sockets' close handshakes can complete.
   afterAll(async () => {
     stopped = true;
     for (const p of people) p.client.close();
     await Promise.all(people.map((p) => p.net.closed().catch(() => {})));
-    await server?.stop();
-    rmSync(persistTo, { recursive: true, force: true });
   });
 
   it("every send resolves once with its stored message, each room stores it once (seq 1..N), every room object told the room's history in order", {
     timeout: 90_000,
   }, async () => {
-    const dev = server!;
+    const dev = suite.dev;
     const a = uniqueRoom("pkg-a");
     const b = uniqueRoom("pkg-b");
     people.push(new Person("ann", dev, [a, b]), new Person("ben", dev, [a, b]), new Person("cat", dev, [a]), new Person("dan", dev, [a]));
@@ -177,22 +141,12 @@ describe("nothing lost across a wrangler dev restart, with parley/client (Parley
     expect(connected.map((j) => j.type)).toEqual(seats.map(() => "joined"));
 
     // Everyone types in every room they are in; meanwhile a socket is killed every few hundred ms.
-    let typing = true;
-    let serverDown = false;
-    const typed = seats.map((s) =>
-      s.type(
-        () => stopped || !typing,
-        () => serverDown,
-        1_200,
-      ),
-    );
-    const chaos = (async () => {
-      while (typing && !stopped) {
-        await sleep(50 + Math.random() * 150);
-        const open = people.filter((p) => p.net.sockets.size > 0);
-        open[Math.floor(Math.random() * open.length)]?.net.kill();
-      }
-    })();
+    const traffic = new Traffic({
+      typists: seats,
+      max: 1_200,
+      victims: () => people.filter((p) => p.net.sockets.size > 0).map((p) => p.net),
+      stopped: () => stopped,
+    });
 
     try {
       await sleep(500);
@@ -208,16 +162,15 @@ describe("nothing lost across a wrangler dev restart, with parley/client (Parley
       await sleep(300);
 
       // Restart wrangler dev mid-traffic; what is sent while it is down waits in the outboxes.
-      const restarted = dev.restart();
-      await waitUntil("every room object noticed the server is gone", () => seats.every((s) => s.room.state !== "open"), 15_000, everyone);
-      serverDown = true;
-      await restarted;
-      serverDown = false;
-      await waitUntil("every room object is open again", () => people.every((p) => p.open), 20_000, everyone);
+      await traffic.restart(
+        dev,
+        everyone,
+        { what: "every room object noticed the server is gone", ready: () => seats.every((s) => s.room.state !== "open"), ms: 15_000 },
+        { what: "every room object is open again", ready: () => people.every((p) => p.open), ms: 20_000 },
+      );
       await sleep(500);
     } finally {
-      typing = false;
-      await Promise.all([...typed, chaos]);
+      await traffic.stop();
     }
 
     // Bounded: every send settles, and every room object catches up with its room.
@@ -232,7 +185,7 @@ describe("nothing lost across a wrangler dev restart, with parley/client (Parley
     await sleep(200); // a second settle of any promise, or a duplicate event, would show up by now
 
     for (const room of [a, b]) {
-      const stored = await history(dev, room);
+      const stored = await roomHistory(dev, room);
       // The room: seq 1..N gap-free, exactly the messages sent, each once.
       expect(
         stored.map((m) => m.seq),

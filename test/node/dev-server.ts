@@ -8,7 +8,8 @@
  *
  * The process handling (spawn in its own group, readiness, stop) is
  * scripts/wrangler-dev.mjs, shared with the benchmark; this adds what tests
- * need: a persistence directory owned by the server, and `restart()`.
+ * need: a persistence directory owned by the server, `restart()`, and
+ * `halt()` / `start()` for an outage a test acts in.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +29,13 @@ export interface DevServerOptions {
    * must find the server again where it was). Default: a free one, new on each start.
    */
   port?: number;
+  /**
+   * Take a free port at the first start and keep it across `restart()` and
+   * `start()`: for clients that reconnect by themselves (a browser page, a
+   * ParleyClient) and must find the server again where it was. Ignored when
+   * `port` is given.
+   */
+  keepPort?: boolean;
   /** Extra wrangler vars (`--var KEY:VALUE`), for example limits. */
   vars?: Record<string, string>;
   /** Longest wait for the server to answer HTTP after a start. Default 60 s. */
@@ -49,6 +57,13 @@ export interface DevServer {
   stop(): Promise<void>;
   /** Stops, then starts again on the same persistence directory. */
   restart(): Promise<void>;
+  /**
+   * Stops wrangler dev but keeps its storage, for `start()` to bring it back
+   * later: an outage the test can act in (where `restart()` would come back at once).
+   */
+  halt(): Promise<void>;
+  /** Starts wrangler dev again after `halt()`, on the same persistence directory (and port, if given or kept). */
+  start(): Promise<void>;
 }
 
 /** Starts `wrangler dev` and resolves once it answers HTTP. */
@@ -88,7 +103,7 @@ class WranglerDev implements DevServer {
 
   async start(): Promise<void> {
     if (this.wrangler) throw new Error("wrangler dev is already running");
-    this.port = this.options.port ?? (await freePort());
+    this.port = this.options.port ?? (this.options.keepPort && this.port !== 0 ? this.port : await freePort());
     this.wrangler = await startWrangler({
       root: ROOT,
       cwd: ROOT,
@@ -111,7 +126,7 @@ class WranglerDev implements DevServer {
     await this.start();
   }
 
-  private async halt(): Promise<void> {
+  async halt(): Promise<void> {
     const wrangler = this.wrangler;
     this.wrangler = null;
     await wrangler?.stop(this.options.stopTimeoutMs);

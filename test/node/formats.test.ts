@@ -1,28 +1,19 @@
 // Issue 3: two JSON clients (one per path) and a text client share one room
 // on a real `wrangler dev`, and each sees every message in its own format.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { JoinedEvent, MessageEvent, ServerEvent } from "../../src/shared/events";
 import { isEvent } from "../events";
-import { type DevServer, startDevServer } from "./dev-server";
-import { closeAll, connect, uniqueRoom, type WsClient } from "./ws-client";
+import { serverSuite } from "./e2e";
+import { connect, uniqueRoom } from "./ws-client";
 
 const isMessage = (e: ServerEvent): e is MessageEvent => e.type === "message";
 
 describe("JSON and text clients in one room, against wrangler dev", () => {
-  let server: DevServer | undefined;
-  const clients: WsClient[] = [];
-
-  beforeAll(async () => {
-    server = await startDevServer();
-  });
-
-  afterAll(async () => {
-    await closeAll(clients);
-    await server?.stop();
-  });
+  const suite = serverSuite();
+  const { clients } = suite;
 
   it("delivers every message to every member, as JSON events or as the original text lines", async () => {
-    const dev = server!;
+    const dev = suite.dev;
     const room = uniqueRoom("mixed");
 
     // JSON on the direct path.
@@ -94,7 +85,7 @@ describe("JSON and text clients in one room, against wrangler dev", () => {
   });
 
   it.each(["direct", "in-band"])("a %s-path client whose connection drops without a close frame leaves the room", async (path) => {
-    const dev = server!;
+    const dev = suite.dev;
     const room = uniqueRoom("drop");
     const watcher = await connect(`${dev.wsUrl}/ws?room=${room}&nick=watcher`, { json: true });
     clients.push(watcher);

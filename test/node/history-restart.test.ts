@@ -1,32 +1,19 @@
 // Issue 3: history survives a restart of `wrangler dev` on the same --persist-to.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { JoinedEvent, MessageEvent } from "../../src/shared/events";
-import { type DevServer, startDevServer } from "./dev-server";
-import { closeAll, connect, uniqueRoom, type WsClient } from "./ws-client";
+import { serverSuite } from "./e2e";
+import { connect, uniqueRoom } from "./ws-client";
 
 const isMessage = (e: { type: string }): e is MessageEvent => e.type === "message";
 
 describe("wrangler dev restart", () => {
-  const persistTo = mkdtempSync(join(tmpdir(), "parley-restart-"));
-  let server: DevServer | undefined;
-  const clients: WsClient[] = [];
-
-  beforeAll(async () => {
-    server = await startDevServer({ persistTo });
-  });
-
-  afterAll(async () => {
-    await closeAll(clients);
-    await server?.stop();
-    rmSync(persistTo, { recursive: true, force: true });
-  });
+  // The server's own persistence directory is kept across restart() (and removed by stop()).
+  const suite = serverSuite();
+  const { clients } = suite;
 
   // A restart waits for wrangler dev to stop and to answer again (each bounded in dev-server.ts).
   it("keeps a room's history: same seq, id and text after wrangler dev restarts on the same directory", { timeout: 120_000 }, async () => {
-    const dev = server!;
+    const dev = suite.dev;
     const room = uniqueRoom("restart");
     const nick = "batman";
     const writer = await connect(`${dev.wsUrl}/ws?room=${room}&nick=${nick}`, { json: true });

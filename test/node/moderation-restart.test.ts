@@ -4,14 +4,11 @@
 // port and --persist-to; the banned member is refused on both paths, while
 // another member of the same room is not; an unban after the restart lets it
 // back. Tokens are minted with `POST /api/tokens`, as an app backend would.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CloseCode } from "../../src/shared/codes";
 import type { ErrorEvent, JoinedEvent, ModerationEvent, PresenceEvent, ServerEvent, StoredEvent } from "../../src/shared/events";
-import { type DevServer, freePort, startDevServer } from "./dev-server";
-import { closeAll, connect, uniqueRoom, type WsClient } from "./ws-client";
+import { mintToken, serverSuite, type TokenClaims } from "./e2e";
+import { connect, uniqueRoom, type WsClient } from "./ws-client";
 
 const AUTH_SECRET = "restart-auth-secret-0123456789abcdef";
 const API_KEY = "restart-api-key-0123456789";
@@ -19,48 +16,30 @@ const API_KEY = "restart-api-key-0123456789";
 const isModeration = (action: ModerationEvent["action"]) => (e: ServerEvent) => e.type === "moderation" && e.action === action;
 
 describe("a ban across a wrangler dev restart", () => {
-  const persistTo = mkdtempSync(join(tmpdir(), "parley-ban-restart-"));
-  let server: DevServer | undefined;
-  const clients: WsClient[] = [];
-
-  beforeAll(async () => {
-    server = await startDevServer({ persistTo, port: await freePort(), vars: { AUTH_SECRET, API_KEY } });
-  });
-
-  afterAll(async () => {
-    await closeAll(clients);
-    await server?.stop();
-    rmSync(persistTo, { recursive: true, force: true });
-  });
+  // The port is kept, so the server comes back where it was (restart() keeps its --persist-to as well).
+  const suite = serverSuite({ keepPort: true, vars: { AUTH_SECRET, API_KEY } });
+  const { clients } = suite;
 
   /** A token from `POST /api/tokens` with the API key. */
-  const mint = async (claims: { sub: string; name: string; room: string; role?: string }): Promise<string> => {
-    const res = await fetch(`${server!.url}/api/tokens`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
-      body: JSON.stringify(claims),
-    });
-    expect(res.status, await res.clone().text()).toBe(201);
-    return ((await res.json()) as { token: string }).token;
-  };
+  const mint = (claims: TokenClaims) => mintToken(suite.dev, API_KEY, claims);
 
   /** A direct JSON socket to `room` with `token`; the caller reads its first event. */
   const direct = async (room: string, token: string): Promise<WsClient> => {
-    const client = await connect(`${server!.wsUrl}/ws?room=${encodeURIComponent(room)}&token=${token}`, { json: true });
+    const client = await connect(`${suite.dev.wsUrl}/ws?room=${encodeURIComponent(room)}&token=${token}`, { json: true });
     clients.push(client);
     return client;
   };
 
   /** An in-band JSON connection (no room yet). */
   const inBand = async (): Promise<WsClient> => {
-    const client = await connect(`${server!.wsUrl}/ws`, { json: true });
+    const client = await connect(`${suite.dev.wsUrl}/ws`, { json: true });
     clients.push(client);
     return client;
   };
 
   /** The room's stored seq stream, read with the API key. */
   const history = async (room: string): Promise<StoredEvent[]> => {
-    const res = await fetch(`${server!.url}/api/rooms/${encodeURIComponent(room)}/messages?limit=200`, {
+    const res = await fetch(`${suite.dev.url}/api/rooms/${encodeURIComponent(room)}/messages?limit=200`, {
       headers: { Authorization: `Bearer ${API_KEY}` },
     });
     expect(res.status).toBe(200);
@@ -68,7 +47,7 @@ describe("a ban across a wrangler dev restart", () => {
   };
 
   it("the banned member is refused on both paths after the restart; an unban after it lets it back", { timeout: 120_000 }, async () => {
-    const dev = server!;
+    const dev = suite.dev;
     const room = uniqueRoom("private-ban");
     const [modToken, trollToken, friendToken] = await Promise.all([
       mint({ sub: "mod", name: "Mod", room, role: "moderator" }),

@@ -6,31 +6,18 @@
 // dev is restarted on the same port and directory. In the end the room holds
 // every message sent exactly once (seq 1..N), and every member was shown
 // exactly the room's history.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { OutboxEntry } from "../../src/client/core/outbox";
 import { ChatSession } from "../../src/client/core/session";
-import type { MessageEvent, StoredEvent } from "../../src/shared/events";
+import type { StoredEvent } from "../../src/shared/events";
 import { RESUME_CAP } from "../../src/shared/limits";
-import { type DevServer, freePort, startDevServer } from "./dev-server";
+import type { DevServer } from "./dev-server";
+import { roomHistory, serverSuite, sleep, Traffic, type Typist, waitUntil } from "./e2e";
 import { NodeSessionDeps } from "./session-deps";
 import { uniqueRoom } from "./ws-client";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `ready` until it holds; fails after `ms` with `detail()` in the message. */
-async function waitUntil(what: string, ready: () => boolean, ms: number, detail: () => string = () => ""): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}\n${detail()}`);
-    await sleep(20);
-  }
-}
-
 /** One person in the room: a ChatSession, what its listener was given to show, and what was typed. */
-class Member {
+class Member implements Typist {
   readonly deps: NodeSessionDeps;
   readonly session: ChatSession;
   /** Every message the listener got (`joined` history, then `messages`), in arrival order. */
@@ -75,15 +62,11 @@ class Member {
     return this.session.state.kind === "online";
   }
 
-  /** Types a message every few ms until `stop()` says so (or `max` were typed). */
-  async type(stop: () => boolean, serverDown: () => boolean, max: number): Promise<void> {
-    for (let i = 0; i < max && !stop(); i++) {
-      const entry = this.session.send(`${this.nick} says ${i}`);
-      if (typeof entry === "string") throw new Error(`${this.nick}: send refused: ${entry}`);
-      this.sent.push(entry);
-      if (serverDown()) this.typedWhileDown++;
-      await sleep(4 + Math.random() * 8);
-    }
+  /** Types message `i` (the traffic calls it every few ms); a refused send fails the run. */
+  typeOne(i: number): void {
+    const entry = this.session.send(`${this.nick} says ${i}`);
+    if (typeof entry === "string") throw new Error(`${this.nick}: send refused: ${entry}`);
+    this.sent.push(entry);
   }
 
   describe(): string {
@@ -93,30 +76,23 @@ class Member {
 }
 
 describe("nothing lost across a wrangler dev restart, with ChatSession clients", () => {
-  const persistTo = mkdtempSync(join(tmpdir(), "parley-lost-"));
-  let server: DevServer | undefined;
+  const suite = serverSuite({
+    // The port is kept, so the sessions find the server again where it was after the restart.
+    keepPort: true,
+    vars: { RATE_LIMIT_BURST: "10000", RATE_LIMIT_PER_SECOND: "10000", CONNECTS_PER_MINUTE: "0" },
+  });
   const members: Member[] = [];
   let stopped = false;
 
-  beforeAll(async () => {
-    server = await startDevServer({
-      persistTo,
-      // Fixed, so the sessions find the server again where it was after the restart.
-      port: await freePort(),
-      vars: { RATE_LIMIT_BURST: "10000", RATE_LIMIT_PER_SECOND: "10000", CONNECTS_PER_MINUTE: "0" },
-    });
-  });
-
+  // Runs before the suite stops the server, so the sockets' close handshakes can complete.
   afterAll(async () => {
     stopped = true;
     for (const m of members) m.session.leave();
     await Promise.all(members.map((m) => m.deps.closed().catch(() => {})));
-    await server?.stop();
-    rmSync(persistTo, { recursive: true, force: true });
   });
 
   it("every sent message is stored once (seq 1..N) and every member showed exactly the room's history", { timeout: 60_000 }, async () => {
-    const dev = server!;
+    const dev = suite.dev;
     const room = uniqueRoom("lost");
     members.push(...["ann", "ben", "cat", "dan"].map((nick) => new Member(nick, dev)));
     const [ann, , , dan] = members as [Member, Member, Member, Member];
@@ -126,22 +102,12 @@ describe("nothing lost across a wrangler dev restart, with ChatSession clients",
     await waitUntil("every member is online", () => members.every((m) => m.online), 10_000, everyone);
 
     // Everyone types until told to stop; meanwhile a socket is killed every few hundred ms.
-    let typing = true;
-    let serverDown = false;
-    const typed = members.map((m) =>
-      m.type(
-        () => stopped || !typing,
-        () => serverDown,
-        1_500,
-      ),
-    );
-    const chaos = (async () => {
-      while (typing && !stopped) {
-        await sleep(50 + Math.random() * 150);
-        const open = members.filter((m) => m.online);
-        open[Math.floor(Math.random() * open.length)]?.deps.kill();
-      }
-    })();
+    const traffic = new Traffic({
+      typists: members,
+      max: 1_500,
+      victims: () => members.filter((m) => m.online).map((m) => m.deps),
+      stopped: () => stopped,
+    });
 
     try {
       await sleep(500);
@@ -163,16 +129,15 @@ describe("nothing lost across a wrangler dev restart, with ChatSession clients",
       await sleep(300);
 
       // Restart wrangler dev mid-traffic; what is typed while it is down waits in the outboxes.
-      const restarted = dev.restart();
-      await waitUntil("every session noticed the server is gone", () => members.every((m) => !m.online), 15_000, everyone);
-      serverDown = true;
-      await restarted;
-      serverDown = false;
-      await waitUntil("every member is back online", () => members.every((m) => m.online), 15_000, everyone);
+      await traffic.restart(
+        dev,
+        everyone,
+        { what: "every session noticed the server is gone", ready: () => members.every((m) => !m.online), ms: 15_000 },
+        { what: "every member is back online", ready: () => members.every((m) => m.online), ms: 15_000 },
+      );
       await sleep(500);
     } finally {
-      typing = false;
-      await Promise.all([...typed, chaos]);
+      await traffic.stop();
     }
 
     // Bounded: every outbox drains and every member catches up with the room.
@@ -184,14 +149,7 @@ describe("nothing lost across a wrangler dev restart, with ChatSession clients",
       everyone,
     );
 
-    const history: MessageEvent[] = [];
-    for (;;) {
-      const res = await fetch(`${dev.url}/api/rooms/${encodeURIComponent(room)}/messages?since=${history.at(-1)?.seq ?? 0}&limit=200`);
-      expect(res.status).toBe(200);
-      const page = ((await res.json()) as { messages: MessageEvent[] }).messages;
-      if (page.length === 0) break;
-      history.push(...page);
-    }
+    const history = await roomHistory(dev, room);
 
     // The room: seq 1..N gap-free, and exactly the ids sent, each once, with its text and nick.
     expect(history.map((m) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));

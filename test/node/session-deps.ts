@@ -9,7 +9,8 @@
  * sessionStorage. Two hooks let a test make trouble, both things a real
  * network does: `kill()` closes the open sockets, and `goOffline()` cuts the
  * network (every socket, a handshake under way included, and every request
- * in flight) until `offline` is cleared.
+ * in flight) until `offline` is cleared. The sockets and those hooks are
+ * node-network.ts, shared with client-network.ts (the same for ParleyClient).
  *
  *   const deps = new NodeSessionDeps(server.url);
  *   const session = new ChatSession(deps, { wsBase: server.wsUrl }, listener);
@@ -18,22 +19,13 @@ import { newMessageId } from "../../src/client/core/address";
 import type { OutboxEntry } from "../../src/client/core/outbox";
 import { refusalOf, type SessionDeps, type SocketHandle, type SocketHandlers, type Timer } from "../../src/client/core/session";
 import type { ErrorEvent, MessageEvent } from "../../src/shared/events";
+import { NodeNetwork } from "./node-network";
 
-export class NodeSessionDeps implements SessionDeps {
-  /** Sockets opened and not closed yet (connecting, open or closing). */
-  readonly sockets = new Set<WebSocket>();
+export class NodeSessionDeps extends NodeNetwork implements SessionDeps {
   /** The outbox as last saved. */
   saved: OutboxEntry[] = [];
   /** Sockets opened, pages fetched, admissions checked, sockets closed by `kill()`, messages sent again (same id). */
-  readonly counts = { connects: 0, fetches: 0, checks: 0, kills: 0, resends: 0 };
-  private readonly sentIds = new Set<string>();
-  /**
-   * The network is down: a new socket fails as a refused connection does
-   * (closes with 1006, asynchronously) and a fetch rejects. Setting it alone
-   * leaves sockets and requests already under way alone; `goOffline()` cuts
-   * them too.
-   */
-  offline = false;
+  override readonly counts = { connects: 0, fetches: 0, checks: 0, kills: 0, resends: 0 };
   /** Aborts the requests in flight when the network goes down. */
   private network = new AbortController();
 
@@ -41,10 +33,13 @@ export class NodeSessionDeps implements SessionDeps {
   constructor(
     private readonly httpBase: string,
     private readonly fetchTimeoutMs = 5_000,
-  ) {}
+  ) {
+    super();
+  }
 
   connect(url: string, protocol: string, handlers: SocketHandlers): SocketHandle {
     this.counts.connects++;
+    // Offline, a new socket fails as a refused connection does: it closes with 1006, asynchronously.
     if (this.offline) {
       const timer = setTimeout(() => handlers.close(1006, "offline"), 0);
       return {
@@ -54,21 +49,14 @@ export class NodeSessionDeps implements SessionDeps {
         close: () => clearTimeout(timer),
       };
     }
-    const ws = new WebSocket(url, protocol);
-    this.sockets.add(ws);
+    const ws = this.open(url, protocol);
     ws.onmessage = (event) => {
       if (typeof event.data === "string") handlers.message(event.data);
     };
-    ws.onclose = (event) => {
-      this.sockets.delete(ws);
-      handlers.close(event.code, event.reason);
-    };
+    ws.onclose = (event) => handlers.close(event.code, event.reason);
     // An error is always followed by close.
     return {
-      send: (data) => {
-        this.count(data);
-        ws.send(data);
-      },
+      send: (data) => ws.send(data),
       close: (code, reason) => ws.close(code, reason),
     };
   }
@@ -122,54 +110,10 @@ export class NodeSessionDeps implements SessionDeps {
     this.saved = entries;
   }
 
-  /** Notes a message id sent before (a resend after a drop), for tests to see that it happened. */
-  private count(frame: string): void {
-    if (!frame.startsWith("{")) return;
-    const id = (JSON.parse(frame) as { id?: unknown }).id;
-    if (typeof id !== "string") return;
-    if (this.sentIds.has(id)) this.counts.resends++;
-    else this.sentIds.add(id);
-  }
-
-  /**
-   * Closes every open socket from this side; returns how many. (A close
-   * handshake, not a cut TCP connection: Node's WebSocket cannot do that. Frames
-   * the room sends meanwhile are dropped, as a lost connection loses them.)
-   */
-  kill(): number {
-    let n = 0;
-    for (const ws of this.sockets) {
-      if (ws.readyState !== WebSocket.OPEN) continue;
-      ws.close(4000, "killed by the test");
-      n++;
-    }
-    this.counts.kills += n;
-    return n;
-  }
-
-  /**
-   * The network goes down: from now on new sockets and requests fail (see
-   * `offline`), and what is under way fails too — open sockets close (as
-   * `kill()` does), a socket still in its handshake fails (1006), and a
-   * request in flight is aborted. So nothing reaches the session until
-   * `offline` is cleared.
-   */
-  goOffline(): void {
-    this.offline = true;
+  /** The network goes down (see NodeNetwork), and every request in flight is aborted with it. */
+  override goOffline(): void {
+    super.goOffline();
     this.network.abort(new Error("offline"));
     this.network = new AbortController();
-    for (const ws of this.sockets) {
-      if (ws.readyState === WebSocket.OPEN) this.counts.kills++;
-      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(4000, "offline");
-    }
-  }
-
-  /** Waits (bounded) until every socket this opened has closed. */
-  async closed(ms = 5_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (this.sockets.size > 0) {
-      if (Date.now() > deadline) throw new Error(`${this.sockets.size} socket(s) still open after ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
   }
 }
