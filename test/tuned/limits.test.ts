@@ -153,3 +153,23 @@ describe("HTTP reads per address", () => {
     expect((await read("2001:db8::07e5")).status).toBe(200);
   });
 });
+
+describe("CORS for apps on allowed origins", () => {
+  it("an origin in ALLOWED_ORIGINS gets CORS headers on reads and preflights; another origin gets none", async () => {
+    const room = uniqueRoom();
+    const friend = await call(`/api/rooms/${room}/messages`, { headers: { Origin: "https://friend.example" } });
+    expect(friend.headers.get("Access-Control-Allow-Origin")).toBe("https://friend.example");
+    const preflight = await call(`/api/rooms/${room}/messages`, {
+      method: "OPTIONS",
+      headers: {
+        Origin: "https://friend.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization",
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("authorization");
+    const evil = await call(`/api/rooms/${room}/messages`, { headers: { Origin: "https://evil.example" } });
+    expect(evil.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+});

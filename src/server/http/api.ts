@@ -4,6 +4,7 @@
  * broadcasting, so a posted message reaches sockets of both formats.
  */
 import { type Context, Hono } from "hono";
+import { cors } from "hono/cors";
 import { refusal } from "../../shared/errors";
 import { limitsFrom, MEMBERS_PAGE, PAGE_DEFAULT, PAGE_MAX, publicLimits } from "../../shared/limits";
 import { validateId, validateMemberId, validateNick, validateRoom, validateSeq, validateSince, validateText } from "../../shared/validate";
@@ -13,8 +14,22 @@ import { sha256Hex } from "../room/attachment";
 import { authStatus, callerOf, mayRead, mayWrite, posterOf } from "./auth";
 import { httpErrorFrom } from "./errors";
 import { checkOrigin, checkRate, clientAddress, readBody } from "./guards";
+import { parseAllowedOrigins } from "./origin";
 
 export const api = new Hono<{ Bindings: Env }>();
+
+// Apps on the origins ALLOWED_ORIGINS lists may call the API from a browser
+// (the client package pages history and asks why an upgrade failed): they
+// get CORS headers; any other origin gets none, so its browser reads nothing.
+api.use(
+  "*",
+  cors({
+    origin: (origin, c) => (parseAllowedOrigins((c.env as Env).ALLOWED_ORIGINS).has(origin.toLowerCase()) ? origin : null),
+    allowMethods: ["GET", "POST"],
+    allowHeaders: ["Authorization", "Content-Type"],
+    maxAge: 600,
+  }),
+);
 
 // GET /api/limits → the limits a client validates by (the same as `joined.limits`)
 api.get("/limits", (c) => c.json(publicLimits(limitsFrom(c.env))));
