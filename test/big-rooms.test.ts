@@ -2,7 +2,8 @@
 // comes a page at a time, and parley.v2 clients get one frame per turn.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { LOG_EACH_MEMBER_BELOW } from "../src/server/platform/log";
 import type { Room } from "../src/server/room/room";
 import type { JoinedEvent, MembersEvent, PresenceChangesEvent, ServerEvent } from "../src/shared/events";
 import { SUBPROTOCOL_V2 } from "../src/shared/format";
@@ -173,5 +174,28 @@ describe("parley.v1 presence in a busy window", () => {
       const counts = c.frames.map((f) => JSON.parse(f) as ServerEvent).flatMap((e) => ("count" in e ? [e.count] : []));
       expect(counts.at(-1), c.frames[0]).toBe(PRESENCE_LIST_MAX * 2);
     }
+  });
+});
+
+describe("logs in a big room", () => {
+  it(`past ${LOG_EACH_MEMBER_BELOW} members, joins are summed up once per window instead of a line each`, async () => {
+    const room = uniqueRoom();
+    await fill(room, LOG_EACH_MEMBER_BELOW);
+    await sleep(400); // past the fill's windows
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    try {
+      await fill(room, 5, "late");
+      await sleep(LOG_EACH_MEMBER_BELOW + 400); // one window at this size
+    } finally {
+      spy.mockRestore();
+    }
+    const events = lines
+      .filter((l) => l.startsWith('{"event":'))
+      .map((l) => JSON.parse(l) as { event: string; joined?: number; members?: number });
+    expect(events.filter((e) => e.event === "join")).toEqual([]);
+    const summaries = events.filter((e) => e.event === "presence");
+    expect(summaries.reduce((n, e) => n + (e.joined ?? 0), 0)).toBe(5);
+    expect(summaries.at(-1)?.members).toBe(LOG_EACH_MEMBER_BELOW + 5);
   });
 });
