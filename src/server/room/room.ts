@@ -6,27 +6,16 @@
  * action's handler (actions.ts).
  */
 import { DurableObject } from "cloudflare:workers";
-import { atLeast, mayModerate, type Role } from "../../shared/auth";
+import { atLeast } from "../../shared/auth";
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
-import type {
-  ErrorEvent,
-  JoinedEvent,
-  Member,
-  MembersEvent,
-  MessageEvent,
-  MessageState,
-  ReplyRef,
-  ServerEvent,
-  StoredEvent,
-} from "../../shared/events";
+import type { ErrorEvent, JoinedEvent, Member, MembersEvent, MessageState, ReplyRef, ServerEvent, StoredEvent } from "../../shared/events";
 import { type Format, formatFromOffer } from "../../shared/format";
 import {
   type ClientFrame,
   type ConnectParams,
   type JoinFrame,
   type ModerationFrame,
-  MUTE_DEFAULT_SECONDS,
   parseClientFrame,
   parseConnectParams,
   refOf,
@@ -35,7 +24,6 @@ import {
 import {
   type Limits,
   limitsFrom,
-  MAX_REACTIONS,
   MEMBERS_PAGE,
   PAGE_MAX,
   publicLimits,
@@ -54,8 +42,11 @@ import { closeQuietly, refuseUpgrade, socketPair, upgradeResponse } from "../pla
 import { TokenBucket } from "../platform/token-bucket";
 import { ACTION_HANDLERS, type ActionHandler, type RoomBehaviour } from "./actions";
 import { type Attachment, memberOf, newMemberId, presentMemberOf, senderOf, sha256Hex } from "./attachment";
+import { deleteMessage, edit, keptMessage, react } from "./changes";
 import { type Connection, Connections } from "./connections";
-import { type Appended, type EventData, History } from "./history";
+import { type Appended, History } from "./history";
+import { moderate } from "./moderation";
+import type { RoomParts } from "./parts";
 import { Presence } from "./presence";
 import { Sanctions } from "./sanctions";
 
@@ -94,6 +85,8 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
   private readonly sanctions: Sanctions;
   private readonly connections: Connections;
   private readonly presence: Presence;
+  /** What moderation.ts and changes.ts may use of the room. */
+  private readonly parts: RoomParts;
   /** Per-connection rate limits; see TokenBucket for why memory is enough. */
   private readonly buckets = new WeakMap<WebSocket, TokenBucket>();
   /** Sends waiting to be stored together; see {@link flush}. */
@@ -109,6 +102,14 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     this.sanctions = new Sanctions(ctx.storage.sql);
     this.connections = new Connections(ctx);
     this.presence = new Presence(this.name, this.connections);
+    this.parts = {
+      name: this.name,
+      history: this.history,
+      sanctions: this.sanctions,
+      connections: this.connections,
+      reply: (conn, event) => this.reply(conn, event),
+      depart: (ws, markLeft) => this.depart(ws, markLeft),
+    };
     // Answered by the runtime without waking the room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
@@ -278,7 +279,7 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
     }
     let replyTo: ReplyRef | undefined;
     if (frame.replyTo !== undefined) {
-      const answered = this.keptMessage(conn, frame.replyTo, id);
+      const answered = keptMessage(this.parts, conn, frame.replyTo, id);
       if (!answered) return;
       replyTo = {
         seq: answered.message.seq,
@@ -309,106 +310,28 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
   }
 
   moderate(conn: Connection, frame: ModerationFrame): void {
-    const { action, member, reason, seconds } = frame;
-    if (!atLeast(conn.att.role, "moderator")) {
-      this.reply(conn, refusal.forbidden(`only moderators may ${action}`));
-      return;
-    }
-    const targets = this.connections.ofMember(member);
-    const target = targets[0]?.att;
-    // A member not connected: the identity it was sanctioned under before, else a token member's sub.
-    const identity = target?.identity ?? this.sanctions.identityOf(member) ?? (action === "kick" ? undefined : `sub:${member}`);
-    if (!identity) {
-      this.reply(conn, refusal.noSuchMember(member));
-      return;
-    }
-    const strongest = targets.reduce<Role>((r, t) => (atLeast(t.att.role, r) ? t.att.role : r), "reader");
-    if (!mayModerate(conn.att.role, strongest)) {
-      this.reply(conn, refusal.forbidden(`you may not ${action} a member of your own role or above`));
-      return;
-    }
-    const now = Date.now();
-    const lasting = action === "mute" ? (seconds ?? MUTE_DEFAULT_SECONDS) : action === "ban" ? seconds : undefined;
-    if (action === "ban" || action === "mute") {
-      this.sanctions.put({
-        identity,
-        kind: action,
-        member,
-        until: lasting === undefined ? null : now + lasting * 1000,
-        reason: reason ?? null,
-      });
-    } else if (action === "unban") {
-      this.sanctions.lift(member, "ban");
-    }
-    const data: EventData = { kind: "moderation", action, member };
-    if (target) data.nick = target.nick;
-    if (reason) data.reason = reason;
-    if (lasting !== undefined) data.seconds = lasting;
-    this.connections.broadcast(this.history.record(memberOf(conn.att), data, now));
-    if (action === "kick" || action === "ban") {
-      const told = action === "kick" ? refusal.kicked(this.name, reason) : refusal.banned(this.name, reason);
-      for (const t of targets) {
-        this.reply(t, told);
-        this.depart(t.ws, true);
-        this.connections.close(t.ws, action === "kick" ? DISCONNECT.kicked : DISCONNECT.banned);
-      }
-    }
+    moderate(this.parts, conn, frame);
+  }
+
+  edit(conn: Connection, seq: number, text: string): void {
+    edit(this.parts, conn, seq, text);
+  }
+
+  react(conn: Connection, seq: number, emoji: string): void {
+    react(this.parts, conn, seq, emoji);
+  }
+
+  deleteMessage(conn: Connection, seq: number): void {
+    deleteMessage(this.parts, conn, seq);
   }
 
   listMembers(conn: Connection, after: string | undefined, limit: number | undefined): void {
     this.reply(conn, this.memberPage(after, limit ?? MEMBERS_PAGE));
   }
 
-  edit(conn: Connection, seq: number, text: string): void {
-    const found = this.keptMessage(conn, seq);
-    if (!found) return;
-    // The author only: the same sender (a token's sub, or a browser's key) — moderators delete, they do not rewrite.
-    if (found.sender !== conn.att.sender) {
-      this.reply(conn, refusal.forbidden("only its author may edit a message"));
-      return;
-    }
-    this.history.rewrite(found.message, text);
-    this.connections.broadcast(this.history.record(memberOf(conn.att), { kind: "edit", target: seq, text }, Date.now()));
-  }
-
-  react(conn: Connection, seq: number, emoji: string): void {
-    if (!atLeast(conn.att.role, "member")) {
-      this.reply(conn, refusal.forbidden("readers may not react"));
-      return;
-    }
-    if (!this.keptMessage(conn, seq)) return;
-    // Counted per sender, like authorship: the same browser after a reconnect takes its reaction back.
-    const on = this.history.toggleReaction(seq, emoji, conn.att.sender, MAX_REACTIONS);
-    if (on === "full") {
-      this.reply(conn, refusal.tooManyReactions(seq, MAX_REACTIONS));
-      return;
-    }
-    this.connections.broadcast(this.history.record(memberOf(conn.att), { kind: "reaction", target: seq, emoji, on }, Date.now()));
-  }
-
   typing(conn: Connection): void {
     if (!atLeast(conn.att.role, "member")) return;
     this.connections.broadcast({ type: "typing", room: this.name, member: memberOf(conn.att) }, conn.ws);
-  }
-
-  /** A message the room keeps and that is no tombstone; otherwise the member is told why, and undefined. */
-  private keptMessage(conn: Connection, seq: number, ref?: string): { sender: string; message: MessageEvent } | undefined {
-    const found = this.history.message(seq);
-    if (!found) this.reply(conn, refusal.noSuchMessage(seq, ref));
-    else if (found.message.deleted) this.reply(conn, refusal.messageDeleted(seq, ref));
-    else return found;
-    return undefined;
-  }
-
-  deleteMessage(conn: Connection, seq: number): void {
-    const message = this.keptMessage(conn, seq);
-    if (!message) return;
-    if (message.sender !== conn.att.sender && !atLeast(conn.att.role, "moderator")) {
-      this.reply(conn, refusal.forbidden("only its author or a moderator may delete a message"));
-      return;
-    }
-    this.history.tombstone(seq);
-    this.connections.broadcast(this.history.record(memberOf(conn.att), { kind: "delete", target: seq }, Date.now()));
   }
 
   // ------------------------------------------------------------ membership
