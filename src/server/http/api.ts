@@ -10,10 +10,10 @@ import { limitsFrom, MEMBERS_PAGE, PAGE_DEFAULT, PAGE_MAX, publicLimits } from "
 import { validateId, validateMemberId, validateNick, validateRoom, validateSeq, validateSince, validateText } from "../../shared/validate";
 import { mintToken, parseTokenRequest } from "../auth/tokens";
 import type { Env } from "../env";
-import { sha256Hex } from "../room/attachment";
+import { clientAddress, sha256Hex } from "../platform/identity";
 import { authStatus, callerOf, mayRead, mayWrite, posterOf } from "./auth";
 import { httpErrorFrom } from "./errors";
-import { checkOrigin, checkRate, clientAddress, readBody } from "./guards";
+import { checkOrigin, checkRate, readBody } from "./guards";
 import { parseAllowedOrigins } from "./origin";
 
 export const api = new Hono<{ Bindings: Env }>();

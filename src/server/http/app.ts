@@ -10,13 +10,14 @@ import { parseConnectParams } from "../../shared/frames";
 import { limitsFrom } from "../../shared/limits";
 import { admitToken } from "../auth/tokens";
 import type { Env } from "../env";
+import { clientAddress } from "../platform/identity";
 import { log } from "../platform/log";
 import { refuseUpgrade } from "../platform/socket";
 import { openRelay } from "../relay/relay";
 import { api } from "./api";
 import { authStatus } from "./auth";
 import { httpErrorFrom } from "./errors";
-import { checkOrigin, checkRate, clientAddress } from "./guards";
+import { checkOrigin, checkRate } from "./guards";
 
 const app = new Hono<{ Bindings: Env }>();
 

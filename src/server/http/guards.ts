@@ -10,6 +10,7 @@
 import { refusal } from "../../shared/errors";
 import { limitsFrom, MAX_FRAME_BYTES } from "../../shared/limits";
 import type { Env } from "../env";
+import { clientAddress } from "../platform/identity";
 import { log } from "../platform/log";
 import type { AddressBucket } from "./address-limiter";
 import { httpErrorFrom } from "./errors";
@@ -21,15 +22,6 @@ export function checkOrigin(request: Request, env: Env): Response | null {
   if (originAllowed(origin, request.url, parseAllowedOrigins(env.ALLOWED_ORIGINS))) return null;
   log("refusal", { code: "forbidden_origin" });
   return httpErrorFrom(403, refusal.forbiddenOrigin(origin));
-}
-
-/**
- * The client's address: Cloudflare's CF-Connecting-IP. Requests without one
- * (in-process tests, and wrangler dev unless a client sends it) share one
- * address.
- */
-export function clientAddress(request: Request): string {
-  return request.headers.get("CF-Connecting-IP") ?? "unknown";
 }
 
 /** The limit of each kind of request per address, as a bucket: `burst` at once, refilled at `perSecond`; null when off. */

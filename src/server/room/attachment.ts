@@ -12,6 +12,7 @@
 import type { Role } from "../../shared/auth";
 import type { Member, PresentMember } from "../../shared/events";
 import type { Format } from "../../shared/format";
+import { sha256Hex } from "../platform/identity";
 
 export interface Attachment {
   /** Member id: a token member's `sub` (shared by its connections), otherwise unique per connection. */
@@ -63,14 +64,6 @@ export function presentMemberOf(att: Attachment): PresentMember {
  */
 export async function senderOf(key: string | undefined, memberId: string): Promise<string> {
   return key === undefined ? `conn:${memberId}` : `key:${await sha256Hex(key)}`;
-}
-
-/** Hex SHA-256 of a string, truncated to 128 bits (plenty to tell senders apart). */
-export async function sha256Hex(s: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)));
-  let hex = "";
-  for (const b of digest.subarray(0, 16)) hex += b.toString(16).padStart(2, "0");
-  return hex;
 }
 
 /** A fresh member id: 16 hex characters from the platform's CSPRNG. */
