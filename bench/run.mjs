@@ -292,6 +292,12 @@ function phaseRow(P, w) {
 let tagCounter = 1;
 const runId = Date.now().toString(36);
 
+/** The two closed/open-loop scenarios: one big room, and many small ones. */
+const LOAD_SCENARIOS = {
+  fanout: { name: "fanout", prefix: "fan", rooms: 1, perRoom: CFG.fanoutClients, rate: CFG.fanoutRate },
+  rooms: { name: "rooms", prefix: "many", rooms: CFG.rooms, perRoom: CFG.roomClients, rate: CFG.roomsRate },
+};
+
 /**
  * Clients for a scenario. `format` "v2" means JSON clients that offer
  * parley.v2 (batched frames), reported apart from parley.v1's "json".
@@ -1080,58 +1086,17 @@ async function main() {
       for (const t of CFG.targets) {
         const s = servers[t];
         if (sc === "idle") await measure(t, () => idleScenario(s, t));
-        else if (sc === "fanout") {
-          await measure(t, () =>
-            loadScenario(s, t, {
-              name: "fanout",
-              prefix: "fan",
-              rooms: 1,
-              perRoom: CFG.fanoutClients,
-              path: "direct",
-              format: "json",
-              modes: ["closed", "open"],
-              rate: CFG.fanoutRate,
-            }),
-          );
-          // Parley again with batched frames (parley.v2): the issue-12 targets.
-          if (t === "parley") {
+        else if (sc === "fanout" || sc === "rooms") {
+          // Parley runs again with batched frames (parley.v2): the issue-12 targets.
+          const runs = [{ format: "json", modes: ["closed", "open"] }, ...(t === "parley" ? [{ format: "v2", modes: ["closed"] }] : [])];
+          for (const { format, modes } of runs) {
             await measure(t, () =>
               loadScenario(s, t, {
-                name: "fanout",
-                prefix: "fan2",
-                rooms: 1,
-                perRoom: CFG.fanoutClients,
+                ...LOAD_SCENARIOS[sc],
+                prefix: `${LOAD_SCENARIOS[sc].prefix}${format === "v2" ? "2" : ""}`,
                 path: "direct",
-                format: "v2",
-                modes: ["closed"],
-                rate: CFG.fanoutRate,
-              }),
-            );
-          }
-        } else if (sc === "rooms") {
-          await measure(t, () =>
-            loadScenario(s, t, {
-              name: "rooms",
-              prefix: "many",
-              rooms: CFG.rooms,
-              perRoom: CFG.roomClients,
-              path: "direct",
-              format: "json",
-              modes: ["closed", "open"],
-              rate: CFG.roomsRate,
-            }),
-          );
-          if (t === "parley") {
-            await measure(t, () =>
-              loadScenario(s, t, {
-                name: "rooms",
-                prefix: "many2",
-                rooms: CFG.rooms,
-                perRoom: CFG.roomClients,
-                path: "direct",
-                format: "v2",
-                modes: ["closed"],
-                rate: CFG.roomsRate,
+                format,
+                modes,
               }),
             );
           }
