@@ -31,8 +31,6 @@ async function fill(room: string, n: number, prefix = "m"): Promise<Client[]> {
   return out;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe("joining a big room", () => {
   it(`joined lists at most ${MEMBERS_PAGE} members and always the exact count`, async () => {
     const room = uniqueRoom();
@@ -49,8 +47,10 @@ describe("joining a big room", () => {
     expect(events(await watcher.next())[0]).toMatchObject({ type: "joined", count: 1 });
     const joins = PRESENCE_LIST_MAX * 3;
     await fill(room, joins);
-    await sleep(500); // past the last window
-    const frames = watcher.frames.slice(1).map(events);
+    // Read up to the window that tells the final count.
+    const frames: ServerEvent[][] = [];
+    do frames.push(events(await watcher.next()));
+    while ((frames.at(-1)?.[0] as PresenceChangesEvent | undefined)?.count !== joins + 1);
     // However the joins fell into windows: one event per frame, a bounded list each, far fewer frames than joins.
     expect(frames.length).toBeLessThan(joins / 4);
     for (const frame of frames) {
@@ -149,8 +149,9 @@ describe("after churn", () => {
     const go = await fill(room, 4, "go");
     const relayed = await inBandMember(room, "relayed");
     for (const c of go) c.close();
-    await sleep(400); // one presence window
     const watcher = stay[0] as Client;
+    // The window is over: its presence events carry the count after it (the four came and went within it, so nobody hears of them).
+    await watcher.until((e) => e.type === "presence" && e.count === 7);
     const check = async () => {
       watcher.send({ action: "members" });
       const page = (await watcher.until(isEvent("members"))) as MembersEvent;
@@ -169,10 +170,15 @@ describe("parley.v1 presence in a busy window", () => {
   it("every v1 member ends with the exact count, even when more changes came than a window lists", async () => {
     const room = uniqueRoom();
     const members = await fill(room, PRESENCE_LIST_MAX * 2);
-    await sleep(600); // past the window
+    const lastCount = (c: Client) =>
+      c.frames
+        .map((f) => JSON.parse(f) as ServerEvent)
+        .flatMap((e) => ("count" in e ? [e.count] : []))
+        .at(-1);
+    // Each member that does not know the final count yet must be told it (a bounded wait, failing otherwise).
     for (const c of members) {
-      const counts = c.frames.map((f) => JSON.parse(f) as ServerEvent).flatMap((e) => ("count" in e ? [e.count] : []));
-      expect(counts.at(-1), c.frames[0]).toBe(PRESENCE_LIST_MAX * 2);
+      if (lastCount(c) !== PRESENCE_LIST_MAX * 2) await c.until((e) => "count" in e && e.count === PRESENCE_LIST_MAX * 2);
+      expect(lastCount(c), c.frames[0]).toBe(PRESENCE_LIST_MAX * 2);
     }
   });
 });
@@ -180,13 +186,14 @@ describe("parley.v1 presence in a busy window", () => {
 describe("logs in a big room", () => {
   it(`past ${LOG_EACH_MEMBER_BELOW} members, joins are summed up once per window instead of a line each`, async () => {
     const room = uniqueRoom();
-    await fill(room, LOG_EACH_MEMBER_BELOW);
-    await sleep(400); // past the fill's windows
+    const [first] = await fill(room, LOG_EACH_MEMBER_BELOW);
+    const told = (count: number) => (first as Client).until((e) => e.type === "presence" && e.count === count);
+    await told(LOG_EACH_MEMBER_BELOW); // the fill's windows are over
     const lines: string[] = [];
     const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
     try {
       await fill(room, 5, "late");
-      await sleep(LOG_EACH_MEMBER_BELOW + 400); // one window at this size
+      await told(LOG_EACH_MEMBER_BELOW + 5); // the window that logs them
     } finally {
       spy.mockRestore();
     }
