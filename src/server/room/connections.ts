@@ -166,6 +166,8 @@ export class Connections {
     let v1: { hiddenFrom?: (memberId: string) => boolean; frame: string }[] | undefined;
     let text: string | null | undefined;
     const pending = this.pending;
+    // Which batched formats this room has members of: only theirs gather the event.
+    const seen = { batch: false, lines: false };
     for (const [ws, att] of this.live()) {
       const format = att.format;
       if (format === "json") {
@@ -185,6 +187,7 @@ export class Connections {
         if (ws !== except && item !== null) trySend(ws, item);
         continue;
       }
+      seen[format] = true;
       const channel = pending?.[format];
       if (!channel) {
         if (ws !== except && item !== null) trySend(ws, BATCHED[format]([item]));
@@ -193,11 +196,8 @@ export class Connections {
         if (!channel.own.has(ws)) channel.own.set(ws, [...channel.shared]);
       } else if (item !== null) channel.own.get(ws)?.push(item);
     }
-    if (pending) {
-      pending.batch.shared.push(json ?? JSON.stringify(event));
-      if (text === undefined) text = toTextLine(event, "");
-      if (text !== null) pending.lines.shared.push(text);
-    }
+    if (pending && seen.batch && json !== undefined) pending.batch.shared.push(json);
+    if (pending && seen.lines && typeof text === "string") pending.lines.shared.push(text);
   }
 
   private ownList(format: Batched, ws: WebSocket): string[] {
