@@ -861,15 +861,16 @@ export async function steadyFlood({ main }) {
 }
 
 /**
- * The first event a direct JSON socket gets, as `joined`, `error <code>`, `HTTP <status>` or what went wrong.
- * @param {Target} t
- * @param {string} room
- * @param {string} nick
+ * The first answer a peer gets, as `error <code>` or the event's type; a
+ * socket that never opens answers with its HTTP status.
+ * @param {Promise<Peer>} opening
+ * @param {(peer: Peer) => void} [first] what the peer says first
  */
-async function directAnswer(t, room, nick) {
-  const peer = await openPeer(direct(t, room, nick), { json: true }).catch((err) => String(err.status ? `HTTP ${err.status}` : err));
+async function answerOf(opening, first) {
+  const peer = await opening.catch((err) => String(err.status ? `HTTP ${err.status}` : err));
   if (typeof peer === "string") return peer;
   try {
+    first?.(peer);
     const e = await peer.event();
     return e.type === "error" ? `error ${e.code}` : e.type;
   } catch (err) {
@@ -880,23 +881,21 @@ async function directAnswer(t, room, nick) {
 }
 
 /**
+ * The answer to a direct JSON join.
+ * @param {Target} t
+ * @param {string} room
+ * @param {string} nick
+ */
+const directAnswer = (t, room, nick) => answerOf(openPeer(direct(t, room, nick), { json: true }));
+
+/**
  * The answer to an in-band JSON join.
  * @param {Target} t
  * @param {string} room
  * @param {string} nick
  */
-async function inBandAnswer(t, room, nick) {
-  const peer = await openPeer(`${t.wsUrl}/ws`, { json: true });
-  try {
-    peer.send({ action: "join", msg: room, nick });
-    const e = await peer.event();
-    return e.type === "error" ? `error ${e.code}` : e.type;
-  } catch (err) {
-    return String(err);
-  } finally {
-    peer.terminate();
-  }
-}
+const inBandAnswer = (t, room, nick) =>
+  answerOf(openPeer(`${t.wsUrl}/ws`, { json: true }), (peer) => peer.send({ action: "join", msg: room, nick }));
 
 /**
  * 7. Names: a nick with a bidi override, NFC and NFD spellings of one room,
