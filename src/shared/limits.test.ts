@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, limitsFrom } from "./limits";
+import { DEFAULT_LIMITS, limitsFrom, presenceWindowMs } from "./limits";
 
 describe("limitsFrom", () => {
   it("uses the defaults when no var is set", () => {
@@ -19,5 +19,11 @@ describe("limitsFrom", () => {
 
   it("allows 0 where 0 means off", () => {
     expect(limitsFrom({ CONNECTS_PER_MINUTE: "0" }).CONNECTS_PER_MINUTE).toBe(0);
+  });
+});
+
+describe("presenceWindowMs", () => {
+  it("is 1 ms per member, from 200 ms to 10 s, as docs/protocol.md says", () => {
+    expect([0, 150, 2_000, 10_000, 50_000].map(presenceWindowMs)).toEqual([200, 200, 2_000, 10_000, 10_000]);
   });
 });
