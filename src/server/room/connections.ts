@@ -39,6 +39,7 @@ const BATCHED = {
   lines: (items: string[]) => items.join("\n"),
 } as const;
 type Batched = keyof typeof BATCHED;
+const BATCHED_FORMATS = Object.keys(BATCHED) as Batched[];
 const isBatched = (format: Format): format is Batched => format in BATCHED;
 
 /** What one turn has said, so far, to the members of one batched format. */
@@ -219,22 +220,26 @@ export class Connections {
     channel.own.set(ws, []);
   }
 
-  /** Ends a turn: one frame to each member of a batched format, the shared one built once per format. */
+  /**
+   * Ends a turn: one frame to each member of a batched format, the shared one
+   * built once per format. A turn that broadcast nothing (a join, a reply)
+   * visits only the members it said something to, not the whole room.
+   */
   private deliver(): void {
     const pending = this.pending;
     this.pending = null;
     if (!pending) return;
     const shared: Partial<Record<Batched, string>> = {};
+    for (const format of BATCHED_FORMATS) {
+      const channel = pending[format];
+      if (channel.shared.length) shared[format] = BATCHED[format](channel.shared);
+      for (const [ws, own] of channel.own) if (own.length) trySend(ws, BATCHED[format](own));
+    }
+    if (shared.batch === undefined && shared.lines === undefined) return;
     for (const [ws, att] of this.live()) {
       if (!isBatched(att.format)) continue;
-      const channel = pending[att.format];
-      const own = channel.own.get(ws);
-      if (own) {
-        if (own.length) trySend(ws, BATCHED[att.format](own));
-      } else if (channel.shared.length) {
-        shared[att.format] ??= BATCHED[att.format](channel.shared);
-        trySend(ws, shared[att.format] as string);
-      }
+      const frame = shared[att.format];
+      if (frame !== undefined && !pending[att.format].own.has(ws)) trySend(ws, frame);
     }
   }
 
