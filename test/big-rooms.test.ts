@@ -3,7 +3,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { LOG_EACH_MEMBER_BELOW } from "../src/server/platform/log";
 import type { Room } from "../src/server/room/room";
 import type { JoinedEvent, MembersEvent, PresenceChangesEvent, ServerEvent } from "../src/shared/events";
 import { SUBPROTOCOL_V2 } from "../src/shared/format";
@@ -183,26 +182,29 @@ describe("parley.v1 presence in a busy window", () => {
   });
 });
 
-describe("logs in a big room", () => {
-  it(`past ${LOG_EACH_MEMBER_BELOW} members, joins are summed up once per window instead of a line each`, async () => {
+describe("logs", () => {
+  it("a room logs one presence line per window: joins summed up, with the ids the event lists", async () => {
     const room = uniqueRoom();
-    const [first] = await fill(room, LOG_EACH_MEMBER_BELOW);
+    const [first] = await fill(room, 3);
     const told = (count: number) => (first as Client).until((e) => e.type === "presence" && e.count === count);
-    await told(LOG_EACH_MEMBER_BELOW); // the fill's windows are over
+    await told(3); // the fill's windows are over
     const lines: string[] = [];
     const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    let late: Client[];
     try {
-      await fill(room, 5, "late");
-      await told(LOG_EACH_MEMBER_BELOW + 5); // the window that logs them
+      late = await fill(room, 5, "late");
+      await told(8); // the window that logs them
     } finally {
       spy.mockRestore();
     }
+    // Each one's first frame is its greeting, which names it.
+    const lateIds = late.map((c) => (JSON.parse(c.frames[0] as string) as JoinedEvent).self.id);
     const events = lines
       .filter((l) => l.startsWith('{"event":'))
-      .map((l) => JSON.parse(l) as { event: string; joined?: number; members?: number });
-    expect(events.filter((e) => e.event === "join")).toEqual([]);
-    const summaries = events.filter((e) => e.event === "presence");
-    expect(summaries.reduce((n, e) => n + (e.joined ?? 0), 0)).toBe(5);
-    expect(summaries.at(-1)?.members).toBe(LOG_EACH_MEMBER_BELOW + 5);
+      .map((l) => JSON.parse(l) as { event: string; joined?: number; members?: number; ids?: { joined: string[] } });
+    expect(events.map((e) => e.event).filter((e) => e !== "presence")).toEqual([]);
+    expect(events.reduce((n, e) => n + (e.joined ?? 0), 0)).toBe(5);
+    expect(events.flatMap((e) => e.ids?.joined ?? []).sort()).toEqual(lateIds.sort());
+    expect(events.at(-1)?.members).toBe(8);
   });
 });

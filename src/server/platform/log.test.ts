@@ -6,9 +6,9 @@ afterEach(() => vi.restoreAllMocks());
 describe("log", () => {
   it("writes one JSON line with the event, room and connection id", () => {
     const out = vi.spyOn(console, "log").mockImplementation(() => {});
-    log("join", { room: "8888", conn: "abc", members: 2 });
+    log("refusal", { room: "8888", conn: "abc", code: "bad_frame" });
     expect(out).toHaveBeenCalledTimes(1);
-    expect(JSON.parse(out.mock.calls[0]![0] as string)).toEqual({ event: "join", room: "8888", conn: "abc", members: 2 });
+    expect(JSON.parse(out.mock.calls[0]![0] as string)).toEqual({ event: "refusal", room: "8888", conn: "abc", code: "bad_frame" });
   });
 
   it("writes errors to the error stream", () => {

@@ -1,16 +1,14 @@
 /**
- * Structured logs: one JSON line per connect, join, leave, refusal and error,
- * each with the room and connection id. In a big room, joins and leaves are
- * summed up instead, one "presence" line per presence window (see
- * LOG_EACH_MEMBER_BELOW): a line per member of a room of thousands costs more
- * than the join itself. Message text is left out unless the LOG_DEBUG var is
- * "true" (then a "message" line per message carries it): chat content is the
+ * Structured logs: one JSON line per relay connection, refusal and error, and
+ * per room one "presence" line per presence window: how many came and went,
+ * the ids of those its event lists, and the member count. Joins and leaves
+ * are summed up rather than logged one by one so that a room's log volume is
+ * bounded however fast people come and go (a reconnect storm, a big room
+ * filling). Message text is left out unless the LOG_DEBUG var is "true"
+ * (then a "message" line per message carries it): chat content is the
  * users', not the operator's.
  */
-export type LogEvent = "connect" | "join" | "leave" | "presence" | "refusal" | "error" | "message";
-
-/** Rooms smaller than this log each join and leave; bigger ones, one line per presence window. */
-export const LOG_EACH_MEMBER_BELOW = 100;
+export type LogEvent = "connect" | "presence" | "refusal" | "error" | "message";
 
 export interface LogFields {
   room?: string;

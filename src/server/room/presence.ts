@@ -16,7 +16,7 @@
  */
 import type { PresenceChangesEvent, PresenceEvent, PresentMember } from "../../shared/events";
 import { PRESENCE_LIST_MAX, presenceWindowMs } from "../../shared/limits";
-import { LOG_EACH_MEMBER_BELOW, log } from "../platform/log";
+import { log } from "../platform/log";
 import type { Connections, V1Event } from "./connections";
 
 export class Presence {
@@ -59,12 +59,16 @@ export class Presence {
     this.timer = undefined;
     if (this.joined.size === 0 && this.left.size === 0) return;
     const count = this.connections.size;
-    // In a big room the per-member log lines stop (see LOG_EACH_MEMBER_BELOW): this one sums the window up.
-    if (count >= LOG_EACH_MEMBER_BELOW || this.joined.size + this.left.size >= LOG_EACH_MEMBER_BELOW) {
-      log("presence", { room: this.room, joined: this.joined.size, left: this.left.size, members: count });
-    }
     const joined = [...this.joined.values()].slice(0, PRESENCE_LIST_MAX);
     const left = [...this.left.values()].slice(0, PRESENCE_LIST_MAX);
+    // The room's one log line for the window (see log.ts), with the ids the event lists.
+    log("presence", {
+      room: this.room,
+      joined: this.joined.size,
+      left: this.left.size,
+      members: count,
+      ids: { joined: joined.map((m) => m.id), left: left.map((m) => m.id) },
+    });
     const more = this.joined.size > joined.length || this.left.size > left.length;
     this.joined.clear();
     this.left.clear();

@@ -37,7 +37,7 @@ import { admitToken } from "../auth/tokens";
 import type { Env } from "../env";
 import { httpErrorFrom } from "../http/errors";
 import { clientAddress, sha256Hex } from "../platform/identity";
-import { debugEnabled, LOG_EACH_MEMBER_BELOW, log } from "../platform/log";
+import { debugEnabled, log } from "../platform/log";
 import { closeQuietly, refuseUpgrade, socketPair, upgradeResponse } from "../platform/socket";
 import { TokenBucket } from "../platform/token-bucket";
 import { ACTION_HANDLERS, type ActionHandler, type RoomBehaviour } from "./actions";
@@ -339,9 +339,6 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
   /** Registers a new member, greets it, and tells the others. */
   private admit(conn: Connection, since: number | undefined): void {
     this.connections.add(conn);
-    if (this.connections.size < LOG_EACH_MEMBER_BELOW) {
-      log("join", { room: this.name, conn: conn.att.id, format: conn.att.format, members: this.connections.size });
-    }
     this.reply(conn, this.joinedEvent(conn, since));
     this.presence.arrived(presentMemberOf(conn.att));
   }
@@ -355,7 +352,6 @@ export class Room extends DurableObject<Env> implements RoomBehaviour {
   private depart(ws: WebSocket, markLeft = false): void {
     const att = this.connections.remove(ws, markLeft);
     if (!att) return;
-    if (this.connections.size < LOG_EACH_MEMBER_BELOW) log("leave", { room: this.name, conn: att.id, members: this.connections.size });
     this.presence.departed(presentMemberOf(att));
   }
 
