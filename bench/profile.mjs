@@ -7,6 +7,11 @@
  * (open it in Chrome DevTools → Performance, or any .cpuprofile viewer).
  *
  *   node bench/profile.mjs [fanout|rooms|inband] [seconds]
+ *   node bench/profile.mjs join [members]
+ *
+ * `join` profiles filling one room instead (default 2,000 direct JSON
+ * sockets offering parley.v2, 16 handshakes in flight, as the big-room
+ * scenario does): where a join's CPU goes.
  *
  * The profiler costs CPU itself, so figures from this run are not benchmark
  * figures; only the split between functions is. Time spent outside
@@ -26,7 +31,9 @@ import { snapshot, startWrangler } from "./lib/server.mjs";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const shape = process.argv[2] ?? "fanout";
 const seconds = Math.min(60, Math.max(1, Number(process.argv[3] ?? 5)));
+const members = Math.max(10, Number(process.argv[3] ?? 2000));
 const SHAPES = {
+  join: { rooms: 1, perRoom: members, path: "direct", format: "json", protocols: ["parley.v2", "parley.v1"] },
   fanout: { rooms: 1, perRoom: 100, path: "direct", format: "json" },
   rooms: { rooms: 50, perRoom: 4, path: "direct", format: "json" },
   inband: { rooms: 50, perRoom: 4, path: "inband", format: "text" },
@@ -107,32 +114,49 @@ try {
     const room = { name: `prof-${Date.now().toString(36)}-${r}`, size: sc.perRoom };
     for (let i = 0; i < sc.perRoom; i++) {
       clients.push(
-        new Client({ wsUrl: server.wsUrl, path: sc.path, format: sc.format, greets: true, room, g: clients.length, clients, msgBytes: 64 }),
+        new Client({
+          wsUrl: server.wsUrl,
+          path: sc.path,
+          format: sc.format,
+          protocols: sc.protocols,
+          greets: true,
+          room,
+          g: clients.length,
+          clients,
+          msgBytes: 64,
+        }),
       );
     }
   }
-  const conn = await connectAll(clients, 32);
-  if (conn.failures) throw new Error(`connect failed: ${conn.firstError}`);
-  const warm = new Phase(1);
-  await closedLoop(clients, warm, 1_000);
-  await drain(warm, 1_000, 5_000);
-
   const inspector = cdp(debuggerUrl);
   await inspector.send("Profiler.enable");
   await inspector.send("Profiler.setSamplingInterval", { interval: 200 });
-  await inspector.send("Profiler.start");
   const P = new Phase(2);
-  await closedLoop(clients, P, seconds * 1000);
-  await drain(P, 1_000, 5_000);
+  let what;
+  if (shape === "join") {
+    await inspector.send("Profiler.start");
+    const conn = await connectAll(clients, 16);
+    if (conn.failures) throw new Error(`connect failed: ${conn.firstError}`);
+    await new Promise((r) => setTimeout(r, 3_000)); // the last presence window
+    what = `${clients.length} joins, 16 in flight, in ${(conn.wallMs / 1000).toFixed(2)} s`;
+  } else {
+    const conn = await connectAll(clients, 32);
+    if (conn.failures) throw new Error(`connect failed: ${conn.firstError}`);
+    const warm = new Phase(1);
+    await closedLoop(clients, warm, 1_000);
+    await drain(warm, 1_000, 5_000);
+    await inspector.send("Profiler.start");
+    await closedLoop(clients, P, seconds * 1000);
+    await drain(P, 1_000, 5_000);
+    what = `closed loop ${seconds} s: ${P.sent} sent, ${P.unique} delivered, lost ${P.expected - P.unique}`;
+  }
   const { profile } = await inspector.send("Profiler.stop");
   inspector.close();
 
   const out = process.env.BENCH_PROFILE_OUT || join(mkdtempSync(join(tmpdir(), "parley-profile-")), `${shape}.cpuprofile`);
   writeFileSync(out, JSON.stringify(profile));
   const { total, rows } = topFunctions(profile);
-  console.log(
-    `Parley, ${shape} (${sc.rooms} × ${sc.perRoom}, ${sc.path}/${sc.format}), closed loop ${seconds} s: ${P.sent} sent, ${P.unique} delivered, lost ${P.expected - P.unique}`,
-  );
+  console.log(`Parley, ${shape} (${sc.rooms} × ${sc.perRoom}, ${sc.path}/${sc.format}), ${what}`);
   console.log(`V8 profile of the Worker isolate: ${(total / 1000).toFixed(0)} ms sampled; self time by function:`);
   for (const [key, us] of rows)
     console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(1).padStart(8)} ms  ${key}`);

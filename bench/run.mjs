@@ -22,9 +22,12 @@
  *   BENCH_BIG_SENDERS (5)             big room: senders of the closed-loop fan-out
  *   BENCH_BIG_DURATION_S (5; quick 1) big room: measured seconds of that fan-out
  *   BENCH_BIG_SETTLE_S (20)           big room: longest wait for every member to know the count
+ *   BENCH_BIG_STREAM_RATE (50)        big room: joins per second of the join streams (open loop)
+ *   BENCH_BIG_STREAM_S (10; quick 3)  big room: seconds of each join stream (0: none); it adds
+ *                                     rate × seconds members at once, at N/10 and at N
  *   BENCH_BIG_PROTOCOLS (parley.v2,parley.v1)  big room: subprotocols offered (the server picks)
  *   BENCH_TARGETS (parley,floor-bare,floor-storage)
- *   BENCH_SCENARIOS (idle,fanout,rooms,inband,big)
+ *   BENCH_SCENARIOS (idle,fanout,rooms,inband,inband-fanout,big)
  *   BENCH_CONNECT_CONCURRENCY (32)    handshakes in flight
  *   BENCH_PARLEY_VARS, BENCH_FLOOR_VARS  extra wrangler vars, "K:V,K:V"
  *   BENCH_MAX_S (900)                 hard limit for the whole run
@@ -83,11 +86,13 @@ const CFG = {
   bigSenders: num("BENCH_BIG_SENDERS", 5),
   bigDurationS: num("BENCH_BIG_DURATION_S", 5, 1),
   bigSettleS: num("BENCH_BIG_SETTLE_S", 20),
+  bigStreamRate: num("BENCH_BIG_STREAM_RATE", 50),
+  bigStreamS: num("BENCH_BIG_STREAM_S", 10, 3),
   bigProtocols: list("BENCH_BIG_PROTOCOLS", "parley.v2,parley.v1"),
   maxS: num("BENCH_MAX_S", 900),
   ref: process.env.BENCH_REF || undefined,
   targets: list("BENCH_TARGETS", "parley,floor-bare,floor-storage"),
-  scenarios: list("BENCH_SCENARIOS", "idle,fanout,rooms,inband,big"),
+  scenarios: list("BENCH_SCENARIOS", "idle,fanout,rooms,inband,inband-fanout,big"),
   parleyVars: vars("BENCH_PARLEY_VARS"),
   floorVars: vars("BENCH_FLOOR_VARS"),
 };
@@ -299,6 +304,23 @@ const LOAD_SCENARIOS = {
 };
 
 /**
+ * The in-band-join path against the direct one, text clients both (Parley
+ * only): in many rooms, and in one room's fan-out. The fan-out runs the
+ * closed loop only: its verdict is a capacity figure, and the open loop's
+ * latency adds nothing the many-rooms run does not show.
+ */
+const INBAND_SCENARIOS = {
+  inband: { rooms: CFG.rooms, perRoom: CFG.roomClients, rate: CFG.roomsRate, modes: ["closed", "open"], prefixes: ["dtext", "inband"] },
+  "inband-fanout": {
+    rooms: 1,
+    perRoom: CFG.fanoutClients,
+    rate: CFG.fanoutRate,
+    modes: ["closed"],
+    prefixes: ["dtextfan", "inbandfan"],
+  },
+};
+
+/**
  * Clients for a scenario. `format` "v2" means JSON clients that offer
  * parley.v2 (batched frames), reported apart from parley.v1's "json".
  */
@@ -503,6 +525,172 @@ async function settleCounts(server, members, tally, tellsCount) {
   };
 }
 
+/** Members each big-room join stream adds (rate × seconds; 0: no streams). */
+function streamJoins() {
+  return Math.floor(CFG.bigStreamRate * CFG.bigStreamS);
+}
+
+/**
+ * One big-room member (the fill's and the join streams' alike): a direct JSON
+ * socket offering BENCH_BIG_PROTOCOLS, keeping the count the room told it.
+ * `g` numbers it (its nick is u<g>, so no two members share one); `clients`
+ * is where its phase looks senders up by `g`.
+ */
+function bigClient(server, greets, room, g, clients, inspectGreeting = false) {
+  return new Client({
+    wsUrl: server.wsUrl,
+    path: "direct",
+    format: "json",
+    greets,
+    room,
+    g,
+    clients,
+    msgBytes: CFG.msgBytes,
+    protocols: CFG.bigProtocols,
+    trackCount: greets,
+    inspectGreeting,
+  });
+}
+
+/**
+ * Starts `joiners[k].connect()` at k × 1000/rate ms (open loop: whether or
+ * not the earlier handshakes are done, so a server that falls behind shows
+ * it as connect time, not as a slower stream), then waits for all of them.
+ * `startedMs`: when the last one was started; `wallMs`: when the last one was in.
+ */
+async function joinAtRate(joiners, rate) {
+  const interval = 1000 / rate;
+  const times = [];
+  let failures = 0;
+  let firstError = "";
+  const pending = [];
+  const t0 = now();
+  for (let k = 0; k < joiners.length; k++) {
+    const due = t0 + k * interval;
+    if (due > now()) await sleep(due - now());
+    pending.push(
+      joiners[k].connect().then(
+        (ms) => times.push(ms),
+        (err) => {
+          failures++;
+          firstError ||= String(err);
+        },
+      ),
+    );
+  }
+  const startedMs = now() - t0;
+  await Promise.all(pending);
+  return { times, failures, firstError, startedMs, wallMs: now() - t0 };
+}
+
+/**
+ * Big room: a steady stream of joins into the room as it is (`members`), the
+ * reading of "frames and bytes per join independent of the room's size". The
+ * fill's parts are bursts (a tenth of the room as fast as it goes, then a
+ * wait for the counts); a room that tells each member at most once per
+ * presence window (1 ms per member, 200 ms to 10 s) costs about
+ * room ÷ burst + 1 frames per join there, whatever else it does. Here
+ * BENCH_BIG_STREAM_RATE × BENCH_BIG_STREAM_S new members join at that rate
+ * (see joinAtRate), and everything every member, old and new, receives is
+ * counted from the first join until all of them have been told the room's
+ * exact size and nothing arrived for 250 ms: about 1000/rate + 1 frames per
+ * join at any size for such a room. Then the joiners leave and the room
+ * settles again (not measured: it is not a join), so that the fill, or the
+ * probe, goes on in the room as it was. `firstG` numbers the joiners (after
+ * every other member). Returns the stream's figures, or null with no stream.
+ */
+async function joinStream(server, target, room, members, firstG, label) {
+  const J = streamJoins();
+  if (J < 1 || CFG.bigStreamRate <= 0) return null;
+  const greets = TARGETS[target].greets;
+  // Their own array: they never send, so no phase looks a sender up in it.
+  const joiners = [];
+  for (let i = 0; i < J; i++) joiners.push(bigClient(server, greets, room, firstG + i, joiners, i === J - 1));
+  const T = new Tally();
+  for (const c of [...members, ...joiners]) c.tally = T;
+  try {
+    const w = window(server);
+    const t0 = now();
+    const conn = await joinAtRate(joiners, CFG.bigStreamRate);
+    const joined = joiners.filter((c) => Number.isFinite(c.connectMs));
+    const settle = await settleCounts(server, [...members, ...joined], T, greets);
+    const win = w(settle.serverAfter);
+    const wallMs = now() - t0;
+    const n = Math.max(1, joined.length);
+    const per = (x) => r1(x / n);
+    const s = Float64Array.from(conn.times).sort();
+    const st = {
+      at: label,
+      joins: J,
+      rate: CFG.bigStreamRate,
+      roomBefore: members.length,
+      roomAfter: members.length + joined.length,
+      // Joins done per second, from the first start to the last greeting.
+      joinedPerS: r1(joined.length / Math.max(1e-3, conn.wallMs / 1000)),
+      connect: {
+        n: conn.times.length,
+        failures: conn.failures,
+        p50: r2(quantile(s, 0.5)),
+        p95: r2(quantile(s, 0.95)),
+        max: r2(s[s.length - 1]),
+        firstError: conn.firstError || undefined,
+      },
+      framesPerJoin: per(T.frames),
+      eventsPerJoin: per(T.events),
+      bytesPerJoin: per(T.bytes),
+      serverCpuUsPerJoin: per(win.serverCpuS * 1e6),
+      workerCpuUsPerJoin: per((win.byLabel["workerd-worker"]?.cpuS ?? 0) * 1e6),
+      genCpuUsPerJoin: per(win.genCpuS * 1e6),
+      otherCpuCores: r2(win.otherCpuS / Math.max(1e-3, win.wallS)),
+      // Whether each joiner was greeted (`joined`; 1 for Parley, 0 for the floors), and the largest greeting.
+      greetingsPerJoin: r2(T.greetings / n),
+      greetingBytesMax: T.maxGreetingBytes,
+      lastJoiner: joiners[J - 1].greeting ?? null,
+      errors: T.errors,
+      unexpectedCloses: T.closes,
+      joinsMs: r0(conn.startedMs),
+      allJoinedMs: r0(conn.wallMs),
+      // From the first join: until every member knew the exact count, and until the settle's quiet end.
+      countsRightAfterMs: settle.convergedMs === null ? null : r0(conn.wallMs + settle.convergedMs),
+      wallMs: r0(wallMs),
+      countsConverged: settle.converged,
+      countsWrong: settle.wrong,
+      ...(settle.off ? { countsOff: settle.off } : {}),
+      ...(conn.failures ? { error: `${conn.failures} of ${J} joins failed: ${conn.firstError}` } : {}),
+      ...(win.restarted ? { restarted: true } : {}),
+    };
+    log(
+      `${target} big join stream at ${label} (${st.roomBefore} → ${st.roomAfter} members, ${J} joins at ${st.rate}/s, ` +
+        `${st.joinedPerS} joined/s, connect p95 ${st.connect.p95} ms): per join ${st.framesPerJoin} frames, ${st.eventsPerJoin} events, ` +
+        `${st.bytesPerJoin} bytes received, ${st.serverCpuUsPerJoin} µs server CPU; greetings/join ${st.greetingsPerJoin}; ` +
+        `counts right: ${st.countsConverged} after ${st.countsRightAfterMs} ms${st.error ? `; ERROR ${st.error}` : ""}`,
+    );
+    return st;
+  } finally {
+    for (const c of joiners) c.tally = null;
+    await closeAll(joiners, 10_000);
+    // The room tells the rest that they left: wait for it, unmeasured.
+    const L = new Tally();
+    for (const c of members) c.tally = L;
+    const back = await settleCounts(server, members, L, greets);
+    for (const c of members) c.tally = null;
+    if (back.converged === false)
+      log(`${target} big join stream at ${label}: after the joiners left, ${back.wrong} members not told the count`);
+  }
+}
+
+/** The two join streams' figures side by side, and how a join's cost grew from the room at N/10 to the room at N. */
+function streamFigures(small, big) {
+  const g = (f) => ratio(big?.[f], small?.[f]);
+  return {
+    small,
+    big,
+    // Per join, the stream into the room at N ÷ into the room at N/10: about 1
+    // when a join costs the same whatever the room's size.
+    growth: { frames: g("framesPerJoin"), events: g("eventsPerJoin"), bytes: g("bytesPerJoin"), cpu: g("serverCpuUsPerJoin") },
+  };
+}
+
 /**
  * Big room: fill one room to BENCH_BIG_MEMBERS direct JSON sockets
  * (BENCH_BIG_CONCURRENCY handshakes in flight) in three parts — the first
@@ -510,31 +698,17 @@ async function settleCounts(server, members, tally, tellsCount) {
  * the room's size; then one probe message (time until every member has it,
  * each exactly once); then a closed-loop fan-out from a few senders. Figures
  * per join: server CPU, and frames, events and bytes received by all clients
- * (the greeting, presence, anything); the first and last 10% compared show
- * whether a join costs more in a bigger room.
+ * (the greeting, presence, anything). Whether a join costs more in a bigger
+ * room: a steady join stream (joinStream) into the room after its first
+ * tenth and after the whole fill, compared; the fill's last and first tenth
+ * compared (bursts) are kept as information.
  */
 async function bigScenario(server, target) {
   const N = Math.max(10, Math.floor(CFG.bigMembers));
   const greets = TARGETS[target].greets;
   const room = { name: `big${bigRuns++}-${runId}`, size: 0 };
   const clients = [];
-  for (let i = 0; i < N; i++) {
-    clients.push(
-      new Client({
-        wsUrl: server.wsUrl,
-        path: "direct",
-        format: "json",
-        greets,
-        room,
-        g: i,
-        clients,
-        msgBytes: CFG.msgBytes,
-        protocols: CFG.bigProtocols,
-        trackCount: greets,
-        inspectGreeting: i === N - 1,
-      }),
-    );
-  }
+  for (let i = 0; i < N; i++) clients.push(bigClient(server, greets, room, i, clients, i === N - 1));
   const tenth = Math.max(1, Math.round(N / 10));
   const bounds = [0, tenth, N - tenth, N];
   const base = { target, scenario: "big", path: "direct", format: "json", rooms: 1, clientsPerRoom: N };
@@ -543,6 +717,7 @@ async function bigScenario(server, target) {
     await sleep(300);
     const parts = [];
     const times = [];
+    let small = null;
     for (let k = 0; k < 3; k++) {
       const part = clients.slice(bounds[k], bounds[k + 1]);
       const T = new Tally();
@@ -557,13 +732,18 @@ async function bigScenario(server, target) {
       }
       const settle = await settleCounts(server, clients.slice(0, bounds[k + 1]), T, greets);
       parts.push({ joins: part.length, roomAfter: bounds[k + 1], fillMs: conn.wallMs, settle, tally: T, w: w(settle.serverAfter) });
+      // Joiners numbered after the fill's members: N.., then N + J.. for the stream at N.
+      if (k === 0) small = await joinStream(server, target, room, clients.slice(0, bounds[1]), N, "N/10");
     }
     const fill = bigFill(parts, times, clients);
     fill.openFiles = openFiles(server);
+    fill.stream = streamFigures(small, await joinStream(server, target, room, clients, N + streamJoins(), "N"));
     rows.push({ ...base, mode: "fill", ...fill });
+    const sg = fill.stream.growth;
     log(
       `${target} big fill to ${N}: ${fill.fillS} s (${fill.joinsPerS} joins/s), ${fill.serverCpuUsPerJoin} µs CPU/join, ` +
-        `${fill.framesPerJoin} frames and ${fill.bytesPerJoin} bytes received per join; per join last 10% ÷ first 10%: ` +
+        `${fill.framesPerJoin} frames and ${fill.bytesPerJoin} bytes received per join; per join, join stream at N ÷ at N/10: ` +
+        `frames ${sg.frames}, bytes ${sg.bytes}, CPU ${sg.cpu}; fill burst growth (last 10% ÷ first 10%, information): ` +
         `frames ${fill.growth.frames}, bytes ${fill.growth.bytes}, CPU ${fill.growth.cpu}; counts right: ${fill.countsConverged}; ` +
         `open files: ${fill.openFiles.serverMaxPerProcess} in one server process, ${fill.openFiles.bench} here`,
     );
@@ -689,9 +869,12 @@ function bigFill(parts, times, clients) {
     lastJoiner: greeting ?? null,
     first10: first,
     last10: last,
-    // Per join, the last 10% of the fill ÷ the first 10%: about 1 when a join
-    // costs the same whatever the room's size; about the ratio of the room's
-    // sizes (≈ 19 at 2,000) when it costs O(room size).
+    // Per join, the last 10% of the fill ÷ the first 10% ("fill burst
+    // growth"): about the ratio of the room's sizes (≈ 19 at 2,000) when a
+    // join costs O(room size). Information only: a room that coalesces
+    // presence per window costs about room ÷ burst + 1 frames per join in a
+    // burst (≈ 11 for the last tenth) however it scales; the verdicts use the
+    // join streams' growth (stream.growth) instead.
     growth: {
       frames: ratio(last.framesPerJoin, first.framesPerJoin),
       events: ratio(last.eventsPerJoin, first.eventsPerJoin),
@@ -721,7 +904,7 @@ function pad(s, n, right = false) {
 function table(rows) {
   const head = [
     ["target", 13, true],
-    ["scenario", 8, true],
+    ["scenario", 13, true],
     ["path/fmt", 11, true],
     ["mode", 11, true],
     ["sends/s", 8],
@@ -744,7 +927,7 @@ function table(rows) {
   const lines = [head.map(([h, n, r]) => pad(h, n, r)).join(" ")];
   for (const row of rows) {
     if (row.error) {
-      lines.push(`${pad(row.target, 13, true)} ${pad(row.scenario, 8, true)} ERROR: ${row.error}`);
+      lines.push(`${pad(row.target, 13, true)} ${pad(row.scenario, 13, true)} ERROR: ${row.error}`);
       continue;
     }
     if (row.mode === "fill") continue; // its own table below
@@ -827,9 +1010,9 @@ function table(rows) {
       ["bytes/join", 10, (r) => r0(r.bytesPerJoin)],
       ["first10 fr/j", 12, (r) => r.first10.framesPerJoin],
       ["last10 fr/j", 11, (r) => r.last10.framesPerJoin],
-      ["growth fr", 9, (r) => r.growth.frames],
-      ["growth B", 8, (r) => r.growth.bytes],
-      ["growth CPU", 10, (r) => r.growth.cpu],
+      ["burst gr fr", 11, (r) => r.growth.frames],
+      ["burst gr B", 10, (r) => r.growth.bytes],
+      ["burst gr CPU", 12, (r) => r.growth.cpu],
       ["greeting KiB", 12, (r) => r1(r.greetingBytesMax / 1024)],
       ["counts", 6, (r) => (r.countsConverged === null ? "–" : r.countsConverged ? "right" : `${r.countsWrong} off`)],
       ["probe all ms", 12, (r) => rows.find((p) => p.target === r.target && p.scenario === "big" && p.mode === "probe")?.everyMemberMs],
@@ -838,7 +1021,41 @@ function table(rows) {
     lines.push("");
     lines.push(cols.map(([h, n], i) => pad(h, n, i === 0)).join(" "));
     for (const r of big) lines.push(cols.map(([, n, f], i) => pad(f(r), n, i === 0)).join(" "));
+    const streams = big.flatMap((r) => [r.stream?.small, r.stream?.big].filter(Boolean).map((st) => ({ r, st })));
+    if (streams.length) {
+      lines.push("");
+      lines.push(streamTable(streams));
+    }
   }
+  return lines.join("\n");
+}
+
+/** The big room's join streams: one line each, the growth (at N ÷ at N/10) on the line of the stream at N. */
+function streamTable(streams) {
+  const grown = (f) => (r, st) => (st === r.stream.big ? r.stream.growth[f] : "");
+  const cols = [
+    ["target", 13, (r) => r.target],
+    ["stream at", 9, (_, st) => st.at],
+    ["room", 11, (_, st) => `${st.roomBefore}→${st.roomAfter}`],
+    ["joins", 5, (_, st) => st.joins],
+    ["joined/s", 8, (_, st) => st.joinedPerS],
+    ["conn p50", 8, (_, st) => st.connect.p50],
+    ["conn p95", 8, (_, st) => st.connect.p95],
+    ["fail", 4, (_, st) => st.connect.failures],
+    ["frames/join", 11, (_, st) => st.framesPerJoin],
+    ["events/join", 11, (_, st) => st.eventsPerJoin],
+    ["bytes/join", 10, (_, st) => r0(st.bytesPerJoin)],
+    ["CPU µs/join", 11, (_, st) => r0(st.serverCpuUsPerJoin)],
+    ["worker µs", 9, (_, st) => r0(st.workerCpuUsPerJoin)],
+    ["greeted", 7, (_, st) => st.greetingsPerJoin],
+    ["counts", 6, (_, st) => (st.countsConverged === null ? "–" : st.countsConverged ? "right" : `${st.countsWrong} off`)],
+    ["right ms", 8, (_, st) => st.countsRightAfterMs],
+    ["growth fr", 9, grown("frames")],
+    ["growth B", 8, grown("bytes")],
+    ["growth CPU", 10, grown("cpu")],
+  ];
+  const lines = [cols.map(([h, n], i) => pad(h, n, i === 0)).join(" ")];
+  for (const { r, st } of streams) lines.push(cols.map(([, n, f], i) => pad(f(r, st), n, i === 0)).join(" "));
   return lines.join("\n");
 }
 
@@ -901,6 +1118,7 @@ function ratios(rows) {
       cpuPerJoin: ratio(bigP.serverCpuUsPerJoin, bigF.serverCpuUsPerJoin),
       workerCpuPerJoin: ratio(bigP.serverCpuUsPerJoinByProcess["workerd-worker"], bigF.serverCpuUsPerJoinByProcess["workerd-worker"]),
       cpuPerJoinLast10: ratio(bigP.last10.serverCpuUsPerJoin, bigF.last10.serverCpuUsPerJoin),
+      cpuPerJoinStreamAtN: ratio(bigP.stream?.big?.serverCpuUsPerJoin, bigF.stream?.big?.serverCpuUsPerJoin),
       fillTime: ratio(bigP.fillS, bigF.fillS),
       connectP50: ratio(bigP.connect.p50, bigF.connect.p50),
     };
@@ -931,6 +1149,13 @@ function ratios(rows) {
     out["inband/text vs direct/json"] = {
       cpuPerDelivery: ratio(inband.serverCpuUsPerDelivery, directJson.serverCpuUsPerDelivery),
       deliveriesPerS: ratio(inband.deliveriesPerS, directJson.deliveriesPerS),
+    };
+  const inbandFan = find(rows, "parley", "inband-fanout", "closed", "inband", "text");
+  const directFan = find(rows, "parley", "inband-fanout", "closed", "direct", "text");
+  if (inbandFan && directFan)
+    out["inband-fanout/text vs direct/text"] = {
+      cpuPerDelivery: ratio(inbandFan.serverCpuUsPerDelivery, directFan.serverCpuUsPerDelivery),
+      deliveriesPerS: ratio(inbandFan.deliveriesPerS, directFan.deliveriesPerS),
     };
   return out;
 }
@@ -971,18 +1196,27 @@ function verdicts(rows, rat) {
     const n = bigP?.members ?? CFG.bigMembers;
     const cj = rat["big/fill vs floor-bare"]?.cpuPerJoin;
     pending(`big room: server CPU per join, filling to ${n} members ≤ 1.5× bare floor`, cj, "≤ 1.50×", cj <= 1.5);
-    const gf = bigP?.growth.frames;
-    pending("big room: frames per join independent of the room's size (last 10% ÷ first 10% of the fill)", gf, "≤ 1.50×", gf <= 1.5);
-    const gb = bigP?.growth.bytes;
-    pending("big room: bytes per join independent of the room's size (last 10% ÷ first 10% of the fill)", gb, "≤ 1.50×", gb <= 1.5);
+    // Joins in a steady stream (see joinStream), not the fill's bursts.
+    const small = bigP?.stream?.small?.roomBefore ?? Math.max(1, Math.round(n / 10));
+    const stream = `join stream at ${CFG.bigStreamRate}/s into the room at ${n} ÷ at ${small}`;
+    const gf = bigP?.stream?.growth.frames;
+    pending(`big room: frames per join independent of the room's size (${stream})`, gf, "≤ 1.50×", gf <= 1.5);
+    const gb = bigP?.stream?.growth.bytes;
+    pending(`big room: bytes per join independent of the room's size (${stream})`, gb, "≤ 1.50×", gb <= 1.5);
     const big = rows.filter((r) => r.scenario === "big" && r.mode !== "fill");
     const bigBad = big.reduce((a, r) => a + (r.error ? 1 : r.lost + r.dup), 0);
     pending("big room: zero lost or duplicated deliveries (probe and fan-out)", big.length ? bigBad : null, "0", bigBad === 0);
+    // A join stream that failed a handshake, or saw an error or an unexpected close, is no clean measurement.
+    const streams = rows.flatMap((r) => (r.scenario === "big" && r.mode === "fill" && r.stream ? [r.stream.small, r.stream.big] : []));
+    const streamBad = streams.filter((st) => st && (st.error || st.errors || st.unexpectedCloses || st.restarted)).length;
+    if (streams.some(Boolean)) pending("big room: join streams without failed joins, errors or closes", streamBad, "0", streamBad === 0);
     const counts = bigP ? bigP.countsWrong : null;
     pending("big room: after the fill every member has been told the exact count", counts, "0 members off", counts === 0);
   }
   const st = rat["inband/text vs direct/text"]?.cpuPerDelivery;
-  add("in-band-join path ≤ 2× direct path per delivery (text vs text)", st, "≤ 2.00×", st <= 2);
+  add("in-band-join path ≤ 2× direct path per delivery in many rooms (text vs text)", st, "≤ 2.00×", st <= 2);
+  const sf = rat["inband-fanout/text vs direct/text"]?.cpuPerDelivery;
+  add(`in-band-join path ≤ 2× direct path per delivery in fan-out (1 room × ${CFG.fanoutClients}, text vs text)`, sf, "≤ 2.00×", sf <= 2);
   const sj = rat["inband/text vs direct/json"]?.cpuPerDelivery;
   add("in-band-join path ≤ 2× direct path per delivery (text vs JSON)", sj, "≤ 2.00×", sj <= 2);
   return v;
@@ -1002,15 +1236,16 @@ async function main() {
     FDS_PER_CLIENT_IN_PROXY *
       Math.max(
         has("idle") ? CFG.idleConnections : 0,
-        has("fanout") ? CFG.fanoutClients : 0,
+        has("fanout") || has("inband-fanout") ? CFG.fanoutClients : 0,
         has("rooms") || has("inband") ? CFG.rooms * CFG.roomClients : 0,
-        has("big") ? CFG.bigMembers : 0,
+        // The room's members and, at most, one join stream's.
+        has("big") ? CFG.bigMembers + streamJoins() : 0,
       ) +
     256;
   if (info.openFilesLimit < needFds) {
     throw new Error(
       `open files limit ${info.openFilesLimit} is below the ${needFds} this run needs (wrangler's dev proxy holds about ${FDS_PER_CLIENT_IN_PROXY} per client): ` +
-        `raise it (ulimit -n; above the hard limit only with CAP_SYS_RESOURCE) or lower BENCH_IDLE_CONNECTIONS / BENCH_BIG_MEMBERS ` +
+        `raise it (ulimit -n; above the hard limit only with CAP_SYS_RESOURCE) or lower BENCH_IDLE_CONNECTIONS / BENCH_BIG_MEMBERS / BENCH_BIG_STREAM_S ` +
         `(at most ${Math.floor((info.openFilesLimit - 256) / FDS_PER_CLIENT_IN_PROXY)} clients at once with this limit)`,
     );
   }
@@ -1100,24 +1335,14 @@ async function main() {
               }),
             );
           }
-        } else if (sc === "inband") {
+        } else if (INBAND_SCENARIOS[sc]) {
           if (t !== "parley") continue; // the floors have no in-band-join path
+          const { prefixes, ...ib } = INBAND_SCENARIOS[sc];
           for (const [path, prefix] of [
-            ["direct", "dtext"],
-            ["inband", "inband"],
+            ["direct", prefixes[0]],
+            ["inband", prefixes[1]],
           ]) {
-            await measure(t, () =>
-              loadScenario(s, t, {
-                name: "inband",
-                prefix,
-                rooms: CFG.rooms,
-                perRoom: CFG.roomClients,
-                path,
-                format: "text",
-                modes: ["closed", "open"],
-                rate: CFG.roomsRate,
-              }),
-            );
+            await measure(t, () => loadScenario(s, t, { ...ib, name: sc, prefix, path, format: "text" }));
           }
         } else if (sc === "big") {
           // The bare floor is the comparison; the storage floor's join is the same as the bare floor's.
@@ -1153,8 +1378,10 @@ async function main() {
     if (rows.some((r) => r.scenario === "big" && r.mode === "fill"))
       console.log(
         "Big room: per join, server CPU (whole tree; worker: workerd-worker) and frames/events/bytes received by all clients during the fill;\n" +
-          "growth: per join in the last 10% of the fill ÷ the first 10%; greeting: largest joined frame; counts: every member told the exact size;\n" +
-          "probe all: ms until every member had the probe; leave µs: server CPU per leave while the room empties (information).",
+          "burst gr: per join in the last 10% of the fill ÷ the first 10% (bursts; information); greeting: largest joined frame;\n" +
+          "counts: every member told the exact size; probe all: ms until every member had the probe; leave µs: server CPU per leave\n" +
+          "while the room empties (information). Join streams: joins at a fixed rate into the room after its first tenth (N/10) and\n" +
+          "after the fill (N), per join everything every member received until all knew the count; growth: at N ÷ at N/10 (the verdicts).",
       );
     console.log("");
     console.log("Ratios (Parley ÷ floor; CPU per delivery, lower is better):");
