@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { Room } from "../src/server/room/room";
 import type { JoinedEvent, MembersEvent, PresenceChangesEvent, ServerEvent } from "../src/shared/events";
-import { SUBPROTOCOL_V2 } from "../src/shared/format";
+import { SUBPROTOCOL, SUBPROTOCOL_V2 } from "../src/shared/format";
 import { MEMBERS_PAGE, PRESENCE_LIST_MAX } from "../src/shared/limits";
 import { type Client, call, connect, inBandMember, uniqueRoom } from "./client";
 import { isEvent } from "./events";
@@ -162,6 +162,88 @@ describe("after churn", () => {
     await (await import("cloudflare:test")).evictDurableObject(env.ROOMS.getByName(room));
     await check();
     relayed.close();
+  });
+});
+
+describe("after churn while messages flow", () => {
+  /** Every event a client received, a parley.v2 frame's one by one. */
+  const received = (c: Client): ServerEvent[] =>
+    c.frames.filter((f) => f.startsWith("{") || f.startsWith("[")).flatMap((f) => [JSON.parse(f) as ServerEvent | ServerEvent[]].flat());
+  /** The room size a client was told last (greeting, presence, member page). */
+  const toldCount = (c: Client) =>
+    received(c)
+      .flatMap((e) => ("count" in e && typeof e.count === "number" ? [e.count] : []))
+      .at(-1);
+  /** Waits, bounded, until a client has been told `n`. */
+  async function told(c: Client, n: number, ms = 5_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (toldCount(c) !== n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(toldCount(c), JSON.stringify(c.frames.slice(-3))).toBe(n);
+  }
+  const messageIds = (c: Client) => received(c).flatMap((e) => (e.type === "message" ? [e.id] : []));
+
+  it("every member, on either path and in either version, ends with the exact count, every message once, also after an eviction", async () => {
+    const room = uniqueRoom();
+    const inBandJson = async (nick: string, protocol: string) => {
+      const c = await connect("/ws", { headers: { "Sec-WebSocket-Protocol": protocol } });
+      c.send({ action: "join", msg: room, nick });
+      await c.next();
+      return c;
+    };
+    const a = await connect(`/ws?room=${room}&nick=a`, { json: true });
+    const b = await v2(room, "b");
+    const c = await inBandJson("c", SUBPROTOCOL);
+    const d = await inBandJson("d", SUBPROTOCOL_V2);
+    const t = await inBandMember(room, "t"); // a text client: in the list, told no counts
+    const senders = [a, b, c, d];
+    const sent: string[] = [];
+    const say = (k: number) => {
+      const from = senders[k % senders.length] as Client;
+      const id = `m${k}`;
+      sent.push(id);
+      from.send({ action: "send_to_room", msg: `hello ${k}`, id });
+    };
+    // Members come and go, on both paths, while the four keep talking.
+    let k = 0;
+    const stays: Client[] = [];
+    for (let round = 0; round < 3; round++) {
+      const goers = [await connect(`/ws?room=${room}&nick=go${round}`, { json: true }), await inBandJson(`gi${round}`, SUBPROTOCOL_V2)];
+      say(k++);
+      stays.push(await v2(room, `stay${round}`));
+      say(k++);
+      for (const g of goers) g.close();
+      say(k++);
+    }
+    const everyone = [a, b, c, d, ...stays];
+    const size = everyone.length + 1; // and the text client
+    for (const m of everyone) await told(m, size);
+    // Every message reached every member that was there from the start, once.
+    for (const m of [a, b, c, d]) {
+      const deadline = Date.now() + 5_000;
+      while (messageIds(m).length < sent.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(messageIds(m).sort()).toEqual([...sent].sort());
+    }
+    const list = async () => {
+      a.send({ action: "members" });
+      const page = (await a.until(isEvent("members"))) as MembersEvent;
+      return { count: page.count, nicks: page.members.map((m) => m.nick).sort() };
+    };
+    const expected = { count: size, nicks: ["a", "b", "c", "d", "stay0", "stay1", "stay2", "t"] };
+    expect(await list()).toEqual(expected);
+    await (await import("cloudflare:test")).evictDurableObject(env.ROOMS.getByName(room));
+    expect(await list()).toEqual(expected);
+    // After the eviction a message still reaches everyone, and nobody is told another size.
+    b.send({ action: "send_to_room", msg: "after", id: "after" });
+    for (const m of everyone) {
+      const deadline = Date.now() + 5_000;
+      while (!messageIds(m).includes("after") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(messageIds(m).filter((id) => id === "after")).toHaveLength(1);
+      expect(toldCount(m)).toBe(size);
+    }
+    const deadline = Date.now() + 5_000;
+    while (!t.frames.includes("b : after") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(t.frames.filter((f) => f === "b : after")).toHaveLength(1);
+    for (const m of [...everyone, t]) m.close();
   });
 });
 
