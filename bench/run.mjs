@@ -1075,6 +1075,17 @@ function ratio(a, b) {
   return a !== undefined && b !== undefined && a !== null && b !== null && b > 0 ? r2(a / b) : null;
 }
 
+/** Parley's row ÷ a floor's: CPU per delivery (the tree's and workerd-worker's), throughput, latency. */
+function deliveryRatios(p, f) {
+  return {
+    cpuPerDelivery: ratio(p.serverCpuUsPerDelivery, f.serverCpuUsPerDelivery),
+    workerCpuPerDelivery: ratio(p.serverCpuUsPerDeliveryByProcess["workerd-worker"], f.serverCpuUsPerDeliveryByProcess["workerd-worker"]),
+    deliveriesPerS: ratio(p.deliveriesPerS, f.deliveriesPerS),
+    p50: ratio(p.latencyMs.p50, f.latencyMs.p50),
+    p99: ratio(p.latencyMs.p99, f.latencyMs.p99),
+  };
+}
+
 function ratios(rows) {
   const out = {};
   for (const sc of ["fanout", "rooms"]) {
@@ -1083,16 +1094,7 @@ function ratios(rows) {
       for (const floor of ["floor-bare", "floor-storage"]) {
         const f = find(rows, floor, sc, mode);
         if (!p || !f) continue;
-        out[`${sc}/${mode} vs ${floor}`] = {
-          cpuPerDelivery: ratio(p.serverCpuUsPerDelivery, f.serverCpuUsPerDelivery),
-          workerCpuPerDelivery: ratio(
-            p.serverCpuUsPerDeliveryByProcess["workerd-worker"],
-            f.serverCpuUsPerDeliveryByProcess["workerd-worker"],
-          ),
-          deliveriesPerS: ratio(p.deliveriesPerS, f.deliveriesPerS),
-          p50: ratio(p.latencyMs.p50, f.latencyMs.p50),
-          p99: ratio(p.latencyMs.p99, f.latencyMs.p99),
-        };
+        out[`${sc}/${mode} vs ${floor}`] = deliveryRatios(p, f);
       }
     }
     const p2 = find(rows, "parley", sc, "closed", "direct", "v2");
@@ -1125,17 +1127,7 @@ function ratios(rows) {
   for (const mode of ["closed", "probe"]) {
     const p = find(rows, "parley", "big", mode);
     const f = find(rows, "floor-bare", "big", mode);
-    if (p && f)
-      out[`big/${mode} vs floor-bare`] = {
-        cpuPerDelivery: ratio(p.serverCpuUsPerDelivery, f.serverCpuUsPerDelivery),
-        workerCpuPerDelivery: ratio(
-          p.serverCpuUsPerDeliveryByProcess["workerd-worker"],
-          f.serverCpuUsPerDeliveryByProcess["workerd-worker"],
-        ),
-        deliveriesPerS: ratio(p.deliveriesPerS, f.deliveriesPerS),
-        p50: ratio(p.latencyMs.p50, f.latencyMs.p50),
-        p99: ratio(p.latencyMs.p99, f.latencyMs.p99),
-      };
+    if (p && f) out[`big/${mode} vs floor-bare`] = deliveryRatios(p, f);
   }
   const inband = find(rows, "parley", "inband", "closed", "inband", "text");
   const directText = find(rows, "parley", "inband", "closed", "direct", "text");
