@@ -1,7 +1,8 @@
 /**
  * Structured logs: one JSON line per relay connection, refusal and error, and
- * per room one "presence" line per presence window: how many came and went,
- * the ids of those its event lists, and the member count. Joins and leaves
+ * per room one "presence" line per presence window: how many came and went
+ * (and how many did both within it, whom nobody is told of), the ids of those
+ * its event lists, and the member count. Joins and leaves
  * are summed up rather than logged one by one so that a room's log volume is
  * bounded however fast people come and go (a reconnect storm, a big room
  * filling). Message text is left out unless the LOG_DEBUG var is "true"

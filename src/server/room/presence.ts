@@ -25,6 +25,8 @@ export class Presence {
   /** When, in this window, each change happened (a counter): a member that came in later already knew. */
   private readonly order = new Map<string, number>();
   private changes = 0;
+  /** Members who came and went within this window: nobody is told, but the log counts them. */
+  private brief = 0;
   /** The window's latest change: with a long window, the one that carries the final count to everyone. */
   private latest: { event: "join" | "leave"; member: PresentMember } | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -44,7 +46,8 @@ export class Presence {
 
   departed(member: PresentMember): void {
     // Came and went within the window: nobody needs to hear of either.
-    if (!this.joined.delete(member.id)) this.left.set(member.id, member);
+    if (this.joined.delete(member.id)) this.brief++;
+    else this.left.set(member.id, member);
     this.order.set(member.id, ++this.changes);
     this.latest = { event: "leave", member };
     this.schedule();
@@ -57,7 +60,6 @@ export class Presence {
   /** Tells the room what changed since the last window. */
   private tell(): void {
     this.timer = undefined;
-    if (this.joined.size === 0 && this.left.size === 0) return;
     const count = this.connections.size;
     const joined = [...this.joined.values()].slice(0, PRESENCE_LIST_MAX);
     const left = [...this.left.values()].slice(0, PRESENCE_LIST_MAX);
@@ -66,9 +68,16 @@ export class Presence {
       room: this.room,
       joined: this.joined.size,
       left: this.left.size,
+      brief: this.brief,
       members: count,
       ids: { joined: joined.map((m) => m.id), left: left.map((m) => m.id) },
     });
+    this.brief = 0;
+    if (this.joined.size === 0 && this.left.size === 0) {
+      this.order.clear();
+      this.latest = undefined;
+      return;
+    }
     const more = this.joined.size > joined.length || this.left.size > left.length;
     this.joined.clear();
     this.left.clear();
