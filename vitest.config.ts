@@ -14,6 +14,7 @@ function workers(name: string, include: string[], vars: Record<string, string>) 
     test: {
       name,
       include,
+      setupFiles: ["./test/setup-workers.ts"],
       testTimeout: 30_000,
     },
   };
@@ -21,7 +22,7 @@ function workers(name: string, include: string[], vars: Record<string, string>) 
 
 export default defineConfig({
   test: {
-    // Rooms log a JSON line per connect, join, leave and refusal (the fuzz
+    // Rooms log a JSON line per presence window and per refusal (the fuzz
     // test alone makes thousands); keep them out of the test output.
     onConsoleLog: (log) => !log.split("\n").every((line) => line === "" || line.startsWith('{"event":')),
     projects: [
