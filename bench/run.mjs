@@ -26,7 +26,9 @@
  *   BENCH_BIG_STREAM_S (10; quick 3)  big room: seconds of each join stream (0: none); it adds
  *                                     rate × seconds members at once, at N/10 and at N
  *   BENCH_BIG_PROTOCOLS (parley.v2,parley.v1)  big room: subprotocols offered (the server picks)
- *   BENCH_TARGETS (parley,floor-bare,floor-storage)
+ *   BENCH_TIME_WAIT_MAX (2000)        before each target's idle and big-room connects, wait (≤ 65 s)
+ *                                     until at most this many sockets are in TIME_WAIT
+ *   BENCH_TARGETS (parley,floor-bare,floor-storage; floor-assets on request: information)
  *   BENCH_SCENARIOS (idle,fanout,rooms,inband,inband-fanout,big)
  *   BENCH_CONNECT_CONCURRENCY (32)    handshakes in flight
  *   BENCH_PARLEY_VARS, BENCH_FLOOR_VARS  extra wrangler vars, "K:V,K:V"
@@ -89,6 +91,7 @@ const CFG = {
   bigStreamRate: num("BENCH_BIG_STREAM_RATE", 50),
   bigStreamS: num("BENCH_BIG_STREAM_S", 10, 3),
   bigProtocols: list("BENCH_BIG_PROTOCOLS", "parley.v2,parley.v1"),
+  timeWaitMax: num("BENCH_TIME_WAIT_MAX", 2000),
   maxS: num("BENCH_MAX_S", 900),
   ref: process.env.BENCH_REF || undefined,
   targets: list("BENCH_TARGETS", "parley,floor-bare,floor-storage"),
@@ -123,6 +126,14 @@ const TARGETS = {
   "floor-bare": {
     paths: ["bench/floor-bare"],
     config: "bench/floor-bare/wrangler.toml",
+    ref: () => undefined,
+    greets: false,
+    vars: () => CFG.floorVars,
+  },
+  // Information only (opt in): floor-bare behind static assets, as Parley is.
+  "floor-assets": {
+    paths: ["bench/floor-bare", "bench/floor-assets"],
+    config: "bench/floor-assets/wrangler.toml",
     ref: () => undefined,
     greets: false,
     vars: () => CFG.floorVars,
@@ -385,12 +396,39 @@ async function loadScenario(server, target, sc) {
 }
 
 /** Idle: many connections, memory per connection, connect time, idle CPU, then one probe message per room. */
+/** Sockets in TIME_WAIT on this machine, from /proc/net/sockstat (0 where it cannot be read). */
+function timeWaitSockets() {
+  try {
+    const m = /^TCP:.*\btw (\d+)/m.exec(readFileSync("/proc/net/sockstat", "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Before a target opens thousands of connections: waits until the sockets
+ * earlier runs closed have left TIME_WAIT (60 s on Linux), at most 65 s. With
+ * tens of thousands of them, every new loopback connection's port search in
+ * the kernel costs more, and that is charged to whichever server connects
+ * next (the dev proxy opens one to the Worker per client): filling the big
+ * room cost the target measured third up to 2× what it cost measured first.
+ * Returns the count it started from and the one it ended at.
+ */
+async function settleTimeWait() {
+  const from = timeWaitSockets();
+  const deadline = now() + 65_000;
+  while (timeWaitSockets() > CFG.timeWaitMax && now() < deadline) await sleep(1_000);
+  return { from, at: timeWaitSockets() };
+}
+
 async function idleScenario(server, target) {
   const rooms = CFG.idleRooms;
   const perRoom = Math.max(1, Math.floor(CFG.idleConnections / rooms));
   const clients = makeClients(server, target, { prefix: "idle", rooms, perRoom, path: "direct", format: "json" });
   const base = { target, scenario: "idle", path: "direct", format: "json", rooms, clientsPerRoom: perRoom, mode: "probe" };
   try {
+    const timeWait = await settleTimeWait();
     await sleep(500);
     const before = server.stats();
     const cw = window(server);
@@ -428,6 +466,7 @@ async function idleScenario(server, target) {
       memory,
       idleServerCpuCores: r2(idle.serverCpuS / idle.wallS),
       idleWaitS: CFG.idleWaitS,
+      timeWait,
     };
     log(brief(row));
     return [row];
@@ -714,6 +753,7 @@ async function bigScenario(server, target) {
   const base = { target, scenario: "big", path: "direct", format: "json", rooms: 1, clientsPerRoom: N };
   const rows = [];
   try {
+    const timeWait = await settleTimeWait();
     await sleep(300);
     const parts = [];
     const times = [];
@@ -737,6 +777,7 @@ async function bigScenario(server, target) {
     }
     const fill = bigFill(parts, times, clients);
     fill.openFiles = openFiles(server);
+    fill.timeWait = timeWait;
     fill.stream = streamFigures(small, await joinStream(server, target, room, clients, N + streamJoins(), "N"));
     rows.push({ ...base, mode: "fill", ...fill });
     const sg = fill.stream.growth;
@@ -1123,6 +1164,13 @@ function ratios(rows) {
       cpuPerJoinStreamAtN: ratio(bigP.stream?.big?.serverCpuUsPerJoin, bigF.stream?.big?.serverCpuUsPerJoin),
       fillTime: ratio(bigP.fillS, bigF.fillS),
       connectP50: ratio(bigP.connect.p50, bigF.connect.p50),
+    };
+  // Against the bare floor behind static assets (information): what remains once wrangler dev's asset router is on both sides.
+  const bigA = find(rows, "floor-assets", "big", "fill");
+  if (bigP && bigA)
+    out["big/fill vs floor-assets"] = {
+      cpuPerJoin: ratio(bigP.serverCpuUsPerJoin, bigA.serverCpuUsPerJoin),
+      workerCpuPerJoin: ratio(bigP.serverCpuUsPerJoinByProcess["workerd-worker"], bigA.serverCpuUsPerJoinByProcess["workerd-worker"]),
     };
   for (const mode of ["closed", "probe"]) {
     const p = find(rows, "parley", "big", mode);
