@@ -9,6 +9,7 @@ import { SUBPROTOCOL, SUBPROTOCOL_V2 } from "../src/shared/format";
 import { MEMBERS_PAGE, PRESENCE_LIST_MAX, presenceWindowMs } from "../src/shared/limits";
 import { type Client, call, connect, inBandMember, uniqueRoom } from "./client";
 import { isEvent } from "./events";
+import { waitUntil } from "./wait";
 
 /** A parley.v2 member: every frame is an array of events. */
 async function v2(room: string, nick: string): Promise<Client> {
@@ -176,9 +177,13 @@ describe("after churn while messages flow", () => {
       .at(-1);
   /** Waits, bounded, until a client has been told `n`. */
   async function told(c: Client, n: number, ms = 5_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (toldCount(c) !== n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(toldCount(c), JSON.stringify(c.frames.slice(-3))).toBe(n);
+    await waitUntil(
+      `told ${n}`,
+      () => toldCount(c) === n,
+      ms,
+      () => JSON.stringify(c.frames.slice(-3)),
+    );
+    expect(toldCount(c)).toBe(n);
   }
   const messageIds = (c: Client) => received(c).flatMap((e) => (e.type === "message" ? [e.id] : []));
 
@@ -219,8 +224,7 @@ describe("after churn while messages flow", () => {
     for (const m of everyone) await told(m, size);
     // Every message reached every member that was there from the start, once.
     for (const m of [a, b, c, d]) {
-      const deadline = Date.now() + 5_000;
-      while (messageIds(m).length < sent.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await waitUntil("every message arrived", () => messageIds(m).length >= sent.length, 5_000);
       expect(messageIds(m).sort()).toEqual([...sent].sort());
     }
     const list = async () => {
@@ -235,13 +239,11 @@ describe("after churn while messages flow", () => {
     // After the eviction a message still reaches everyone, and nobody is told another size.
     b.send({ action: "send_to_room", msg: "after", id: "after" });
     for (const m of everyone) {
-      const deadline = Date.now() + 5_000;
-      while (!messageIds(m).includes("after") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await waitUntil("the message after the eviction arrived", () => messageIds(m).includes("after"), 5_000);
       expect(messageIds(m).filter((id) => id === "after")).toHaveLength(1);
       expect(toldCount(m)).toBe(size);
     }
-    const deadline = Date.now() + 5_000;
-    while (!t.frames.includes("b : after") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil("the text client has the line", () => t.frames.includes("b : after"), 5_000);
     expect(t.frames.filter((f) => f === "b : after")).toHaveLength(1);
     for (const m of [...everyone, t]) m.close();
   });
@@ -281,10 +283,8 @@ describe("logs", () => {
       const [blink] = await fill(room, 1, "blink");
       blinkId = (JSON.parse((blink as Client).frames[0] as string) as JoinedEvent).self.id;
       (blink as Client).close();
-      // Until the window that saw it leave is logged (bounded).
-      const deadline = Date.now() + presenceWindowMs(9) * 2 + 2_000;
       const logged = () => lines.some((l) => l.includes('"brief":1') || (l.includes(blinkId) && l.includes('"left":1')));
-      while (!logged() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await waitUntil("the window that saw the blink leave is logged", logged, presenceWindowMs(9) * 2 + 2_000, () => lines.join("\n"));
     } finally {
       spy.mockRestore();
     }

@@ -1,39 +1,18 @@
 /**
  * What the end-to-end tests (test/node and test/browser) share besides the
  * server itself (dev-server.ts) and the network under a Node client
- * (node-network.ts): bounded waits, a room's whole history over HTTP, tokens
+ * (node-network.ts): bounded waits (from ../wait.ts), a room's whole history over HTTP, tokens
  * minted through the API as an app backend mints them, the server's hooks
  * for a `describe`, and the traffic the
  * "nothing lost across a restart" tests keep up while they break things.
  */
 import { afterAll, beforeAll, expect } from "vitest";
 import type { MessageEvent } from "../../src/shared/events";
+import { sleep, waitUntil } from "../wait";
 import { type DevServer, type DevServerOptions, startDevServer } from "./dev-server";
 import { closeAll, type WsClient } from "./ws-client";
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/**
- * Polls `ready` every `everyMs` until it holds; fails after `ms` with what it
- * waited for and `detail()` in the message. Every wait in these tests goes
- * through here, so none can hang a run: a hang is a failure that says why.
- */
-export async function waitUntil(
-  what: string,
-  ready: () => boolean | Promise<boolean>,
-  ms: number,
-  detail: () => string | Promise<string> = () => "",
-  everyMs = 20,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ready())) {
-    if (Date.now() > deadline) {
-      const state = await detail();
-      throw new Error(`timed out after ${ms} ms waiting until ${what}${state ? `\n${state}` : ""}`);
-    }
-    await sleep(everyMs);
-  }
-}
+export { sleep, waitUntil };
 
 /**
  * Starts wrangler dev (with `options`) before the first test of the enclosing
