@@ -41,6 +41,33 @@ describe("joining a big room", () => {
     expect(joined.members.length).toBe(MEMBERS_PAGE);
   });
 
+  it("the greeting's first members follow whoever of them leaves, and take no newcomer once the room is past a page", async () => {
+    const room = uniqueRoom();
+    const [m0] = await fill(room, MEMBERS_PAGE + 1);
+    const greeting = async (nick: string) => {
+      const c = await connect(`/ws?room=${room}&nick=${nick}`, { json: true });
+      return ((await c.until(isEvent("joined"))) as JoinedEvent).members.map((m) => m.nick);
+    };
+    const before = await greeting("late0");
+    expect(before).toHaveLength(MEMBERS_PAGE);
+    expect(before).toContain("m0");
+    expect(before).not.toContain(`m${MEMBERS_PAGE}`);
+    // One of the first leaves: the next one after the page takes its place.
+    m0?.close();
+    const members = async () => ((await (await call(`/api/rooms/${room}`)).json()) as { members: number }).members;
+    await waitUntil(
+      "m0 has left",
+      async () => (await members()) === MEMBERS_PAGE + 1,
+      5_000,
+      async () => `members: ${await members()}`,
+    );
+    const after = await greeting("late1");
+    expect(after).toHaveLength(MEMBERS_PAGE);
+    expect(after).not.toContain("m0");
+    expect(after).toContain(`m${MEMBERS_PAGE}`);
+    expect(after).not.toContain("late0");
+  });
+
   it("presence is coalesced: many joins reach a v2 member as one event, listing a bounded few, with the exact count", async () => {
     const room = uniqueRoom();
     const watcher = await v2(room, "watcher");

@@ -56,6 +56,8 @@ export class Connections {
   private readonly departed = new WeakSet<WebSocket>();
   private pending: Record<Batched, Channel> | null = null;
   private depth = 0;
+  /** The first members, as {@link first} last listed them, and their sockets: the same for every joiner until one of them leaves. */
+  private firstPage: { limit: number; members: PresentMember[]; sockets: Set<WebSocket> } | undefined;
 
   constructor(private readonly ctx: DurableObjectState) {}
 
@@ -72,7 +74,9 @@ export class Connections {
   /** Makes a socket a member, with its state stored on the socket. */
   add(conn: Connection): void {
     writeAttachment(conn.ws, conn.att);
-    this.live().set(conn.ws, conn.att);
+    const live = this.live().set(conn.ws, conn.att);
+    // A newcomer is among the first members only while the room is smaller than the page.
+    if (this.firstPage && live.size <= this.firstPage.limit) this.firstPage = undefined;
     // It hears only what is said from now on.
     if (isBatched(conn.att.format)) this.pending?.[conn.att.format].own.set(conn.ws, []);
   }
@@ -91,6 +95,7 @@ export class Connections {
     const att = live.get(ws) ?? readAttachment(ws);
     if (att && isBatched(att.format)) this.deliverTo(ws, att.format);
     live.delete(ws);
+    if (this.firstPage?.sockets.has(ws)) this.firstPage = undefined;
     if (!att || att.left) return null;
     if (markLeft) writeAttachment(ws, { ...att, left: true });
     return att;
@@ -103,14 +108,24 @@ export class Connections {
     closeQuietly(ws, how);
   }
 
-  /** Up to `limit` members, the first ones the room knows: O(limit), whatever the room's size. */
+  /**
+   * Up to `limit` members, the first ones the room knows (in the order they
+   * came): O(limit), whatever the room's size, and built once for every
+   * greeting until one of them leaves (members come after them, so a join
+   * changes the list only while the room is smaller than a page). The list is
+   * shared: callers must not change it.
+   */
   first(limit: number): PresentMember[] {
-    const out: PresentMember[] = [];
-    for (const att of this.live().values()) {
-      if (out.length >= limit) break;
-      out.push(presentMemberOf(att));
+    if (this.firstPage?.limit === limit) return this.firstPage.members;
+    const members: PresentMember[] = [];
+    const sockets = new Set<WebSocket>();
+    for (const [ws, att] of this.live()) {
+      if (members.length >= limit) break;
+      members.push(presentMemberOf(att));
+      sockets.add(ws);
     }
-    return out;
+    this.firstPage = { limit, members, sockets };
+    return members;
   }
 
   /** A page of members in id order after `after` (on demand only: it sorts the room). */
