@@ -746,20 +746,15 @@ function streamFigures(small, big) {
  * compared (bursts) are kept as information.
  */
 async function bigScenario(server, target) {
-  const N = Math.max(10, Math.floor(CFG.bigMembers));
-  const greets = TARGETS[target].greets;
-  const room = { name: `big${bigRuns++}-${runId}`, size: 0 };
-  const clients = [];
-  for (let i = 0; i < N; i++) clients.push(bigClient(server, greets, room, i, clients, i === N - 1));
-  const base = { target, scenario: "big", path: "direct", format: "json", rooms: 1, clientsPerRoom: N };
+  const { N, greets, room, clients, base } = bigRoom(server, target);
   const rows = [];
   try {
     const timeWait = await settleTimeWait();
     await sleep(300);
     let small = null;
     // Joiners numbered after the fill's members: N.., then N + J.. for the stream at N.
-    const filled = await fillRoom(server, clients, greets, async () => {
-      small = await joinStream(server, target, room, clients.slice(0, Math.max(1, Math.round(N / 10))), N, "N/10");
+    const filled = await fillRoom(server, clients, greets, async (firstTenth) => {
+      small = await joinStream(server, target, room, firstTenth, N, "N/10");
     });
     if (filled.error) {
       rows.push({ ...base, mode: "fill", round: 1, ...filled });
@@ -823,11 +818,23 @@ async function bigScenario(server, target) {
   return rows;
 }
 
+/** A new big room for one target: its members-to-be (the last one keeps its greeting) and the rows' common fields. */
+function bigRoom(server, target) {
+  const N = Math.max(10, Math.floor(CFG.bigMembers));
+  const greets = TARGETS[target].greets;
+  const room = { name: `big${bigRuns++}-${runId}`, size: 0 };
+  const clients = [];
+  for (let i = 0; i < N; i++) clients.push(bigClient(server, greets, room, i, clients, i === N - 1));
+  const base = { target, scenario: "big", path: "direct", format: "json", rooms: 1, clientsPerRoom: N };
+  return { N, greets, room, clients, base };
+}
+
 /**
  * Fills the room with `clients` in three parts (the first 10%, the middle
  * 80%, the last 10%), each measured until every member has been told the
- * room's size; `afterFirstTenth` runs between the first two parts,
- * unmeasured. Returns the fill's figures, or the error of a failed join.
+ * room's size; `afterFirstTenth` runs between the first two parts, on the
+ * members so far, unmeasured. Returns the fill's figures, or the error of a
+ * failed join.
  */
 async function fillRoom(server, clients, greets, afterFirstTenth = async () => {}) {
   const N = clients.length;
@@ -848,7 +855,7 @@ async function fillRoom(server, clients, greets, afterFirstTenth = async () => {
     }
     const settle = await settleCounts(server, clients.slice(0, bounds[k + 1]), T, greets);
     parts.push({ joins: part.length, roomAfter: bounds[k + 1], fillMs: conn.wallMs, settle, tally: T, w: w(settle.serverAfter) });
-    if (k === 0) await afterFirstTenth();
+    if (k === 0) await afterFirstTenth(clients.slice(0, bounds[1]));
   }
   return { fill: bigFill(parts, times, clients) };
 }
@@ -876,16 +883,11 @@ async function emptyRoom(server, clients) {
  * CPU-per-join verdict, which takes the median over the rounds (see main).
  */
 async function bigRefill(server, target, round) {
-  const N = Math.max(10, Math.floor(CFG.bigMembers));
-  const greets = TARGETS[target].greets;
-  const room = { name: `big${bigRuns++}-${runId}`, size: 0 };
-  const clients = [];
-  for (let i = 0; i < N; i++) clients.push(bigClient(server, greets, room, i, clients));
-  const base = { target, scenario: "big", path: "direct", format: "json", rooms: 1, clientsPerRoom: N, mode: "refill", round };
+  const { greets, clients, base } = bigRoom(server, target);
   try {
     const filled = await fillRoom(server, clients, greets);
-    if (filled.error) return [{ ...base, ...filled }];
-    const row = { ...base, ...filled.fill };
+    if (filled.error) return [{ ...base, mode: "refill", round, ...filled }];
+    const row = { ...base, mode: "refill", round, ...filled.fill };
     log(`${target} big fill round ${round}: ${row.fillS} s, ${row.serverCpuUsPerJoin} µs CPU/join, counts right: ${row.countsConverged}`);
     return [row];
   } finally {
