@@ -23,10 +23,10 @@ import { basename, join, resolve } from "node:path";
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
 import { type DevServer, type DevServerOptions, startDevServer } from "../node/dev-server";
-import { waitUntil } from "../node/e2e";
+import { waitUntil } from "../wait";
 import { launchChromium } from "./chromium";
 
-export { sleep } from "../node/e2e";
+export { sleep } from "../wait";
 
 /** Longest wait for something to show up in a page. */
 export const WAIT_MS = 10_000;

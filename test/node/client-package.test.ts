@@ -12,9 +12,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { type GapEvent, type MessageEvent, ParleyClient, type ParleyRoom, type StoredEvent } from "../../src/client/index";
 import { RESUME_CAP } from "../../src/shared/limits";
+import { sleep, waitUntil } from "../wait";
 import { TestNetwork } from "./client-network";
 import type { DevServer } from "./dev-server";
-import { roomHistory, serverSuite, sleep, Traffic, type Typist, waitUntil } from "./e2e";
+import { roomHistory, serverSuite, Traffic, type Typist } from "./e2e";
 import { uniqueRoom } from "./ws-client";
 
 /** One room object of one person: what it told, and what was sent through it. */

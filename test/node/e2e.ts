@@ -1,7 +1,7 @@
 /**
  * What the end-to-end tests (test/node and test/browser) share besides the
  * server itself (dev-server.ts) and the network under a Node client
- * (node-network.ts): bounded waits (from ../wait.ts), a room's whole history over HTTP, tokens
+ * (node-network.ts; bounded waits are ../wait.ts): a room's whole history over HTTP, tokens
  * minted through the API as an app backend mints them, the server's hooks
  * for a `describe`, and the traffic the
  * "nothing lost across a restart" tests keep up while they break things.
@@ -11,8 +11,6 @@ import type { MessageEvent } from "../../src/shared/events";
 import { sleep, waitUntil } from "../wait";
 import { type DevServer, type DevServerOptions, startDevServer } from "./dev-server";
 import { closeAll, type WsClient } from "./ws-client";
-
-export { sleep, waitUntil };
 
 /**
  * Starts wrangler dev (with `options`) before the first test of the enclosing

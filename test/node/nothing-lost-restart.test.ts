@@ -11,8 +11,9 @@ import type { OutboxEntry } from "../../src/client/core/outbox";
 import { ChatSession } from "../../src/client/core/session";
 import type { StoredEvent } from "../../src/shared/events";
 import { RESUME_CAP } from "../../src/shared/limits";
+import { sleep, waitUntil } from "../wait";
 import type { DevServer } from "./dev-server";
-import { roomHistory, serverSuite, sleep, Traffic, type Typist, waitUntil } from "./e2e";
+import { roomHistory, serverSuite, Traffic, type Typist } from "./e2e";
 import { NodeSessionDeps } from "./session-deps";
 import { uniqueRoom } from "./ws-client";
 
