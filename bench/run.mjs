@@ -28,7 +28,8 @@
  *   BENCH_BIG_PROTOCOLS (parley.v2,parley.v1)  big room: subprotocols offered (the server picks)
  *   BENCH_BIG_ROUNDS (3; quick 2)     big room: fills per target, interleaved across the targets; the
  *                                     CPU-per-join verdict is the median of the rounds' ratios
- *   BENCH_TIME_WAIT_MAX (2000)        before each target's idle and big-room connects, wait (≤ 65 s)
+ *   BENCH_TIME_WAIT_MAX (2000)        before each target's idle and big-room connects (and each further
+ *                                     round of big-room fills), wait (≤ 65 s)
  *                                     until at most this many sockets are in TIME_WAIT
  *   BENCH_TARGETS (parley,floor-bare,floor-storage; floor-assets on request: information)
  *   BENCH_SCENARIOS (idle,fanout,rooms,inband,inband-fanout,big)
