@@ -90,7 +90,7 @@ export function moderationItem(event: ModerationEvent): HTMLElement {
 }
 
 /** What a reply shows of the message it answers: its author and the start of its text. */
-export function replyQuote(ref: Pick<ReplyRef, "nick" | "snippet"> & { seq?: number }): HTMLElement {
+function replyQuote(ref: Pick<ReplyRef, "nick" | "snippet"> & { seq?: number }): HTMLElement {
   const quote = el("blockquote", "reply-to");
   if (ref.seq !== undefined) quote.dataset.seq = String(ref.seq);
   quote.append(
@@ -106,6 +106,22 @@ export function replyQuote(ref: Pick<ReplyRef, "nick" | "snippet"> & { seq?: num
 /** The message with this seq in the list (a tombstone too), or null. */
 export function shownMessage(log: HTMLElement, seq: number): HTMLElement | null {
   return log.querySelector<HTMLElement>(`.msg[data-seq="${seq}"]`);
+}
+
+/** A shown message's text ("Message deleted" for a tombstone). */
+export function textOf(item: Element): string {
+  return item.querySelector(".text")?.textContent ?? "";
+}
+
+/** The nick on a shown message, or "someone". */
+export function authorOf(log: HTMLElement, seq: number): string {
+  return shownMessage(log, seq)?.querySelector(".nick")?.textContent ?? "someone";
+}
+
+/** The first `max` code points of `text`, with "…" if it had more. */
+export function clip(text: string, max: number): string {
+  const points = [...text];
+  return points.length > max ? `${points.slice(0, max).join("")}…` : text;
 }
 
 /** Shows a shown message's new text, marked as edited; returns whether it was shown (and no tombstone). */
@@ -159,7 +175,7 @@ export function addActions(item: HTMLElement, actions: readonly MessageAction[])
 }
 
 /** The emoji the picker offers. Any emoji can be on a message (another client may use others); these are one click away. */
-export const EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "😢"] as const;
+const EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "😢"] as const;
 
 /**
  * Opens (or closes, if open) the emoji picker under a message's text. Picking
@@ -277,7 +293,6 @@ export function pendingItem(id: string, nick: string, text: string, ts: number, 
   return item;
 }
 
-/** A member of the list, one `listitem` each. */
 /** A member of the list; with `act`, the moderation buttons the reader may use on it. */
 export function memberItem(member: PresentMember, self: boolean, act?: (action: ModerationAction) => void): HTMLLIElement {
   const item = el("li", self ? "member self" : "member");

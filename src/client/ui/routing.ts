@@ -1,0 +1,203 @@
+/**
+ * Which room the page is in, and how the connection to it is doing: the join
+ * form (room and nick, checked by the protocol's rules), the address's hash
+ * (a link to a room, or an invite), leaving, the connection state shown
+ * with its reconnect countdown, and reconnecting at once when the reader
+ * asks, comes back to the tab or gets the network back.
+ */
+import { isPrivateRoom } from "../../shared/auth";
+import type { JoinedEvent, StoredEvent } from "../../shared/events";
+import { validateNick, validateRoom } from "../../shared/validate";
+import { hashForRoom, inviteFromHash, roomFromHash, tokenName } from "../core/address";
+import { cancelMode, stopTyping } from "./composer";
+import { type ConnState, connection } from "./connection";
+import {
+  joinForm,
+  leaveButton,
+  messageInput,
+  nickInput,
+  retryButton,
+  roomInput,
+  roomTitle,
+  sendButton,
+  statusBox,
+  statusDetail,
+  statusText,
+} from "./dom";
+import { clearMembers } from "./members";
+import { clearUnread, notice, showJoinError, updateTitle } from "./notices";
+import { inviteTokenFor, KEY_NICK, KEY_ROOM, keepInvite, local } from "./storage";
+import { clearList, showOutbox } from "./timeline";
+
+/** The nick of the last `joined` ("" before the first), to tell a nick change from a reconnect; the reconnect countdown's timer. */
+const visit: { joinedAs: string; countdown: number | undefined } = { joinedAs: "", countdown: undefined };
+
+/**
+ * Sizes the nick and message inputs by the limits the connection knows (the
+ * server's, once learned). `maxlength` counts UTF-16 code units while the
+ * server counts code points, and an emoji is two units but one point: a
+ * maxlength of the limit itself would refuse text the server accepts. So the
+ * inputs get twice the limit, which never refuses anything valid and only
+ * stops absurd pastes; the exact rule is the server's (it alone stores or
+ * refuses), checked in code points by the shared validators before sending.
+ */
+export function sizeInputs(): void {
+  nickInput.maxLength = 2 * connection.limits.MAX_NICK_CHARS;
+  messageInput.maxLength = 2 * connection.limits.MAX_MESSAGE_CHARS;
+}
+
+function showRoomTitle(room: string | null): void {
+  roomTitle.textContent = room === null ? "No room" : isPrivateRoom(room) ? `🔒 ${room}` : room;
+  if (room !== null && isPrivateRoom(room)) roomTitle.title = "Private room: members need an invite";
+  else roomTitle.removeAttribute("title");
+}
+
+/** Says how the connection is doing, and lets the composer work only in a room. */
+export function showState(state: ConnState): void {
+  statusBox.dataset.state = state.kind;
+  retryButton.hidden = state.kind !== "waiting";
+  if (visit.countdown !== undefined) window.clearInterval(visit.countdown);
+  visit.countdown = undefined;
+  // The live region changes only when the state does; the countdown beside it is hidden from screen readers.
+  statusDetail.textContent = "";
+  if (state.kind === "idle") statusText.textContent = "Not in a room";
+  else if (state.kind === "connecting") statusText.textContent = state.attempt ? "Reconnecting…" : "Connecting…";
+  else if (state.kind === "online") statusText.textContent = "Connected";
+  else if (navigator.onLine === false) statusText.textContent = "Offline: waiting for the network";
+  else {
+    statusText.textContent = "Reconnecting…";
+    const tick = () => {
+      const s = Math.max(1, Math.ceil((state.retryAt - Date.now()) / 1000));
+      statusDetail.textContent = `next try in ${s} s`;
+    };
+    tick();
+    visit.countdown = window.setInterval(tick, 1000);
+  }
+  const inRoom = connection.room !== null;
+  leaveButton.disabled = !inRoom;
+  messageInput.disabled = !inRoom;
+  sendButton.disabled = !inRoom;
+  messageInput.placeholder = inRoom ? `Message ${connection.room}` : "Join a room to start chatting";
+  // Pending messages say whether they are on their way or waiting.
+  if (state.kind === "online" || state.kind === "waiting") showOutbox(connection.pending());
+}
+
+/** Says in the flow what a `joined` means: a first join, a new nick, or a reconnect (and what was missed meanwhile). */
+export function joinedNotice(event: JoinedEvent, history: StoredEvent[], resumed: boolean): void {
+  if (!resumed) {
+    notice(`You joined ${event.room} as ${event.self.nick}.`);
+  } else if (event.self.nick !== visit.joinedAs) {
+    notice(`You are now ${event.self.nick}.`);
+  } else {
+    const missed = history.length;
+    notice(missed ? `Reconnected. ${missed} new ${missed === 1 ? "message" : "messages"} while you were away.` : "Reconnected.");
+  }
+  visit.joinedAs = event.self.nick;
+}
+
+/** The room ended the visit (kicked, banned, refused): no reconnect; the reason was shown with the error. */
+export function onEnded(): void {
+  stopTyping();
+  clearMembers();
+  showRoomTitle(null);
+  updateTitle();
+}
+
+/** Joins the room in the form (or `roomName`), after checking both fields with the protocol's own rules. */
+function join(roomName = roomInput.value): void {
+  const room = validateRoom(roomName);
+  if (!room.ok) {
+    showJoinError(roomInput, `Room: ${room.error.message}.`);
+    return;
+  }
+  // An invite's token names the member: the nick field shows its name, locked.
+  const token = inviteTokenFor(room.value);
+  if (token) nickInput.value = tokenName(token) ?? nickInput.value;
+  nickInput.readOnly = token !== undefined;
+  const nick = validateNick(nickInput.value, connection.limits);
+  if (!nick.ok) {
+    showJoinError(nickInput, `Nick: ${nick.error.message}.`);
+    return;
+  }
+  showJoinError(null, "");
+  roomInput.value = room.value;
+  nickInput.value = nick.value;
+  local.set(KEY_NICK, nick.value);
+  local.set(KEY_ROOM, room.value);
+  if (connection.room === room.value && connection.nick === nick.value && connection.state.kind !== "idle") {
+    messageInput.focus();
+    return;
+  }
+  if (connection.room !== room.value) {
+    clearList();
+    clearMembers();
+  }
+  connection.join(room.value, nick.value, token);
+  showRoomTitle(room.value);
+  if (roomFromHash(location.hash) !== room.value) history.pushState(null, "", hashForRoom(room.value));
+  clearUnread();
+  messageInput.focus();
+}
+
+function leave(): void {
+  const room = connection.room;
+  if (room === null) return;
+  connection.leave();
+  stopTyping();
+  cancelMode();
+  clearMembers();
+  notice(`You left ${room}.`);
+  showRoomTitle(null);
+  history.replaceState(null, "", location.pathname + location.search);
+  updateTitle();
+  roomInput.focus();
+}
+
+joinForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  join();
+});
+leaveButton.addEventListener("click", leave);
+retryButton.addEventListener("click", () => connection.retryNow());
+
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) {
+    clearUnread();
+    connection.retryNow();
+  }
+});
+window.addEventListener("online", () => connection.retryNow());
+window.addEventListener("offline", () => connection.state.kind === "waiting" && showState(connection.state));
+
+window.addEventListener("hashchange", () => {
+  const room = roomFromHash(location.hash);
+  if (room === null || room === connection.room) return;
+  roomInput.value = room;
+  if (nickInput.value.trim()) join(room);
+  else nickInput.focus();
+});
+
+/** Fills the form from the address and what was remembered, then opens the room a link names. */
+export async function start(): Promise<void> {
+  // An invite link: keep its token for this tab, and take it out of the address bar.
+  const invite = inviteFromHash(location.hash);
+  if (invite) {
+    keepInvite(invite);
+    history.replaceState(null, "", hashForRoom(invite.room));
+  }
+  const fromHash = roomFromHash(location.hash);
+  const room = fromHash ?? local.get(KEY_ROOM) ?? "";
+  const nick = local.get(KEY_NICK) ?? "";
+  roomInput.value = room;
+  nickInput.value = nick;
+  clearMembers();
+  showState(connection.state);
+  updateTitle();
+  sizeInputs();
+  const autoJoin = fromHash !== null && (nick !== "" || inviteTokenFor(fromHash) !== undefined);
+  if (!autoJoin) (room ? nickInput : roomInput).focus();
+  // The form works meanwhile, with the defaults; a joined that came first carries the limits already.
+  if (await connection.loadLimits()) sizeInputs();
+  // A link to a room opens it (once the limits are known, so the remembered nick is checked by them).
+  if (autoJoin && connection.room === null) join(fromHash);
+}
