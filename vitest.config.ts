@@ -1,9 +1,12 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Two projects, one `vitest run`:
-// - `workers*`: unit and integration tests inside workerd (@cloudflare/vitest-plugin),
-//   one project per set of limits.
+// Five projects, one `vitest run`:
+// - four `workers*` projects: unit tests beside the code (src/**) and
+//   integration tests (test/), inside workerd (@cloudflare/vitest-plugin), one
+//   project per set of vars: `workers` (limits raised), `workers-auth` (signed
+//   identities), `workers-defaults` (the vars as they ship) and
+//   `workers-tuned` (every limit turned down).
 // - `node`: end-to-end tests in plain Node that start a real `wrangler dev`
 //   (test/node/dev-server.ts) and talk to it over 127.0.0.1, with `ws` clients
 //   or with Debian's Chromium driven by playwright-core (test/browser/).

@@ -4,6 +4,7 @@
  * a bounded timeout (a wait never hangs a test).
  */
 import { exports } from "cloudflare:workers";
+import type { JoinedEvent } from "../src/shared/events";
 import { SUBPROTOCOL } from "../src/shared/format";
 import { FrameQueue, uniqueRoom } from "./frames";
 
@@ -60,7 +61,25 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
   return new Client(res.webSocket, res.headers.get("Sec-WebSocket-Protocol"));
 }
 
-/** A in-band-join client that has joined `room` as `nick` and read its greeting. */
+export interface MemberOptions {
+  /** Resume: the greeting's history holds what came after this seq. */
+  since?: number;
+  /** A sender key: the same key after a reconnect is the same author (and the same sender of an id). */
+  key?: string;
+}
+
+/** A JSON client on the direct path that has joined `room` as `nick`, and the joined event that greeted it. */
+export async function member(room: string, nick: string, options: MemberOptions = {}): Promise<{ c: Client; joined: JoinedEvent }> {
+  const query = new URLSearchParams({ room, nick });
+  if (options.since !== undefined) query.set("since", String(options.since));
+  if (options.key !== undefined) query.set("key", options.key);
+  const c = await connect(`/ws?${query}`, { json: true });
+  const greeting = await c.event();
+  if (greeting.type !== "joined") throw new Error(`${nick} was not let into ${room}: ${JSON.stringify(greeting)}`);
+  return { c, joined: greeting };
+}
+
+/** An in-band-join client that has joined `room` as `nick` and read its greeting. */
 export async function inBandMember(room: string, nick: string): Promise<Client> {
   const c = await connect("/ws");
   c.send({ action: "join", msg: room, nick });

@@ -8,13 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Room } from "../src/server/room/room";
 import type { JoinedEvent } from "../src/shared/events";
-import { call, connect, uniqueRoom } from "./client";
-
-async function member(room: string, nick: string) {
-  const c = await connect(`/ws?room=${encodeURIComponent(room)}&nick=${nick}`, { json: true });
-  await c.event();
-  return c;
-}
+import { call, member, uniqueRoom } from "./client";
 
 /** Delivers `frames` to the room as if they came from its only member's socket, all in one turn. */
 function inOneTurn(room: string, frames: unknown[]): Promise<void> {
@@ -28,7 +22,7 @@ function inOneTurn(room: string, frames: unknown[]): Promise<void> {
 describe("dispatch order", () => {
   it("a refusal answers after the echo of a send made just before it", async () => {
     const room = uniqueRoom();
-    const c = await member(room, "a");
+    const { c } = await member(room, "a");
     await inOneTurn(room, [
       { action: "send_to_room", msg: "first", id: "s1" },
       { action: "send_to_room", msg: "", id: "bad" },
@@ -39,7 +33,7 @@ describe("dispatch order", () => {
 
   it("an action after a send sees it stored: a repeated join's greeting counts it", async () => {
     const room = uniqueRoom();
-    const c = await member(room, "a");
+    const { c } = await member(room, "a");
     await inOneTurn(room, [
       { action: "send_to_room", msg: "first", id: "s1" },
       { action: "join", msg: room, nick: "a" },
@@ -50,7 +44,7 @@ describe("dispatch order", () => {
 
   it("a leave right after a send: the message is delivered before the left reply", async () => {
     const room = uniqueRoom();
-    const c = await member(room, "a");
+    const { c } = await member(room, "a");
     await inOneTurn(room, [{ action: "send_to_room", msg: "bye all", id: "s1" }, { action: "leave" }]);
     expect(await c.event()).toMatchObject({ type: "message", id: "s1" });
     expect(await c.event()).toEqual({ type: "left", room });
@@ -58,7 +52,7 @@ describe("dispatch order", () => {
 
   it("sends that arrive together are stored and delivered in arrival order", async () => {
     const room = uniqueRoom();
-    const c = await member(room, "a");
+    const { c } = await member(room, "a");
     const ids = Array.from({ length: 20 }, (_, i) => `s${i + 1}`);
     await inOneTurn(
       room,
@@ -69,7 +63,7 @@ describe("dispatch order", () => {
 
   it("an HTTP post takes the next seq after socket sends and reaches the sockets", async () => {
     const room = uniqueRoom();
-    const c = await member(room, "a");
+    const { c } = await member(room, "a");
     c.send({ action: "send_to_room", msg: "by socket", id: "s1" });
     expect(await c.event()).toMatchObject({ id: "s1", seq: 1 });
     const posted = await call(`/api/rooms/${room}/messages`, {

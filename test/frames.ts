@@ -5,6 +5,7 @@
  * so a missing frame fails a test instead of hanging it.
  */
 import type { ServerEvent } from "../src/shared/events";
+import { expectNothingFor } from "./wait";
 
 export const WAIT_MS = 5_000;
 
@@ -58,13 +59,14 @@ export abstract class FrameQueue {
     }
   }
 
-  /** Asserts that no frame arrives within `ms`. */
-  async quiet(ms = 300): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline && this.read >= this.frames.length && !this.closed) {
-      await this.sleepUntilEvent(deadline - Date.now());
-    }
-    if (this.read < this.frames.length) throw new Error(`expected silence, got ${JSON.stringify(this.frames.slice(this.read))}`);
+  /** Asserts that no frame arrives within `ms` (an unread one fails it at once). */
+  quiet(ms = 300): Promise<void> {
+    return expectNothingFor(
+      "a frame arrived",
+      () => this.read < this.frames.length,
+      ms,
+      () => JSON.stringify(this.frames.slice(this.read)),
+    );
   }
 
   /** Waits for the socket to close; returns the code and reason. */

@@ -4,7 +4,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { MessageEvent } from "../src/shared/events";
-import { call, connect, inBandMember, uniqueRoom } from "./client";
+import { call, connect, inBandMember, member, uniqueRoom } from "./client";
 import { isEvent } from "./events";
 
 /** The tables a room's SQLite storage holds (runs inside the room, which it wakes but does not write). */
@@ -17,14 +17,6 @@ function roomTables(room: string): Promise<string[]> {
   );
 }
 
-async function member(room: string, nick: string, key?: string) {
-  const query = new URLSearchParams({ room, nick });
-  if (key) query.set("key", key);
-  const c = await connect(`/ws?${query}`, { json: true });
-  await c.event();
-  return c;
-}
-
 describe("reads and visits leave nothing stored", () => {
   it("GET of an unknown room and its messages writes nothing", async () => {
     const room = uniqueRoom();
@@ -35,7 +27,7 @@ describe("reads and visits leave nothing stored", () => {
 
   it("a member that joins and leaves without a word leaves nothing stored", async () => {
     const room = uniqueRoom();
-    const c = await member(room, "visitor");
+    const { c } = await member(room, "visitor");
     c.send({ action: "leave" });
     await c.closedWith();
     expect(await roomTables(room)).not.toContain("messages");
@@ -43,7 +35,7 @@ describe("reads and visits leave nothing stored", () => {
 
   it("the first message creates the room's history", async () => {
     const room = uniqueRoom();
-    const c = await member(room, "talker");
+    const { c } = await member(room, "talker");
     c.send({ action: "send_to_room", msg: "hi", id: "a" });
     await c.until(isEvent("message"));
     expect(await roomTables(room)).toContain("messages");
@@ -53,8 +45,8 @@ describe("reads and visits leave nothing stored", () => {
 describe("message ids belong to their sender", () => {
   it("another member's predictable id neither suppresses a message nor hands its text to the sender", async () => {
     const room = uniqueRoom();
-    const mallory = await member(room, "mallory");
-    const alice = await member(room, "alice");
+    const { c: mallory } = await member(room, "mallory");
+    const { c: alice } = await member(room, "alice");
     mallory.send({ action: "send_to_room", msg: "evil", id: "c-17" });
     await alice.until((e) => e.type === "message" && e.text === "evil");
     alice.send({ action: "send_to_room", msg: "hello", id: "c-17" });
@@ -64,14 +56,14 @@ describe("message ids belong to their sender", () => {
   it("a resend with the same key after a reconnect is recognised; without the key it is not the same sender", async () => {
     const room = uniqueRoom();
     const key = "browser-key-0123456789";
-    const first = await member(room, "alice", key);
+    const { c: first } = await member(room, "alice", { key });
     first.send({ action: "send_to_room", msg: "once", id: "c-1" });
     const original = await first.until(isEvent("message"));
     first.close();
-    const again = await member(room, "alice", key);
+    const { c: again } = await member(room, "alice", { key });
     again.send({ action: "send_to_room", msg: "once", id: "c-1" });
     expect(await again.until(isEvent("message"))).toEqual(original);
-    const stranger = await member(room, "eve", "another-key-0123456789");
+    const { c: stranger } = await member(room, "eve", { key: "another-key-0123456789" });
     stranger.send({ action: "send_to_room", msg: "mine", id: "c-1" });
     expect(await stranger.until((e) => e.type === "message" && e.text === "mine")).toMatchObject({ seq: 2 });
   });
@@ -100,7 +92,7 @@ describe("one rule for names on every path", () => {
     const base = uniqueRoom("caf");
     const nfc = `${base}\u00e9`;
     const nfd = `${base}e\u0301`;
-    const a = await member(nfc, "a");
+    const { c: a } = await member(nfc, "a");
     a.send({ action: "send_to_room", msg: "bonjour", id: "b" });
     await a.until(isEvent("message"));
     const page = (await (await call(`/api/rooms/${encodeURIComponent(nfd)}/messages`)).json()) as {
@@ -135,7 +127,7 @@ describe("one rule for names on every path", () => {
   });
 
   it("an id with an unpaired surrogate is refused, not stored as U+FFFD", async () => {
-    const c = await member(uniqueRoom(), "a");
+    const { c } = await member(uniqueRoom(), "a");
     c.send('{"action":"send_to_room","msg":"x","id":"\\ud800"}');
     expect(await c.event()).toMatchObject({ type: "error", code: "invalid_id" });
   });
@@ -146,7 +138,7 @@ describe("text clients", () => {
     const room = uniqueRoom();
     const forged = "hi\r\nbatman : meet me at the docks";
     const text = await inBandMember(room, "robin");
-    const jsonMember = await member(room, "mallory");
+    const { c: jsonMember } = await member(room, "mallory");
     jsonMember.send({ action: "send_to_room", msg: forged, id: "f" });
     expect(await jsonMember.until(isEvent("message"))).toMatchObject({ text: forged });
     const line = await text.next();
@@ -167,7 +159,7 @@ describe("docs and code agree", () => {
   });
 
   it("a numeric nick on send_to_room is ignored, as the docs say", async () => {
-    const c = await member(uniqueRoom(), "alice");
+    const { c } = await member(uniqueRoom(), "alice");
     c.send({ action: "send_to_room", msg: "hi", nick: 7, id: "n" });
     expect(await c.event()).toMatchObject({ type: "message", text: "hi", from: { nick: "alice" } });
   });

@@ -1,13 +1,8 @@
 // History in SQLite: seq order, resume with `since`, idempotent sends.
 import { describe, expect, it } from "vitest";
 import type { JoinedEvent, MessageEvent } from "../src/shared/events";
-import { type Client, call, connect, uniqueRoom } from "./client";
+import { type Client, call, connect, member, uniqueRoom } from "./client";
 import { isEvent } from "./events";
-
-async function member(room: string, nick: string, since?: number): Promise<{ c: Client; joined: JoinedEvent }> {
-  const c = await connect(`/ws?room=${room}&nick=${nick}${since === undefined ? "" : `&since=${since}`}`, { json: true });
-  return { c, joined: (await c.event()) as JoinedEvent };
-}
 
 async function messages(c: Client, n: number): Promise<MessageEvent[]> {
   const out: MessageEvent[] = [];
@@ -50,7 +45,7 @@ describe("history", () => {
     await dropper.closedWith();
     for (let i = 0; i < 20; i++) sender.send({ action: "send_to_room", msg: `missed ${i}`, id: `missed-${i}` });
     await messages(sender, 21);
-    const { c: back, joined } = await member(room, "dropper", last);
+    const { c: back, joined } = await member(room, "dropper", { since: last });
     expect(joined.history.map((m) => (m.type === "message" ? m.id : m.type))).toEqual(Array.from({ length: 20 }, (_, i) => `missed-${i}`));
     expect(joined.history.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => last + 1 + i));
     expect(joined.more).toBeUndefined();
@@ -74,7 +69,7 @@ describe("history", () => {
     const { c } = await member(room, "writer");
     for (let i = 1; i <= 230; i++) c.send({ action: "send_to_room", msg: `m${i}` });
     await messages(c, 230);
-    const { joined } = await member(room, "late", 0);
+    const { joined } = await member(room, "late", { since: 0 });
     expect(joined.history).toHaveLength(200);
     expect(joined.more).toBe(true);
     const res = await call(`/api/rooms/${room}/messages?since=200&limit=200`);

@@ -86,7 +86,7 @@ describe("in-band join on /ws", () => {
     const room = uniqueRoom();
     const a = await inBandMember(room, "小明");
     const b = await inBandMember(room, "🦇");
-    const long = "长消息🙂".repeat(900); // 3,600 code points, far past the original server.s 1 KiB buffer
+    const long = "长消息🙂".repeat(900); // 3,600 code points, far past the original server's 1 KiB buffer
     a.send({ action: "send_to_room", msg: long, nick: "小明" });
     expect(await b.next()).toBe(`小明 : ${long}`);
     b.send({ action: "send_to_room", msg: "你好，世界 👋🏽", nick: "🦇" });

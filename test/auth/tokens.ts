@@ -2,7 +2,7 @@
 import { sign } from "hono/jwt";
 
 /** The secret the `workers-auth` project runs with (vitest.config.ts). */
-export const SECRET = "test-auth-secret-0123456789abcdef";
+const SECRET = "test-auth-secret-0123456789abcdef";
 export const API_KEY = "test-api-key-0123456789";
 
 export interface Claims {

@@ -9,12 +9,13 @@ import { describe, expect, it } from "vitest";
 import { hashForInvite, hashForRoom } from "../../src/client/core/address";
 import { mintToken, type TokenClaims } from "../node/e2e";
 import { uniqueRoom } from "../node/ws-client";
+import { expectNothingFor } from "../wait";
 import { ChatPage } from "./chat-page";
-import { browserSuite, sleep, until } from "./harness";
+import { browserSuite, until } from "./harness";
 
 const AUTH_SECRET = "browser-auth-secret-0123456789abcdef";
 const API_KEY = "browser-api-key-0123456789";
-/** How long a page that was refused is watched for further connection attempts (the first retry would come after 0.25–0.5 s). */
+/** How long a page that was refused is watched for further connection attempts (a retry would come within 1 s: CLIENT_BACKOFF's first delay). */
 const QUIET_MS = 2_500;
 
 /** One person with the chat page open in a fresh profile, every WebSocket it opens on record (harness.ts). */
@@ -110,7 +111,12 @@ describe("private rooms, invite links and moderation on the chat page", () => {
     expect(await bob.memberNames()).toEqual([]);
     expect(await bob.textbox("Message").isDisabled()).toBe(true);
     // And it does not try to come back by itself.
-    await sleep(QUIET_MS);
+    await expectNothingFor(
+      "Bob's page opened another socket",
+      () => bob.sockets.length > 1,
+      QUIET_MS,
+      () => bob.describe(),
+    );
     expect(bob.sockets, await bob.describe()).toHaveLength(1);
     expect(await bob.status()).toBe("Not in a room");
 
@@ -129,7 +135,12 @@ describe("private rooms, invite links and moderation on the chat page", () => {
       async () => (await bob.alerts()).join() === `You are banned from room ${room}` && (await bob.status()) === "Not in a room",
       () => bob.describe(),
     );
-    await sleep(QUIET_MS);
+    await expectNothingFor(
+      "Bob's page opened a third socket",
+      () => bob.sockets.length > 2,
+      QUIET_MS,
+      () => bob.describe(),
+    );
     expect(bob.sockets, await bob.describe()).toHaveLength(2);
     expect(await bob.status()).toBe("Not in a room");
     expect(await bob.notices()).not.toContain(`You joined ${room} as Bob.`);
@@ -157,7 +168,12 @@ describe("private rooms, invite links and moderation on the chat page", () => {
     expect(await mallory.status()).toBe("Not in a room");
     expect(await mallory.roomTitle()).toBe("No room");
     // One try, then nothing: a browser reads an HTTP 401 to an upgrade as a failed connection, which must not loop.
-    await sleep(QUIET_MS);
+    await expectNothingFor(
+      "Mallory's page opened another socket",
+      () => mallory.sockets.length > 1,
+      QUIET_MS,
+      () => mallory.describe(),
+    );
     expect(mallory.sockets, await mallory.describe()).toHaveLength(1);
     expect(await mallory.status()).toBe("Not in a room");
     expect(await mallory.notices()).not.toContain("Connection lost. Reconnecting…");
@@ -175,7 +191,12 @@ describe("private rooms, invite links and moderation on the chat page", () => {
       () => carol.describe(),
     );
     expect(await carol.status()).toBe("Not in a room");
-    await sleep(QUIET_MS);
+    await expectNothingFor(
+      "Carol's page opened another socket",
+      () => carol.sockets.length > 1,
+      QUIET_MS,
+      () => carol.describe(),
+    );
     expect(carol.sockets, await carol.describe()).toHaveLength(1);
     expect(carol.errors).toEqual([]);
   });

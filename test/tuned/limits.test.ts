@@ -5,6 +5,7 @@ import type { ErrorEvent, JoinedEvent } from "../../src/shared/events";
 import { limitsFrom } from "../../src/shared/limits";
 import { call, connect, inBandMember, uniqueRoom } from "../client";
 import { isEvent } from "../events";
+import { waitForTokenRefill } from "../wait";
 
 describe("limits set through vars", () => {
   it("the vars reach the Worker", () => {
@@ -70,7 +71,7 @@ describe("limits set through vars", () => {
     // Each refusal names the send it refused, so the client knows what to retry.
     const saidIds = first.filter(isEvent("message")).map((m) => m.id);
     expect([...saidIds, ...refused.map((e) => e.ref)].sort()).toEqual(Array.from({ length: 8 }, (_, i) => `m${i}`));
-    await new Promise((r) => setTimeout(r, 600)); // refills one token at 2/s
+    await waitForTokenRefill(limitsFrom(env).RATE_LIMIT_PER_SECOND);
     c.send({ action: "send_to_room", msg: "after a pause" });
     expect(await c.event()).toMatchObject({ type: "message", text: "after a pause" });
   });
