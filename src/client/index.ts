@@ -1,6 +1,6 @@
 /**
  * `parley/client`: Parley's client for apps, in browsers and in Node 22+
- * (docs/client.md). Built by scripts/build-client.mjs into dist/client.
+ * (docs/client.md). Built by scripts/build-client.ts into dist/client.
  *
  * ParleyClient and ParleyRoom are the API. ChatSession, the layer they are
  * built on (and the chat page's client core), is exported for clients that

@@ -1,5 +1,5 @@
 // The built package, used as an app uses it: `parley/client` resolved through
-// package.json "exports" to dist/client (scripts/build-client.mjs), not
+// package.json "exports" to dist/client (scripts/build-client.ts), not
 // src/. An app in a directory of its own, with this repository installed as
 // `npm install <path>` does (node_modules/parley → the checkout), type-checks
 // against the package's .d.ts (Node's ESM resolution, no DOM; and a browser

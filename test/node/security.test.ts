@@ -1,9 +1,9 @@
 // Issue "Hardening II: what an outside attacker found": every attack of
-// `npm run security` (scripts/security-attacks.mjs), one test each, against
+// `npm run security` (scripts/security/), one test each, against
 // real `wrangler dev` servers started once for the file. Each test asserts the
 // attack's verdict; its figure (what was measured) is the failure message.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ATTACKS, formatVerdict, runAttack, startTargets, type Targets } from "../../scripts/security-attacks.mjs";
+import { ATTACKS, formatVerdict, runAttack, startTargets, type Targets } from "../../scripts/security/index.ts";
 
 describe("an outside attacker, against wrangler dev", () => {
   let targets: Targets | undefined;

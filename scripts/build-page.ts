@@ -10,7 +10,7 @@ import { gzipSync } from "node:zlib";
  *
  * wrangler runs this as its [build] command, so `npm run dev`, `npm test`
  * (through wrangler dev) and `npm run deploy` all build the page by
- * themselves. Run it by hand with `node scripts/build-page.mjs`; add
+ * themselves. Run it by hand with `node scripts/build-page.ts`; add
  * `--watch` to rebuild on change.
  *
  * It also fails the build when the gzipped script outgrows its budget.
@@ -21,13 +21,13 @@ import { gzipSync } from "node:zlib";
  * atomically (a temp file renamed over it): no server ever reads a half
  * written file, and an unchanged build does not make the others reload.
  */
-import { build, context } from "esbuild";
+import { type BuildOptions, build, context } from "esbuild";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The issue's budget for the page's JavaScript, gzipped. */
 const BUDGET_BYTES = 30 * 1024;
 
-const options = {
+const options: BuildOptions = {
   absWorkingDir: ROOT,
   entryPoints: [
     { in: "src/client/ui/main.ts", out: "app" },
@@ -46,7 +46,7 @@ const options = {
   logLevel: "warning",
 };
 
-function report() {
+function report(): boolean {
   const js = readFileSync(join(ROOT, "public/app.js"));
   const gz = gzipSync(js, { level: 9 }).length;
   const line = `page: public/app.js ${js.length} B, ${gz} B gzipped (budget ${BUDGET_BYTES} B)`;

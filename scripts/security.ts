@@ -1,7 +1,7 @@
 /**
  * `npm run security`: runs every attack of issue "Hardening II: what an
- * outside attacker found" (scripts/security-attacks.mjs) against a real
- * `wrangler dev`, one line per attack:
+ * outside attacker found" (scripts/security/) against a real `wrangler dev`,
+ * one line per attack:
  *
  *   PASS  1. HTTP write flood: stored 38 of 412 posts in 3.0 s (at most 40); …
  *   FAIL  2. Huge body: …
@@ -11,13 +11,13 @@
  * run a snapshot of the work tree; SECURITY_REF=<commit> runs that commit's
  * tree instead (to see each check catch its defect on code from before a fix).
  */
-import { ATTACKS, formatVerdict, runAttack, startTargets } from "./security-attacks.mjs";
+import { ATTACKS, formatVerdict, runAttack, startTargets } from "./security/index.ts";
 
 const ref = process.env.SECURITY_REF || undefined;
 if (ref) console.log(`security: against ${ref}, not the work tree`);
 const targets = await startTargets({ ref });
 let stopping = false;
-const stop = async (/** @type {number} */ code) => {
+const stop = async (code: number) => {
   if (stopping) return;
   stopping = true;
   await targets.stop();

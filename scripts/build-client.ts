@@ -27,7 +27,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "dist/client");
 
 /** Writes `contents` to `path` unless it already holds them; atomically (a temp file renamed over it). */
-function put(path, contents) {
+function put(path: string, contents: string | Uint8Array): void {
   const data = Buffer.from(contents);
   if (existsSync(path) && Buffer.compare(readFileSync(path), data) === 0) return;
   mkdirSync(dirname(path), { recursive: true });
@@ -36,7 +36,7 @@ function put(path, contents) {
   renameSync(tmp, path);
 }
 
-function* files(dir) {
+function* files(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) yield* files(path);
@@ -45,8 +45,8 @@ function* files(dir) {
 }
 
 /** `from "./x"` → `from "./x.js"` in a declaration file (every relative import in src names a module file). */
-function withExtensions(dts) {
-  return dts.replace(/(\bfrom\s+|\bimport\s*\(\s*)(["'])(\.\.?\/[^"']+?)\2/g, (match, lead, quote, spec) =>
+function withExtensions(dts: string): string {
+  return dts.replace(/(\bfrom\s+|\bimport\s*\(\s*)(["'])(\.\.?\/[^"']+?)\2/g, (match, lead: string, quote: string, spec: string) =>
     /\.(js|mjs|cjs|json)$/.test(spec) ? match : `${lead}${quote}${spec}.js${quote}`,
   );
 }
@@ -75,7 +75,8 @@ try {
   try {
     execFileSync(process.execPath, [tsc, "-p", "src/client/tsconfig.package.json", "--outDir", tmp], { cwd: ROOT, stdio: "pipe" });
   } catch (error) {
-    process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    process.stderr.write(`${stdout ?? ""}${stderr ?? ""}`);
     console.error("build-client: the package's type check failed");
     process.exit(1);
   }

@@ -31,13 +31,13 @@ const { values } = parseArgs({
   },
 });
 
-function fail(message) {
+function fail(message: string): never {
   console.error(`token: ${message}`);
   process.exit(2);
 }
 
 /** AUTH_SECRET from the environment, or from .dev.vars. */
-function secret() {
+function secret(): string {
   if (process.env.AUTH_SECRET) return process.env.AUTH_SECRET;
   const file = join(ROOT, ".dev.vars");
   if (existsSync(file)) {
