@@ -18,12 +18,12 @@
  * - Room databases. Each room's SQLite file is
  *   `<persist>/v3/do/parley-Room/<64 hex>.sqlite` (plus -wal and -shm);
  *   `metadata.sqlite` beside them is miniflare's own.
- * - Logs. scripts/wrangler-dev.mjs runs wrangler with `--log-level warn`, so
+ * - Logs. scripts/wrangler-dev.ts runs wrangler with `--log-level warn`, so
  *   the Worker's console.log lines never reach wrangler's stdout; wrangler
  *   still writes every line to its debug log file, which we point at
  *   `WRANGLER_LOG_PATH` (a file of our own) and read.
  * - Edits. Each server runs from a snapshot of the work tree taken at start
- *   (bench/lib/server.mjs), so edits made during a run cannot make wrangler
+ *   (bench/lib/server.ts), so edits made during a run cannot make wrangler
  *   rebuild and restart the Worker mid-attack. With `ref` (SECURITY_REF=HEAD
  *   for the script) the snapshot is that commit's tree instead: the way to
  *   see each check catch the defect on code from before a fix.
@@ -38,8 +38,8 @@ import { dirname, join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { snapshot } from "../bench/lib/server.mjs";
-import { freePort, startWrangler } from "./wrangler-dev.mjs";
+import { snapshot } from "../bench/lib/server.ts";
+import { freePort, startWrangler } from "./wrangler-dev.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SUBPROTOCOL = "parley.v1";
