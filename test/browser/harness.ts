@@ -26,7 +26,6 @@ import { type DevServer, type DevServerOptions, startDevServer } from "../node/d
 import { waitUntil } from "../wait";
 import { launchChromium } from "./chromium";
 
-
 /** Longest wait for something to show up in a page. */
 export const WAIT_MS = 10_000;
 /** Where the run leaves its screenshots (git-ignored). */

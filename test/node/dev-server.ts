@@ -7,7 +7,7 @@
  *   fetch(`${server.url}/api/rooms/8888`); new WebSocket(`${server.wsUrl}/ws`);
  *
  * The process handling (spawn in its own group, readiness, stop) is
- * scripts/wrangler-dev.mjs, shared with the benchmark; this adds what tests
+ * scripts/wrangler-dev.ts, shared with the benchmark; this adds what tests
  * need: a persistence directory owned by the server, `restart()`, and
  * `halt()` / `start()` for an outage a test acts in.
  */
@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, startWrangler, type Wrangler } from "../../scripts/wrangler-dev.mjs";
+import { freePort, startWrangler, type Wrangler } from "../../scripts/wrangler-dev.ts";
 
 export { freePort };
 

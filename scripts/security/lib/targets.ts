@@ -15,8 +15,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { snapshot } from "../../../bench/lib/server.mjs";
-import { freePort, startWrangler } from "../../wrangler-dev.mjs";
+import { snapshot } from "../../../bench/lib/server.ts";
+import { freePort, startWrangler } from "../../wrangler-dev.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 

@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, readProcs, startWrangler as start } from "../../scripts/wrangler-dev.mjs";
+import { freePort, type Proc, readProcs, startWrangler as start, type Wrangler } from "../../scripts/wrangler-dev.ts";
 
 const TICKS_PER_SECOND = 100; // USER_HZ; `getconf CLK_TCK` is 100 on Linux x86_64 and arm64
 
@@ -18,16 +18,13 @@ const TICKS_PER_SECOND = 100; // USER_HZ; `getconf CLK_TCK` is 100 on Linux x86_
  * Copies what a server is built from into a temporary directory, so that
  * edits to the work tree during a run cannot make `wrangler dev` rebuild and
  * restart the Worker mid-measurement (its file watcher would). Without `ref`:
- * the files under `paths` that git tracks or would track (ignored files such
- * as build output are left out); with `ref`: that commit's tree (`git
- * archive`). `node_modules` is linked, not copied. Returns the directory;
- * remove it when done.
- * @param {string} root repository root
- * @param {string} name label for the directory name
- * @param {string[]} paths paths relative to root ("." for everything)
- * @param {string} [ref] git ref to export instead of the work tree
+ * the files under `paths` (relative to `root`; "." for everything) that git
+ * tracks or would track (ignored files such as build output are left out);
+ * with `ref`: that commit's tree (`git archive`). `node_modules` is linked,
+ * not copied. `name` labels the directory. Returns the directory; remove it
+ * when done.
  */
-export function snapshot(root, name, paths, ref) {
+export function snapshot(root: string, name: string, paths: string[], ref?: string): string {
   const dir = mkdtempSync(join(tmpdir(), `parley-bench-src-${name}-`));
   try {
     if (ref) {
@@ -54,7 +51,7 @@ export function snapshot(root, name, paths, ref) {
 }
 
 /** The commit of HEAD (or `ref`) and whether the work tree differs from it. */
-export function gitState(root, ref = "HEAD") {
+export function gitState(root: string, ref = "HEAD"): { commit: string; dirty: boolean } {
   try {
     const commit = execFileSync("git", ["-C", root, "rev-parse", "--short", ref], { encoding: "utf8" }).trim();
     const dirty =
@@ -67,21 +64,63 @@ export function gitState(root, ref = "HEAD") {
   }
 }
 
+/** CPU seconds (user + system; `sysS`: the system part) and RSS. */
+export interface Usage {
+  cpuS: number;
+  sysS: number;
+  rssBytes: number;
+}
+
+/** A treeStats() reading: the whole tree's usage, its processes, and the usage per kind of process. */
+export interface TreeStats extends Usage {
+  pids: number[];
+  byLabel: Record<string, Usage>;
+}
+
+/** statsDelta(): CPU over a window, RSS at its end. */
+export interface StatsDelta extends Usage {
+  byLabel: Record<string, Usage>;
+  restarted: boolean;
+}
+
+export interface BenchServerOptions {
+  name: string;
+  /** the repository (for node_modules) */
+  root: string;
+  /** where the Worker's sources are (a snapshot) */
+  cwd: string;
+  config: string;
+  vars?: Record<string, string>;
+  readyTimeoutMs?: number;
+  cleanup?: () => void;
+}
+
+export interface BenchServer {
+  name: string;
+  port: number;
+  pid: number;
+  url: string;
+  wsUrl: string;
+  persistTo: string;
+  readonly log: string;
+  /** CPU and memory of the whole process tree right now. */
+  stats(): TreeStats;
+  stop(): Promise<void>;
+}
+
 /**
- * Starts `wrangler dev` for one config (scripts/wrangler-dev.mjs, with its
+ * Starts `wrangler dev` for one config (scripts/wrangler-dev.ts, with its
  * own storage and dev registry, and no config watching) and waits (bounded)
  * until the Worker answers.
- * @param {{name: string, root: string, cwd: string, config: string, vars?: Record<string,string>, readyTimeoutMs?: number, cleanup?: () => void}} opts
- *   root: the repository (for node_modules); cwd: where the Worker's sources are (a snapshot).
  */
-export async function startWrangler(opts) {
+export async function startWrangler(opts: BenchServerOptions): Promise<BenchServer> {
   const port = await freePort();
   const persistTo = mkdtempSync(join(tmpdir(), `parley-bench-${opts.name}-`));
   const removeAll = () => {
     rmSync(persistTo, { recursive: true, force: true });
     opts.cleanup?.();
   };
-  let wrangler;
+  let wrangler: Wrangler;
   try {
     wrangler = await start({
       root: opts.root,
@@ -113,7 +152,6 @@ export async function startWrangler(opts) {
     get log() {
       return wrangler.log;
     },
-    /** CPU and memory of the whole process tree right now. */
     stats() {
       return treeStats(wrangler.pid, port);
     },
@@ -124,7 +162,7 @@ export async function startWrangler(opts) {
   };
 }
 
-function labelOf(p, port) {
+function labelOf(p: Proc, port: number): string {
   if (p.comm === "workerd") {
     let cmd = "";
     try {
@@ -138,27 +176,24 @@ function labelOf(p, port) {
   return "wrangler";
 }
 
-const labels = new Map();
+const labels = new Map<string, string>();
 
-/**
- * CPU seconds (user + system; `sysS`: the system part) and RSS of a process
- * and all its descendants.
- * @returns {{cpuS: number, sysS: number, rssBytes: number, pids: number[], byLabel: Record<string,{cpuS:number,sysS:number,rssBytes:number}>}}
- */
-export function treeStats(rootPid, port) {
+/** CPU seconds and RSS of a process and all its descendants, in total and per kind of process. */
+export function treeStats(rootPid: number, port: number): TreeStats {
   const procs = readProcs();
-  const children = new Map();
+  const children = new Map<number, Proc[]>();
   for (const p of procs.values()) {
-    if (!children.has(p.ppid)) children.set(p.ppid, []);
-    children.get(p.ppid).push(p);
+    const siblings = children.get(p.ppid) ?? [];
+    siblings.push(p);
+    children.set(p.ppid, siblings);
   }
-  const out = { cpuS: 0, sysS: 0, rssBytes: 0, byLabel: {}, pids: [] };
-  const stack = procs.has(rootPid) ? [procs.get(rootPid)] : [];
-  while (stack.length) {
-    const p = stack.pop();
+  const out: TreeStats = { cpuS: 0, sysS: 0, rssBytes: 0, byLabel: {}, pids: [] };
+  const root = procs.get(rootPid);
+  const stack = root ? [root] : [];
+  for (let p = stack.pop(); p; p = stack.pop()) {
     const key = `${p.pid}:${p.comm}`;
-    if (!labels.has(key)) labels.set(key, labelOf(p, port));
-    const label = labels.get(key);
+    const label = labels.get(key) ?? labelOf(p, port);
+    labels.set(key, label);
     const cpuS = p.ticks / TICKS_PER_SECOND;
     const sysS = p.sysTicks / TICKS_PER_SECOND;
     out.pids.push(p.pid);
@@ -180,8 +215,8 @@ export function treeStats(rootPid, port) {
  * reading). `restarted` is true when the set of processes changed in between
  * (wrangler restarted workerd): the window's CPU figure is then meaningless.
  */
-export function statsDelta(before, after) {
-  const byLabel = {};
+export function statsDelta(before: TreeStats, after: TreeStats): StatsDelta {
+  const byLabel: Record<string, Usage> = {};
   for (const [k, v] of Object.entries(after.byLabel)) {
     byLabel[k] = { cpuS: v.cpuS - (before.byLabel[k]?.cpuS ?? 0), sysS: v.sysS - (before.byLabel[k]?.sysS ?? 0), rssBytes: v.rssBytes };
   }

@@ -1,0 +1,41 @@
+/**
+ * A row: the figures of one measured run, as the JSON line reports them (see
+ * docs/performance.md). Every scenario's rows share the base fields; the rest
+ * depends on the run (a closed or open loop, an idle probe, a big-room fill).
+ */
+import type { BigRowFigures } from "../scenarios/big.ts";
+import type { IdleFigures } from "../scenarios/idle.ts";
+import type { BenchServer } from "./server.ts";
+import type { ConnectFigures, Fig, PhaseFigures } from "./stats.ts";
+
+export interface RowBase {
+  target: string;
+  scenario: string;
+  path: string;
+  format: string;
+  rooms: number;
+  clientsPerRoom: number;
+  mode: string;
+  /** big room: which fill (1: the scenario's own; 2, 3, …: the refills) */
+  round?: number;
+  error?: string;
+  /** a run measured again because the server restarted during it (kept apart, in discardedRows) */
+  discarded?: string;
+  connect?: ConnectFigures;
+  /** big room: senders of the closed loop */
+  senders?: number;
+  /** big room probe: ms until every member had it */
+  everyMemberMs?: Fig;
+  /** big room probe and closed loop: frames received per delivery */
+  framesPerDelivery?: Fig;
+}
+
+export type Row = RowBase & Partial<PhaseFigures> & Partial<IdleFigures> & Partial<BigRowFigures>;
+
+/** One measured run of a scenario on one target: measured again, once, if the server restarts during it. */
+export type Run = () => Promise<Row[]>;
+
+export interface Scenario {
+  /** The runs of this scenario on one target, in order (none where it does not apply). */
+  runs(server: BenchServer, target: string): Run[];
+}
