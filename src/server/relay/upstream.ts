@@ -27,8 +27,10 @@ export interface UpstreamEvents {
 /**
  * Whether the room's close says it refused the join: a refused connect is
  * closed with the refusal's error code as its reason and that code's close
- * code (refusedConnect), a pair no other close of a room's socket has. Read
- * from the close, the verdict holds for every format the upstream speaks.
+ * code (refusedConnect). Only a ban's close has such a pair too, and a ban
+ * leaves the client in no room just as a refusal does. Read from the close,
+ * the verdict holds for every format the upstream speaks, whatever the first
+ * frame's text (a text member's greeting may read like an error line).
  */
 function refusedBy(code: number, reason: string): boolean {
   return Object.hasOwn(ERROR_CODES, reason) && refusedConnect(reason as ErrorCode).code === code;
