@@ -15,14 +15,14 @@ import { refusal } from "../../shared/errors";
 import type { ServerEvent } from "../../shared/events";
 import { encode, type Format, PING, PONG } from "../../shared/format";
 import { type ClientFrame, parseClientFrame, refOf } from "../../shared/frames";
-import { type Limits, limitsFrom, REPLY_BYTES_PER_TOKEN } from "../../shared/limits";
+import { type Limits, limitsFrom, MAX_FRAME_BYTES, REPLY_BYTES_PER_TOKEN } from "../../shared/limits";
 import type { Result } from "../../shared/validate";
 import type { Env } from "../env";
 import { log } from "../platform/log";
 import { closeQuietly, socketPair, trySend, upgradeResponse } from "../platform/socket";
 import { TokenBucket } from "../platform/token-bucket";
 import { newMemberId } from "../room/attachment";
-import { Upstream } from "./upstream";
+import { Upstream, type UpstreamEnd } from "./upstream";
 
 /** Accepts an in-band-join client and returns the 101 response for it. */
 export function openRelay(env: Env, format: Format, address: string): Response {
@@ -39,14 +39,25 @@ export function openRelay(env: Env, format: Format, address: string): Response {
 }
 
 /**
- * Whether the relay must read a member's frame itself: it could be a `join`
- * or a `leave`, or it is binary (refused here: a room's upstream carries
- * text). Any other frame is forwarded untouched, without parsing; a JSON
- * string can only spell an action name without its letters through a `\u`
- * escape.
+ * Whether the relay answers a member's frame itself while the member is in a
+ * room: a `join` (it picks the room) or a `leave`, told by the frame's parsed
+ * `action` — whatever the rest of its text says, however it is escaped — and
+ * a binary frame, which the upstream does not carry (refused here as the
+ * room would). Any other frame goes to the room as it came, bad JSON and
+ * frames too large included: the room parses, validates and limits it as it
+ * does for its own sockets, so nothing here validates.
  */
-function mustRead(data: string | ArrayBuffer): boolean {
-  return typeof data !== "string" || data.includes("join") || data.includes("leave") || data.includes("\\u");
+function answeredByRelay(data: string | ArrayBuffer): boolean {
+  if (typeof data !== "string") return true;
+  // Longer than this in UTF-16 units is longer in bytes: the room refuses it as too large.
+  if (data.length > MAX_FRAME_BYTES) return false;
+  let action: unknown;
+  try {
+    action = (JSON.parse(data) as { action?: unknown } | null)?.action;
+  } catch {
+    return false;
+  }
+  return action === "join" || action === "leave";
 }
 
 class Relay {
@@ -57,6 +68,8 @@ class Relay {
   private readonly id = newMemberId();
   /** The room this client is in, if any. */
   private current: Upstream | null = null;
+  /** The room the client left, until it has said its last (`left`): what the relay or the next room says waits for it. */
+  private leaving: Promise<void> | null = null;
 
   constructor(
     private readonly client: WebSocket,
@@ -76,16 +89,11 @@ class Relay {
       trySend(this.client, PONG);
       return;
     }
-    if (this.current && !mustRead(data)) {
+    if (this.current && !answeredByRelay(data)) {
       this.current.send(data as string);
       return;
     }
-    const parsed = parseClientFrame(data, this.limits);
-    if (this.current && parsed.ok && parsed.value.action === "send_to_room") {
-      this.current.send(data as string);
-      return;
-    }
-    this.answer(parsed);
+    this.answer(parseClientFrame(data, this.limits));
   }
 
   /** The client went away: close its room socket and complete the handshake. */
@@ -113,11 +121,20 @@ class Relay {
       case "join":
         // Moving rooms: stop hearing the old one at once, then connect to the new one.
         this.current?.close();
-        this.current = new Upstream(this.env, frame, this.address, this.format, this.client, {
-          // The greeting's history is work the client chose by joining: charged to its limit by size.
-          greeted: (bytes) => this.bucket.charge(Date.now(), Math.floor(bytes / REPLY_BYTES_PER_TOKEN)),
-          gone: (up, code, greeted) => this.upstreamGone(up, code, greeted),
-        });
+        this.current = new Upstream(
+          this.env,
+          frame,
+          this.address,
+          this.format,
+          this.client,
+          {
+            // The greeting's history is work the client chose by joining: charged to its limit by
+            // size (a refusal, a short error, is under one token's worth).
+            answered: (bytes) => this.bucket.charge(Date.now(), Math.floor(bytes / REPLY_BYTES_PER_TOKEN)),
+            gone: (up, end) => this.upstreamGone(up, end),
+          },
+          this.leaving ?? Promise.resolve(),
+        );
         return;
       case "leave":
         if (!this.current) {
@@ -126,7 +143,7 @@ class Relay {
         }
         // The room answers it, after whatever it still had for this member,
         // then closes the upstream; from here the client is in no room.
-        this.current.leave();
+        this.waitFor(this.current.leave());
         this.current = null;
         return;
       default:
@@ -135,24 +152,37 @@ class Relay {
   }
 
   /**
-   * The room's side closed without the client asking. A room that refused
-   * the join (before greeting it: full, banned, a bad token — the error was
-   * passed on) or could not be reached (null), and a kick or ban, leave the
-   * client connected and in no room: an in-band connection belongs to no
-   * room. A flooding member's close (1008) is passed on; anything else means
-   * the room went away, and the client is told to reconnect (1012).
+   * The room's side closed without the client asking. A refused join (full,
+   * banned, a bad token: the room's error was passed on), a room that could
+   * not be reached (the relay said so), a kick and a ban leave the client
+   * connected and in no room: an in-band connection belongs to no room. A
+   * flooding member's close (1008) is passed on; anything else means the room
+   * went away, and the client is told to reconnect (1012).
    */
-  private upstreamGone(up: Upstream, code: number | null, greeted: boolean): void {
+  private upstreamGone(up: Upstream, end: UpstreamEnd): void {
     if (up !== this.current) return;
     this.current = null;
-    if (code === null || !greeted || code === CloseCode.KICKED || code === CloseCode.BANNED) return;
-    if (code === CloseCode.POLICY_VIOLATION) closeQuietly(this.client, DISCONNECT.flooding);
-    else closeQuietly(this.client, DISCONNECT.roomGone);
+    if (end === "refused" || end === "unreachable" || end === CloseCode.KICKED || end === CloseCode.BANNED) return;
+    closeQuietly(this.client, end === CloseCode.POLICY_VIOLATION ? DISCONNECT.flooding : DISCONNECT.roomGone);
   }
 
   private tell(event: ServerEvent): void {
     if (event.type === "error") log("refusal", { conn: this.id, room: this.current?.room, code: event.code });
     const frame = encode(event, this.format, "");
-    if (frame !== null) trySend(this.client, frame);
+    if (frame === null) return;
+    if (!this.leaving) {
+      trySend(this.client, frame);
+      return;
+    }
+    // As on a direct socket, answers come in the order of the frames: after the room's `left`.
+    this.waitFor(this.leaving.then(() => void trySend(this.client, frame)));
+  }
+
+  /** Makes what the relay or the next room says wait for `done`; once it settles, nothing waits. */
+  private waitFor(done: Promise<void>): void {
+    this.leaving = done;
+    void done.then(() => {
+      if (this.leaving === done) this.leaving = null;
+    });
   }
 }

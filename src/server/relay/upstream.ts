@@ -1,34 +1,52 @@
 /**
  * The relay's socket to one room's Durable Object: a direct room socket,
  * opened on the client's behalf. Frames sent before it opens are queued in
- * order; whatever the room sends goes to the client as it is.
+ * order; whatever the room sends goes to the client as it is, encoded once by
+ * the room for every member of the format.
  */
-import { DISCONNECT } from "../../shared/codes";
+import { DISCONNECT, ERROR_CODES, type ErrorCode, refusedConnect } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
 import { encode, type Format, subprotocolOf } from "../../shared/format";
-
-const LEAVE_FRAME = JSON.stringify({ action: "leave" });
-
 import { connectQuery, type JoinFrame } from "../../shared/frames";
 import type { Env } from "../env";
 import { closeQuietly, trySend } from "../platform/socket";
 
+const LEAVE_FRAME = JSON.stringify({ action: "leave" });
+
+/** How the room's side ended without our asking: it refused the join, it could not be reached, or it closed with this code. */
+export type UpstreamEnd = "refused" | "unreachable" | number;
+
 /** What the relay hears from an upstream. */
 export interface UpstreamEvents {
-  /** The room greeted the client (its first frame), `bytes` long. */
-  greeted(bytes: number): void;
-  /** The room's side is gone without our asking: its close code (null if it never opened), and whether the room had greeted. */
-  gone(up: Upstream, code: number | null, greeted: boolean): void;
+  /** The room answered the join (its first frame, `bytes` long): the greeting, or a refusal. */
+  answered(bytes: number): void;
+  /** The room's side is gone without our asking. */
+  gone(up: Upstream, end: UpstreamEnd): void;
+}
+
+/**
+ * Whether the room's close says it refused the join: a refused connect is
+ * closed with the refusal's error code as its reason and that code's close
+ * code (refusedConnect). Only a ban's close has such a pair too, and a ban
+ * leaves the client in no room just as a refusal does. Read from the close,
+ * the verdict holds for every format the upstream speaks, whatever the first
+ * frame's text (a text member's greeting may read like an error line).
+ */
+function refusedBy(code: number, reason: string): boolean {
+  return Object.hasOwn(ERROR_CODES, reason) && refusedConnect(reason as ErrorCode).code === code;
 }
 
 export class Upstream {
   readonly room: string;
+  /** Settles once nothing more from this room can reach the client. */
+  readonly finished: Promise<void>;
+  private finish!: () => void;
   private socket: WebSocket | null = null;
   private queue: string[] = [];
   private closed = false;
   /** Leaving: what the room still sends is passed on until it closes, but its close is expected. */
   private leaving = false;
-  private greeted = false;
+  private answered = false;
 
   constructor(
     env: Env,
@@ -37,15 +55,21 @@ export class Upstream {
     private readonly format: Format,
     private readonly client: WebSocket,
     private readonly events: UpstreamEvents,
+    /** What the client must hear first: the room it is leaving, until it has said its last. */
+    after: Promise<void>,
   ) {
     this.room = join.msg;
-    void this.open(env, join, address);
+    this.finished = new Promise((resolve) => {
+      this.finish = resolve;
+    });
+    void this.open(env, join, address, after);
   }
 
-  /** Asks the room to let the member go; the room answers `left` and closes. */
-  leave(): void {
+  /** Asks the room to let the member go; the room answers `left` and closes. Settles when it has. */
+  leave(): Promise<void> {
     this.send(LEAVE_FRAME);
     this.leaving = true;
+    return this.finished;
   }
 
   send(frame: string): void {
@@ -58,9 +82,10 @@ export class Upstream {
     this.closed = true;
     this.queue = [];
     if (this.socket) closeQuietly(this.socket, DISCONNECT.left);
+    this.finish();
   }
 
-  private async open(env: Env, join: JoinFrame, address: string): Promise<void> {
+  private async open(env: Env, join: JoinFrame, address: string, after: Promise<void>): Promise<void> {
     const { msg: room, nick, since, key, token } = join;
     const url = new URL(`https://room.internal/ws?${connectQuery({ room, nick, since, key, token })}`);
     // The room keys an anonymous member's bans on its address.
@@ -77,41 +102,47 @@ export class Upstream {
     } catch {
       socket = null;
     }
-    if (!socket) {
-      if (!this.closed) {
-        const frame = encode(refusal.roomUnavailable(join.msg), this.format, "");
-        if (frame !== null) trySend(this.client, frame);
-        this.closed = true;
-        this.events.gone(this, null, false);
-      }
-      return;
-    }
+    // Until it is accepted, what this room sends waits on the socket.
+    await after;
+    if (!socket) return this.unreachable();
     socket.accept();
     if (this.closed) {
       // The client moved on while we were connecting.
       closeQuietly(socket, DISCONNECT.left);
       return;
     }
+    this.listen(socket);
+    this.socket = socket;
+    for (const frame of this.queue) trySend(socket, frame);
+    this.queue = [];
+  }
+
+  private listen(socket: WebSocket): void {
     socket.addEventListener("message", (e) => {
       if (this.closed || typeof e.data !== "string") return;
       if (this.format === "text") for (const line of e.data.split("\n")) trySend(this.client, line);
       else trySend(this.client, e.data);
-      // A refusal is an error, not a greeting: the first frame greets only if the room did not close on it.
-      if (!this.greeted && !/^(\[?\{"type":"error"|error: )/.test(e.data)) {
-        this.greeted = true;
-        this.events.greeted(e.data.length);
+      if (!this.answered) {
+        this.answered = true;
+        this.events.answered(e.data.length);
       }
     });
     socket.addEventListener("close", (e) => {
       const wasOurs = this.closed || this.leaving;
       this.closed = true;
-      if (!wasOurs) {
-        closeQuietly(socket, { code: e.code, reason: e.reason });
-        this.events.gone(this, e.code, this.greeted);
-      }
+      this.finish();
+      if (wasOurs) return;
+      closeQuietly(socket, { code: e.code, reason: e.reason });
+      this.events.gone(this, refusedBy(e.code, e.reason) ? "refused" : e.code);
     });
-    this.socket = socket;
-    for (const frame of this.queue) trySend(socket, frame);
-    this.queue = [];
+  }
+
+  private unreachable(): void {
+    if (this.closed) return;
+    const frame = encode(refusal.roomUnavailable(this.room), this.format, "");
+    if (frame !== null) trySend(this.client, frame);
+    this.closed = true;
+    this.finish();
+    this.events.gone(this, "unreachable");
   }
 }
