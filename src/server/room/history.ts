@@ -1,10 +1,10 @@
 /**
  * A room's seq stream in its Durable Object's SQLite storage: messages, and
- * the events that change the room or its messages (moderation, deletes), each
- * under its own seq. Writes are
- * synchronous; the runtime's output gate holds every frame the room sends
- * until the writes before it are durable, so "stored before delivered" costs
- * no extra round trip, and writes that arrive together commit together.
+ * the events that change the room or its messages (moderation, edits,
+ * reactions, deletes), each under its own seq. Writes are synchronous; the
+ * runtime's output gate holds every frame the room sends until the writes
+ * before it are durable, so "stored before delivered" costs no extra round
+ * trip, and writes that arrive together commit together.
  *
  * Storage is only touched to store: until the first message, a room reads
  * nothing but SQLite's own catalogue and writes nothing, so a room that was
@@ -120,6 +120,15 @@ export class History {
   }
 
   /**
+   * Forgets what this object remembers of storage (the newest seq, whether
+   * the tables exist), after a transaction that wrote to them rolled back.
+   */
+  forget(): void {
+    this.seq = undefined;
+    this.exists = undefined;
+  }
+
+  /**
    * Stores a message from `sender` under the next seq. An id that sender
    * already stored is not stored again.
    */
@@ -153,7 +162,7 @@ export class History {
   }
 
   /**
-   * Appends an event the room itself writes (moderation, a delete) under the
+   * Appends an event the room itself writes (moderation, an edit, a reaction, a delete) under the
    * next seq, with `from` as its author.
    */
   record(from: Member, data: EventData, now: number): StoredEvent {
