@@ -46,8 +46,9 @@ export function say(room: RoomParts, conn: Connection, frame: SendFrame): void {
     conn: conn.att.id,
     // The message itself reaches the sender in the broadcast. A resent id is
     // answered to its sender alone: the original, or that it is no longer kept.
+    // A failed batch was logged once by the commit, so its error is sent unlogged.
     settle: (result) => {
-      if (!result.ok) room.reply(conn, result.error);
+      if (!result.ok) room.connections.send(conn, result.error);
       else if ("prunedSeq" in result.value) room.reply(conn, refusal.alreadyStored(id ?? "", result.value.prunedSeq));
       else if (!result.value.created) room.reply(conn, result.value.message);
     },
