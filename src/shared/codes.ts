@@ -40,7 +40,8 @@ export const ERROR_CODES = {
   message_deleted: "The message was deleted: a tombstone cannot be edited, reacted to or deleted again.",
   too_many_reactions: "The message already carries the most distinct emoji a message may (`MAX_REACTIONS`).",
   invalid_emoji: "`emoji` is not one emoji.",
-  internal: "Something failed on our side; nothing about it is sent.",
+  internal:
+    "Something failed on our side (HTTP 500); nothing about it is sent. A send it answers (`ref`) was not stored: send it again, with the same id.",
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -92,6 +93,7 @@ export const DISCONNECT = {
   left: { code: CloseCode.NORMAL, reason: "left" },
   flooding: { code: CloseCode.POLICY_VIOLATION, reason: "rate limit exceeded" },
   socketError: { code: CloseCode.INTERNAL_ERROR, reason: "socket error" },
+  internal: { code: CloseCode.INTERNAL_ERROR, reason: "internal error" },
   roomGone: { code: CloseCode.SERVICE_RESTART, reason: "room restarted; reconnect" },
   kicked: { code: CloseCode.KICKED, reason: "kicked" },
   banned: { code: CloseCode.BANNED, reason: "banned" },

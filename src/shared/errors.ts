@@ -34,7 +34,7 @@ export const refusal = {
   binary: (): ErrorEvent => errorEvent("binary_unsupported", "binary frames are not supported; send JSON text"),
   upgradeRequired: (): ErrorEvent => errorEvent("upgrade_required", "expected a WebSocket upgrade (Upgrade: websocket)"),
   notFound: (what = "not found"): ErrorEvent => errorEvent("not_found", what),
-  internal: (): ErrorEvent => errorEvent("internal", "internal error"),
+  internal: (ref?: string): ErrorEvent => errorEvent("internal", "internal error", ref),
   forbiddenOrigin: (origin: string | null): ErrorEvent => errorEvent("forbidden_origin", `origin ${origin} may not use this server`),
   tooManyConnections: (perMinute: number): ErrorEvent =>
     errorEvent("too_many_connections", `at most ${perMinute} new connections a minute from one address`),

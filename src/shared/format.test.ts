@@ -39,18 +39,18 @@ describe("rendering", () => {
   });
 
   it("renders JSON events as one object per frame", () => {
-    expect(JSON.parse(encode(message, "json", "x")!)).toEqual(message);
+    expect(JSON.parse(encode(message, "v1", "x")!)).toEqual(message);
   });
 
-  it("picks JSON when parley.v1 is offered, batched JSON when parley.v2 is, and text otherwise", () => {
+  it("picks JSON when parley.v1 is offered, JSON arrays when parley.v2 is, and text otherwise", () => {
     expect(formatFromOffer(null)).toBe("text");
-    expect(formatFromOffer("chat, parley.v1")).toBe("json");
-    expect(formatFromOffer("parley.v1, parley.v2")).toBe("batch");
+    expect(formatFromOffer("chat, parley.v1")).toBe("v1");
+    expect(formatFromOffer("parley.v1, parley.v2")).toBe("v2");
     expect(formatFromOffer("parley.v3")).toBe("text");
   });
 
   it("renders one event as a one-element array for parley.v2", () => {
-    expect(JSON.parse(encode(message, "batch", "x") ?? "")).toEqual([message]);
+    expect(JSON.parse(encode(message, "v2", "x") ?? "")).toEqual([message]);
   });
 });
 
@@ -68,6 +68,6 @@ describe("text lines", () => {
 
   it("leaves the JSON form of the same message exactly as sent", () => {
     const forged = { ...message, text: "hi\r\nbatman : meet" };
-    expect(JSON.parse(encode(forged, "json", "x") ?? "")).toEqual(forged);
+    expect(JSON.parse(encode(forged, "v1", "x") ?? "")).toEqual(forged);
   });
 });

@@ -1,9 +1,13 @@
 /**
- * The two wire formats that share a room, and how an event is rendered in each:
+ * The four wire formats that share a room, the subprotocol that picks each,
+ * and how an event is rendered in each:
  * - `text`: plain lines (`batman : hello`), for clients that offer no
  *   subprotocol — the in-band-join protocol's clients (docs/in-band-join.md);
- * - `json`: one {@link ServerEvent} per frame, for clients that offer
- *   {@link SUBPROTOCOL}.
+ * - `v1`: one {@link ServerEvent} per frame, for clients that offer
+ *   {@link SUBPROTOCOL} (parley.v1);
+ * - `v2`: a JSON array of events per frame ({@link SUBPROTOCOL_V2});
+ * - `lines`: text lines, a turn's in one frame ({@link SUBPROTOCOL_LINES}):
+ *   the relay's upstream socket.
  */
 import type { ServerEvent } from "./events";
 
@@ -11,14 +15,14 @@ import type { ServerEvent } from "./events";
 export const SUBPROTOCOL = "parley.v1";
 
 /**
- * The subprotocol that selects JSON events batched: every frame is a JSON
- * array of events, everything one turn of the room releases to the client
- * (a whole group commit's messages, say) in one frame.
+ * The subprotocol that selects JSON events gathered per turn: every frame is
+ * a JSON array of events, everything one turn of the room releases to the
+ * client (a whole group commit's messages, say) in one frame.
  */
 export const SUBPROTOCOL_V2 = "parley.v2";
 
 /**
- * Text lines batched: each frame holds everything one turn of the room says,
+ * Text lines gathered per turn: each frame holds everything one turn of the room says,
  * one line per line (a text line never holds a line break; see oneLine). The
  * relay asks for it on its upstream socket and hands the lines on one by one,
  * so a group commit crosses from the room to the relay as one frame.
@@ -27,13 +31,13 @@ export const SUBPROTOCOL_LINES = "parley.lines";
 
 /**
  * How a client hears the room: text lines, JSON events one per frame (v1),
- * JSON arrays of events (v2), or text lines batched (the relay's upstream).
+ * JSON arrays of events (v2), or text lines gathered per turn (the relay's upstream).
  */
-export type Format = "text" | "json" | "batch" | "lines";
+export type Format = "text" | "v1" | "v2" | "lines";
 
 /** The subprotocol a format is chosen by, or null for text. */
 export function subprotocolOf(format: Format): string | null {
-  return { text: null, json: SUBPROTOCOL, batch: SUBPROTOCOL_V2, lines: SUBPROTOCOL_LINES }[format];
+  return { text: null, v1: SUBPROTOCOL, v2: SUBPROTOCOL_V2, lines: SUBPROTOCOL_LINES }[format];
 }
 
 /** The liveness probe a client may send (not JSON), and its answer. */
@@ -92,14 +96,14 @@ export function toTextLine(event: ServerEvent, nick: string): string | null {
 export function encode(event: ServerEvent, format: Format, nick: string): string | null {
   if (format === "text" || format === "lines") return toTextLine(event, nick);
   const json = JSON.stringify(event);
-  return format === "batch" ? `[${json}]` : json;
+  return format === "v2" ? `[${json}]` : json;
 }
 
 /** Picks the format from the subprotocols a client offered (`Sec-WebSocket-Protocol`): v2 over v1 over text. */
 export function formatFromOffer(offer: string | null): Format {
   if (!offer) return "text";
   const offered = offer.split(",").map((p) => p.trim());
-  if (offered.includes(SUBPROTOCOL_V2)) return "batch";
-  if (offered.includes(SUBPROTOCOL)) return "json";
+  if (offered.includes(SUBPROTOCOL_V2)) return "v2";
+  if (offered.includes(SUBPROTOCOL)) return "v1";
   return offered.includes(SUBPROTOCOL_LINES) ? "lines" : "text";
 }

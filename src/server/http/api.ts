@@ -7,12 +7,21 @@ import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import { refusal } from "../../shared/errors";
 import { limitsFrom, MEMBERS_PAGE, PAGE_DEFAULT, PAGE_MAX, publicLimits } from "../../shared/limits";
-import { validateId, validateMemberId, validateNick, validateRoom, validateSeq, validateSince, validateText } from "../../shared/validate";
+import {
+  type Result,
+  validateId,
+  validateMemberId,
+  validateNick,
+  validateRoom,
+  validateSeq,
+  validateSince,
+  validateText,
+} from "../../shared/validate";
 import { mintToken, parseTokenRequest } from "../auth/tokens";
 import type { Env } from "../env";
 import { clientAddress, sha256Hex } from "../platform/identity";
-import { authStatus, callerOf, mayRead, mayWrite, posterOf } from "./auth";
-import { httpErrorFrom } from "./errors";
+import { callerOf, mayRead, mayWrite, posterOf } from "./auth";
+import { httpError } from "./errors";
 import { checkOrigin, checkRate, readBody } from "./guards";
 import { parseAllowedOrigins } from "./origin";
 
@@ -41,75 +50,79 @@ api.on("GET", "/rooms/*", async (c, next) => {
   await next();
 });
 
-/** The room of a request's path, and whether its caller may read it; or the refusal. */
-async function readable(c: Context<{ Bindings: Env }>): Promise<{ room: string } | { refused: Response }> {
+/** The room of a request's path, if its caller may read it. */
+async function readable(c: Context<{ Bindings: Env }>): Promise<Result<string>> {
   const room = validateRoom(c.req.param("room"));
-  if (!room.ok) return { refused: httpErrorFrom(400, room.error) };
+  if (!room.ok) return room;
   const caller = await callerOf(c.req.raw, c.env);
-  if (!caller.ok) return { refused: httpErrorFrom(401, caller.error) };
-  const refused = mayRead(caller.value, room.value, c.env);
-  return refused ? { refused: httpErrorFrom(authStatus(refused), refused) } : { room: room.value };
+  if (!caller.ok) return caller;
+  const allowed = mayRead(caller.value, room.value, c.env);
+  return allowed.ok ? room : allowed;
 }
 
 // GET /api/rooms/:room → {room, members, lastSeq}
 api.get("/rooms/:room", async (c) => {
-  const target = await readable(c);
-  if ("refused" in target) return target.refused;
-  return c.json(await c.env.ROOMS.getByName(target.room).info());
+  const room = await readable(c);
+  if (!room.ok) return httpError(room.error);
+  const info = await c.env.ROOMS.getByName(room.value).info();
+  return info.ok ? c.json(info.value) : httpError(info.error);
 });
 
 // GET /api/rooms/:room/messages?since=&limit= → {room, messages}
 api.get("/rooms/:room/messages", async (c) => {
-  const target = await readable(c);
-  if ("refused" in target) return target.refused;
+  const room = await readable(c);
+  if (!room.ok) return httpError(room.error);
   const since = validateSince(c.req.query("since"));
-  if (!since.ok) return httpErrorFrom(400, since.error);
+  if (!since.ok) return httpError(since.error);
   const limitRaw = c.req.query("limit");
   const limit = limitRaw === undefined ? PAGE_DEFAULT : Number(limitRaw);
   if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) {
-    return httpErrorFrom(400, refusal.badLimit(PAGE_MAX));
+    return httpError(refusal.badLimit(PAGE_MAX));
   }
-  const messages = await c.env.ROOMS.getByName(target.room).messages(since.value ?? 0, limit);
-  return c.json({ room: target.room, messages });
+  const messages = await c.env.ROOMS.getByName(room.value).messages(since.value ?? 0, limit);
+  return messages.ok ? c.json({ room: room.value, messages: messages.value }) : httpError(messages.error);
 });
 
 // GET /api/rooms/:room/members?after=&limit= → {room, count, members, next?}
 api.get("/rooms/:room/members", async (c) => {
-  const target = await readable(c);
-  if ("refused" in target) return target.refused;
+  const room = await readable(c);
+  if (!room.ok) return httpError(room.error);
   const after = c.req.query("after") || undefined;
-  if (after !== undefined && !validateMemberId(after).ok) return httpErrorFrom(400, refusal.badBody("?after=<member id>"));
+  if (after !== undefined && !validateMemberId(after).ok) return httpError(refusal.badBody("?after=<member id>"));
   const limitRaw = c.req.query("limit");
   const limit = limitRaw === undefined ? MEMBERS_PAGE : Number(limitRaw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MEMBERS_PAGE) return httpErrorFrom(400, refusal.badLimit(MEMBERS_PAGE));
-  const { type: _, ...page } = await c.env.ROOMS.getByName(target.room).memberPage(after, limit);
-  return c.json(page);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MEMBERS_PAGE) return httpError(refusal.badLimit(MEMBERS_PAGE));
+  const page = await c.env.ROOMS.getByName(room.value).memberPage(after, limit);
+  if (!page.ok) return httpError(page.error);
+  const { type: _, ...body } = page.value;
+  return c.json(body);
 });
 
 // GET /api/rooms/:room/messages/:seq → {message, reactions}: a message as it stands now
 api.get("/rooms/:room/messages/:seq", async (c) => {
-  const target = await readable(c);
-  if ("refused" in target) return target.refused;
+  const room = await readable(c);
+  if (!room.ok) return httpError(room.error);
   const seq = validateSeq(Number(c.req.param("seq")));
-  if (!seq.ok) return httpErrorFrom(400, seq.error);
-  const state = await c.env.ROOMS.getByName(target.room).messageState(seq.value);
-  return state ? c.json(state) : httpErrorFrom(404, refusal.noSuchMessage(seq.value));
+  if (!seq.ok) return httpError(seq.error);
+  const state = await c.env.ROOMS.getByName(room.value).messageState(seq.value);
+  if (!state.ok) return httpError(state.error);
+  return state.value ? c.json(state.value) : httpError(refusal.noSuchMessage(seq.value));
 });
 
-/** A request's JSON object body (at most 16 KiB), or the refusal. */
-async function jsonBody(request: Request, shape: string): Promise<{ body: Record<string, unknown> } | { refused: Response }> {
+/** A request's JSON object body (at most 16 KiB). */
+async function jsonBody(request: Request, shape: string): Promise<Result<Record<string, unknown>>> {
   const read = await readBody(request);
-  if ("refused" in read) return read;
+  if (!read.ok) return read;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(read.text);
+    parsed = JSON.parse(read.value);
   } catch {
-    return { refused: httpErrorFrom(400, refusal.badJson()) };
+    return { ok: false, error: refusal.badJson() };
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    return { refused: httpErrorFrom(400, refusal.badBody(shape)) };
+    return { ok: false, error: refusal.badBody(shape) };
   }
-  return { body: parsed as Record<string, unknown> };
+  return { ok: true, value: parsed as Record<string, unknown> };
 }
 
 // POST /api/rooms/:room/messages {nick, text, id?} → 201 (stored), 200 (id already stored) or 409 (stored, no longer kept)
@@ -118,35 +131,37 @@ api.post("/rooms/:room/messages", async (c) => {
   const refused = checkOrigin(request, c.env) ?? (await checkRate(request, c.env, "write"));
   if (refused) return refused;
   const room = validateRoom(c.req.param("room"));
-  if (!room.ok) return httpErrorFrom(400, room.error);
+  if (!room.ok) return httpError(room.error);
   const caller = await callerOf(request, c.env);
-  if (!caller.ok) return httpErrorFrom(401, caller.error);
+  if (!caller.ok) return httpError(caller.error);
   const allowed = mayWrite(caller.value, room.value, c.env);
-  if (!allowed.ok) return httpErrorFrom(authStatus(allowed.error), allowed.error);
+  if (!allowed.ok) return httpError(allowed.error);
   const { identity } = allowed.value;
   const read = await jsonBody(request, "{nick, text, id?}");
-  if ("refused" in read) return read.refused;
-  const { body } = read;
+  if (!read.ok) return httpError(read.error);
+  const body = read.value;
   const limits = limitsFrom(c.env);
   // A token names its poster; otherwise the body's nick does.
   const nick = identity ? { ok: true as const, value: identity.name } : validateNick(body.nick, limits);
-  if (!nick.ok) return httpErrorFrom(400, nick.error);
+  if (!nick.ok) return httpError(nick.error);
   const text = validateText(body.text, limits);
-  if (!text.ok) return httpErrorFrom(400, text.error);
+  if (!text.ok) return httpError(text.error);
   const id = validateId(body.id);
-  if (!id.ok) return httpErrorFrom(400, id.error);
+  if (!id.ok) return httpError(id.error);
   // Ids belong to their sender: a user's sub, the app's key, or else the
   // address — a retry from it is recognised, another cannot take its ids.
   const sender = identity ? `sub:${identity.sub}` : caller.value.kind === "app" ? "app" : `addr:${await sha256Hex(clientAddress(request))}`;
-  const result = await c.env.ROOMS.getByName(room.value).post({
+  const posted = await c.env.ROOMS.getByName(room.value).post({
     from: posterOf(identity, nick.value),
     sender,
     identity: identity ? `sub:${identity.sub}` : undefined,
     text: text.value,
     id: id.value,
   });
-  if ("refused" in result) return httpErrorFrom(403, result.refused);
-  if ("prunedSeq" in result) return httpErrorFrom(409, refusal.alreadyStored(id.value ?? "", result.prunedSeq));
+  // Refused (a ban or mute, 403), or the room failed to store it (500).
+  if (!posted.ok) return httpError(posted.error);
+  const result = posted.value;
+  if ("prunedSeq" in result) return httpError(refusal.alreadyStored(id.value ?? "", result.prunedSeq));
   return c.json(result.message, result.created ? 201 : 200);
 });
 
@@ -155,16 +170,16 @@ api.post("/tokens", async (c) => {
   const request = c.req.raw;
   const caller = await callerOf(request, c.env);
   if (!caller.ok || caller.value.kind !== "app") {
-    return httpErrorFrom(401, refusal.unauthenticated("minting tokens needs the API key (Authorization: Bearer <API_KEY>)"));
+    return httpError(refusal.unauthenticated("minting tokens needs the API key (Authorization: Bearer <API_KEY>)"));
   }
-  if (!c.env.AUTH_SECRET) return httpErrorFrom(403, refusal.forbidden("this server has no AUTH_SECRET to sign tokens with"));
+  if (!c.env.AUTH_SECRET) return httpError(refusal.forbidden("this server has no AUTH_SECRET to sign tokens with"));
   const read = await jsonBody(request, "{sub, name, room, role?, ttl?}");
-  if ("refused" in read) return read.refused;
-  const wanted = parseTokenRequest(read.body, limitsFrom(c.env));
-  if (!wanted.ok) return httpErrorFrom(400, wanted.error);
+  if (!read.ok) return httpError(read.error);
+  const wanted = parseTokenRequest(read.value, limitsFrom(c.env));
+  if (!wanted.ok) return httpError(wanted.error);
   const now = Date.now();
   const token = await mintToken(wanted.value, c.env.AUTH_SECRET, now);
   return c.json({ token, expires: Math.floor(now / 1000) + wanted.value.ttl }, 201);
 });
 
-api.notFound(() => httpErrorFrom(404, refusal.notFound("no such API route")));
+api.notFound(() => httpError(refusal.notFound("no such API route")));

@@ -11,12 +11,11 @@ import { limitsFrom } from "../../shared/limits";
 import { admitToken } from "../auth/tokens";
 import type { Env } from "../env";
 import { clientAddress } from "../platform/identity";
-import { log } from "../platform/log";
+import { log, logInternal } from "../platform/log";
 import { refuseUpgrade } from "../platform/socket";
 import { openRelay } from "../relay/relay";
 import { api } from "./api";
-import { authStatus } from "./auth";
-import { httpErrorFrom } from "./errors";
+import { httpError } from "./errors";
 import { checkOrigin, checkRate } from "./guards";
 
 const app = new Hono<{ Bindings: Env }>();
@@ -26,7 +25,7 @@ const app = new Hono<{ Bindings: Env }>();
 app.get("/ws", async (c) => {
   const request = c.req.raw;
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-    return httpErrorFrom(426, refusal.upgradeRequired());
+    return httpError(refusal.upgradeRequired());
   }
   const refused = checkOrigin(request, c.env) ?? (await checkRate(request, c.env, "connect"));
   if (refused) return refused;
@@ -48,19 +47,20 @@ app.get("/ws", async (c) => {
   const admission = await admitToken(params.value.token, params.value.room, c.env, limits);
   if (!admission.ok) {
     log("refusal", { code: admission.error.code });
-    return httpErrorFrom(authStatus(admission.error), admission.error);
+    return httpError(admission.error);
   }
   return c.env.ROOMS.getByName(params.value.room).fetch(request);
 });
 
 app.route("/api", api);
 
-app.notFound(() => httpErrorFrom(404, refusal.notFound()));
+app.notFound(() => httpError(refusal.notFound()));
 
-// Never a stack trace to a client: log it, answer with a generic error.
+// Never a stack trace to a client: log it (without its message, which may
+// quote what a client sent), answer with the generic error.
 app.onError((err) => {
-  console.error(JSON.stringify({ event: "error", message: String(err), stack: err instanceof Error ? err.stack : undefined }));
-  return httpErrorFrom(500, refusal.internal());
+  logInternal("worker", err, {});
+  return httpError(refusal.internal());
 });
 
 export default app;

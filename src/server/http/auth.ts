@@ -5,7 +5,7 @@
  */
 import { atLeast } from "../../shared/auth";
 import { refusal } from "../../shared/errors";
-import type { ErrorEvent, Member } from "../../shared/events";
+import type { Member } from "../../shared/events";
 import { limitsFrom } from "../../shared/limits";
 import type { Result } from "../../shared/validate";
 import { admit, type Identity, verifyToken } from "../auth/tokens";
@@ -42,10 +42,10 @@ export async function callerOf(request: Request, env: Env): Promise<Result<Calle
 }
 
 /** Whether `caller` may read `room`: private rooms (and every room with ANONYMOUS=false) need the key or a token that covers them. */
-export function mayRead(caller: Caller, room: string, env: Env): ErrorEvent | null {
-  if (caller.kind === "app") return null;
+export function mayRead(caller: Caller, room: string, env: Env): Result<void> {
+  if (caller.kind === "app") return { ok: true, value: undefined };
   const admission = admit(caller.kind === "user" ? caller.identity : null, room, env);
-  return admission.ok ? null : admission.error;
+  return admission.ok ? { ok: true, value: undefined } : admission;
 }
 
 /**
@@ -67,9 +67,4 @@ export function mayWrite(caller: Caller, room: string, env: Env): Result<{ ident
 /** How an authorised post is signed: a user's token names it; otherwise the body's nick does. */
 export function posterOf(identity: Identity | null, nick: string): Member {
   return identity ? { id: identity.sub, nick: identity.name } : { id: "http", nick };
-}
-
-/** The HTTP status of an authorisation refusal. */
-export function authStatus(error: ErrorEvent): 401 | 403 {
-  return error.code === "forbidden" ? 403 : 401;
 }

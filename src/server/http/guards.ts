@@ -1,27 +1,30 @@
 /**
  * Checks the Worker runs before a request reaches a room: the Origin rule
  * (cross-site WebSocket hijacking), rate limits per client address, and the
- * size of a request body. Each returns a refusal Response, or null to go on;
- * none touches the response of a request it lets through.
+ * size of a request body. The first two are gates: each returns the refusal
+ * to answer with (a 429 carries its Retry-After), or null to go on; none
+ * touches the response of a request it lets through.
  *
  * Refusals are logged with their code only: a client's address and Origin are
  * the users' data, not the operator's.
  */
 import { refusal } from "../../shared/errors";
 import { limitsFrom, MAX_FRAME_BYTES } from "../../shared/limits";
+import type { Result } from "../../shared/validate";
 import type { Env } from "../env";
 import { clientAddress } from "../platform/identity";
 import { log } from "../platform/log";
 import type { AddressBucket } from "./address-limiter";
-import { httpErrorFrom } from "./errors";
+import { httpError } from "./errors";
 import { originAllowed, parseAllowedOrigins } from "./origin";
 
 /** 403 for a browser request from an origin that is neither ours nor allowed. */
 export function checkOrigin(request: Request, env: Env): Response | null {
   const origin = request.headers.get("Origin");
   if (originAllowed(origin, request.url, parseAllowedOrigins(env.ALLOWED_ORIGINS))) return null;
-  log("refusal", { code: "forbidden_origin" });
-  return httpErrorFrom(403, refusal.forbiddenOrigin(origin));
+  const error = refusal.forbiddenOrigin(origin);
+  log("refusal", { code: error.code });
+  return httpError(error);
 }
 
 /** The limit of each kind of request per address, as a bucket: `burst` at once, refilled at `perSecond`; null when off. */
@@ -48,18 +51,18 @@ export async function checkRate(request: Request, env: Env, kind: AddressBucket)
   if (waitMs === 0) return null;
   const error = kind === "connect" ? refusal.tooManyConnections(limitsFrom(env).CONNECTS_PER_MINUTE) : refusal.tooManyRequests();
   log("refusal", { code: error.code, kind });
-  const response = httpErrorFrom(429, error);
+  const response = httpError(error);
   response.headers.set("Retry-After", String(Math.ceil(waitMs / 1000)));
   return response;
 }
 
 /**
  * A request body of at most MAX_FRAME_BYTES — the limit a socket frame has —
- * or the 413 to answer. A declared length over it is refused unread; a body
- * without one is read only until it passes the limit.
+ * or `body_too_large` (413). A declared length over it is refused unread; a
+ * body without one is read only until it passes the limit.
  */
-export async function readBody(request: Request): Promise<{ text: string } | { refused: Response }> {
-  const tooLarge = () => ({ refused: httpErrorFrom(413, refusal.bodyTooLarge()) });
+export async function readBody(request: Request): Promise<Result<string>> {
+  const tooLarge = (): Result<string> => ({ ok: false, error: refusal.bodyTooLarge() });
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > MAX_FRAME_BYTES) {
     // Cancelled, not just left: a body nobody reads may still be received in
@@ -67,7 +70,7 @@ export async function readBody(request: Request): Promise<{ text: string } | { r
     await request.body?.cancel();
     return tooLarge();
   }
-  if (!request.body) return { text: "" };
+  if (!request.body) return { ok: true, value: "" };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -87,5 +90,5 @@ export async function readBody(request: Request): Promise<{ text: string } | { r
     body.set(chunk, at);
     at += chunk.byteLength;
   }
-  return { text: new TextDecoder().decode(body) };
+  return { ok: true, value: new TextDecoder().decode(body) };
 }

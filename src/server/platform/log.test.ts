@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { debugEnabled, log } from "./log";
+import { debugEnabled, log, logInternal } from "./log";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -11,10 +11,28 @@ describe("log", () => {
     expect(JSON.parse(out.mock.calls[0]![0] as string)).toEqual({ event: "refusal", room: "8888", conn: "abc", code: "bad_frame" });
   });
 
-  it("writes errors to the error stream", () => {
+  it("writes internal errors to the error stream", () => {
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
-    log("error", { room: "8888", message: "boom" });
-    expect(JSON.parse(err.mock.calls[0]![0] as string)).toMatchObject({ event: "error", room: "8888" });
+    log("internal", { room: "8888", where: "commit" });
+    expect(JSON.parse(err.mock.calls[0]![0] as string)).toMatchObject({ event: "internal", room: "8888" });
+  });
+
+  it("logs a caught error without its message, which may quote what a member sent", () => {
+    const err = vi.spyOn(console, "error").mockImplementation(() => {});
+    logInternal("webSocketMessage", new SyntaxError('Unexpected token, "secret\n    at the docks" is not valid JSON'), {
+      room: "8888",
+      conn: "abc",
+    });
+    const line = err.mock.calls[0]![0] as string;
+    expect(JSON.parse(line)).toMatchObject({
+      event: "internal",
+      room: "8888",
+      conn: "abc",
+      where: "webSocketMessage",
+      error: "SyntaxError",
+    });
+    expect(line).not.toContain("secret");
+    expect(line).not.toContain("docks");
   });
 
   it("allows message text only when LOG_DEBUG is true", () => {

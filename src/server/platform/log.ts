@@ -1,5 +1,6 @@
 /**
- * Structured logs: one JSON line per relay connection, refusal and error, and
+ * Structured logs: one JSON line per relay connection, refusal and internal
+ * error, and
  * per room one "presence" line per presence window: how many came and went
  * (and how many did both within it, whom nobody is told of), the ids of those
  * its event lists, and the member count. Joins and leaves
@@ -9,7 +10,7 @@
  * (then a "message" line per message carries it): chat content is the
  * users', not the operator's.
  */
-export type LogEvent = "connect" | "presence" | "refusal" | "error" | "message";
+export type LogEvent = "connect" | "presence" | "refusal" | "internal" | "message";
 
 export interface LogFields {
   room?: string;
@@ -21,11 +22,24 @@ export interface LogFields {
 /** Writes one structured log line. */
 export function log(event: LogEvent, fields: LogFields): void {
   const line = JSON.stringify({ event, ...fields });
-  if (event === "error") console.error(line);
+  if (event === "internal") console.error(line);
   else console.log(line);
 }
 
 /** Whether message text may appear in logs. */
 export function debugEnabled(env: { LOG_DEBUG?: string }): boolean {
   return env.LOG_DEBUG === "true";
+}
+
+/** A stack frame as V8 writes it. */
+const FRAME = /^\s+at .*:\d+:\d+\)?$/;
+
+/**
+ * Logs an error an entry point caught, once: where, the error's name and its
+ * stack's frames. Never its message, which may quote what a member sent.
+ */
+export function logInternal(where: string, error: unknown, fields: LogFields): void {
+  // Only the "at …:line:column" lines: a message may span lines of its own.
+  const frames = error instanceof Error ? error.stack?.split("\n").flatMap((line) => (FRAME.test(line) ? [line.trim()] : [])) : undefined;
+  log("internal", { ...fields, where, error: error instanceof Error ? error.name : typeof error, stack: frames });
 }

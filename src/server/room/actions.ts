@@ -1,55 +1,79 @@
 /**
- * What the room does for each client action: one handler per action of the
- * contract (src/shared/frames.ts), which the compiler holds complete. A
- * handler only ever sees a frame that parsed and passed the rate limit, and
- * runs in the order the room's dispatch sets (see {@link ActionHandler.batched}).
+ * What the room does with a member's frame: {@link receive} parses it and
+ * charges the rate limit, {@link dispatch} runs its action's handler from
+ * {@link ACTION_HANDLERS} — one per action of the contract
+ * (src/shared/frames.ts), which the compiler holds complete. A handler only
+ * ever sees a frame that parsed and passed the rate limit.
  */
-import type { Action, ActionFrames, ModerationFrame, SendFrame } from "../../shared/frames";
+import { DISCONNECT } from "../../shared/codes";
+import { refusal } from "../../shared/errors";
+import { type Action, type ActionFrames, type ClientFrame, parseClientFrame, refOf } from "../../shared/frames";
+import type { Result } from "../../shared/validate";
+import { depart } from "./admission";
+import { deleteMessage, edit, react } from "./changes";
 import type { Connection } from "./connections";
-
-/** The room's behaviour, as the handlers may use it. */
-export interface RoomBehaviour {
-  /** Admits a new connection, or answers a member that joins again. */
-  join(conn: Connection, room: string, since: number | undefined): void;
-  /** Queues a message for the next group commit. */
-  say(conn: Connection, frame: SendFrame): void;
-  /** Changes the text of the member's own message. */
-  edit(conn: Connection, seq: number, text: string): void;
-  /** Toggles the member's reaction on a message. */
-  react(conn: Connection, seq: number, emoji: string): void;
-  /** Tells the others the member is typing (not stored). */
-  typing(conn: Connection): void;
-  leave(conn: Connection): void;
-  /** Kick, ban, unban or mute: moderators and owners only. */
-  moderate(conn: Connection, frame: ModerationFrame): void;
-  /** Tombstones a message: its author, or a moderator. */
-  deleteMessage(conn: Connection, seq: number): void;
-  /** Answers with a page of the member list. */
-  listMembers(conn: Connection, after: string | undefined, limit: number | undefined): void;
-}
+import { join } from "./join";
+import { leave } from "./leave";
+import { members } from "./members";
+import { moderate } from "./moderation";
+import type { RoomParts } from "./parts";
+import { say } from "./say";
+import { typing } from "./typing";
 
 export interface ActionHandler<A extends Action> {
   /**
-   * A batched action joins the room's group-commit queue. Every other action
-   * first has the queue stored and delivered, so that nothing it does can
-   * overtake a send that arrived before it.
+   * The action joins the group-commit queue (commit.ts), to be stored in seq
+   * order with the sends around it. Every other action first has the queue
+   * stored and delivered, so that nothing it does can overtake a send that
+   * arrived before it.
    */
-  batched?: true;
-  run(room: RoomBehaviour, conn: Connection, frame: ActionFrames[A]): void;
+  groupCommit?: true;
+  run(room: RoomParts, conn: Connection, frame: ActionFrames[A]): void;
 }
 
 export const ACTION_HANDLERS: { [A in Action]: ActionHandler<A> } = {
-  join: { run: (room, conn, frame) => room.join(conn, frame.msg, frame.since) },
-  send_to_room: { batched: true, run: (room, conn, frame) => room.say(conn, frame) },
-  leave: { run: (room, conn) => room.leave(conn) },
-  kick: { run: (room, conn, frame) => room.moderate(conn, frame) },
-  ban: { run: (room, conn, frame) => room.moderate(conn, frame) },
-  unban: { run: (room, conn, frame) => room.moderate(conn, frame) },
-  mute: { run: (room, conn, frame) => room.moderate(conn, frame) },
-  delete: { run: (room, conn, frame) => room.deleteMessage(conn, frame.seq) },
-  members: { run: (room, conn, frame) => room.listMembers(conn, frame.after, frame.limit) },
-  edit: { run: (room, conn, frame) => room.edit(conn, frame.seq, frame.msg) },
-  react: { run: (room, conn, frame) => room.react(conn, frame.seq, frame.emoji) },
+  join: { run: join },
+  send_to_room: { groupCommit: true, run: say },
+  leave: { run: leave },
+  kick: { run: moderate },
+  ban: { run: moderate },
+  unban: { run: moderate },
+  mute: { run: moderate },
+  delete: { run: deleteMessage },
+  members: { run: members },
+  edit: { run: edit },
+  react: { run: react },
   // Not stored, so nothing to order it after: but a send before it should still show first.
-  typing: { run: (room, conn) => room.typing(conn) },
+  typing: { run: typing },
 };
+
+/** Handles one frame from a member: parse and validate, spend a token, then dispatch. */
+export function receive(room: RoomParts, conn: Connection, data: string | ArrayBuffer): void {
+  const parsed = parseClientFrame(data, room.limits);
+  const verdict = room.bucket(conn.ws).take(Date.now());
+  if (verdict === "ok") {
+    dispatch(room, conn, parsed);
+    return;
+  }
+  // Over the limit: nothing of the frame happens. A member that keeps flooding is closed.
+  const ref = refOf(parsed);
+  const error = verdict === "close" ? refusal.flooding(ref) : refusal.rateLimited(room.limits.RATE_LIMIT_PER_SECOND, ref);
+  dispatch(room, conn, { ok: false, error });
+  if (verdict === "close") {
+    depart(room, conn.ws);
+    room.connections.close(conn.ws, DISCONNECT.flooding);
+  }
+}
+
+/**
+ * The one way a frame takes effect, and where the ordering rule lives: a
+ * group-commit action (a send) joins the queue; anything else — an action or
+ * a refusal — first has the queue stored and delivered, so that nothing it
+ * says or does overtakes a send that arrived before it.
+ */
+export function dispatch(room: RoomParts, conn: Connection, input: Result<ClientFrame>): void {
+  const handler = input.ok ? (ACTION_HANDLERS[input.value.action] as ActionHandler<ClientFrame["action"]>) : undefined;
+  if (!handler?.groupCommit) room.commit.flush();
+  if (!input.ok) room.reply(conn, input.error);
+  else handler?.run(room, conn, input.value);
+}

@@ -12,7 +12,7 @@ describe("Attachment", () => {
       sender: `key:${"f".repeat(32)}`,
       role: "moderator",
       identity: `addr:${"f".repeat(32)}`,
-      format: "json",
+      format: "v1",
       left: true,
     };
     const bytes = new TextEncoder().encode(JSON.stringify({ parley: att })).length;

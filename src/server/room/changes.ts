@@ -8,29 +8,40 @@
 import { atLeast } from "../../shared/auth";
 import { refusal } from "../../shared/errors";
 import type { MessageEvent } from "../../shared/events";
+import type { DeleteFrame, EditFrame, ReactFrame } from "../../shared/frames";
 import { MAX_REACTIONS } from "../../shared/limits";
+import type { Result } from "../../shared/validate";
 import { memberOf } from "./attachment";
 import type { Connection } from "./connections";
 import type { RoomParts } from "./parts";
 
-export function edit(room: RoomParts, conn: Connection, seq: number, text: string): void {
-  const found = keptMessage(room, conn, seq);
-  if (!found) return;
+export function edit(room: RoomParts, conn: Connection, frame: EditFrame): void {
+  const { seq, msg: text } = frame;
+  const found = keptMessage(room, seq);
+  if (!found.ok) {
+    room.reply(conn, found.error);
+    return;
+  }
   // The author only: the same sender (a token's sub, or a browser's key) — moderators delete, they do not rewrite.
-  if (found.sender !== conn.att.sender) {
+  if (found.value.sender !== conn.att.sender) {
     room.reply(conn, refusal.forbidden("only its author may edit a message"));
     return;
   }
-  room.history.rewrite(found.message, text);
+  room.history.rewrite(found.value.message, text);
   room.connections.broadcast(room.history.record(memberOf(conn.att), { kind: "edit", target: seq, text }, Date.now()));
 }
 
-export function react(room: RoomParts, conn: Connection, seq: number, emoji: string): void {
+export function react(room: RoomParts, conn: Connection, frame: ReactFrame): void {
+  const { seq, emoji } = frame;
   if (!atLeast(conn.att.role, "member")) {
     room.reply(conn, refusal.forbidden("readers may not react"));
     return;
   }
-  if (!keptMessage(room, conn, seq)) return;
+  const found = keptMessage(room, seq);
+  if (!found.ok) {
+    room.reply(conn, found.error);
+    return;
+  }
   // Counted per sender, like authorship: the same browser after a reconnect takes its reaction back.
   const on = room.history.toggleReaction(seq, emoji, conn.att.sender, MAX_REACTIONS);
   if (on === "full") {
@@ -40,24 +51,22 @@ export function react(room: RoomParts, conn: Connection, seq: number, emoji: str
   room.connections.broadcast(room.history.record(memberOf(conn.att), { kind: "reaction", target: seq, emoji, on }, Date.now()));
 }
 
-/** A message the room keeps and that is no tombstone; otherwise the member is told why, and undefined. */
-export function keptMessage(
-  room: RoomParts,
-  conn: Connection,
-  seq: number,
-  ref?: string,
-): { sender: string; message: MessageEvent } | undefined {
+/** A message the room keeps and that is no tombstone, with its sender; otherwise why not (`ref` names the frame). */
+export function keptMessage(room: RoomParts, seq: number, ref?: string): Result<{ sender: string; message: MessageEvent }> {
   const found = room.history.message(seq);
-  if (!found) room.reply(conn, refusal.noSuchMessage(seq, ref));
-  else if (found.message.deleted) room.reply(conn, refusal.messageDeleted(seq, ref));
-  else return found;
-  return undefined;
+  if (!found) return { ok: false, error: refusal.noSuchMessage(seq, ref) };
+  if (found.message.deleted) return { ok: false, error: refusal.messageDeleted(seq, ref) };
+  return { ok: true, value: found };
 }
 
-export function deleteMessage(room: RoomParts, conn: Connection, seq: number): void {
-  const message = keptMessage(room, conn, seq);
-  if (!message) return;
-  if (message.sender !== conn.att.sender && !atLeast(conn.att.role, "moderator")) {
+export function deleteMessage(room: RoomParts, conn: Connection, frame: DeleteFrame): void {
+  const { seq } = frame;
+  const found = keptMessage(room, seq);
+  if (!found.ok) {
+    room.reply(conn, found.error);
+    return;
+  }
+  if (found.value.sender !== conn.att.sender && !atLeast(conn.att.role, "moderator")) {
     room.reply(conn, refusal.forbidden("only its author or a moderator may delete a message"));
     return;
   }

@@ -5,9 +5,9 @@
  * rebuilt from them on the first use after every wake.
  *
  * Sending: each wire format is serialised once per event, never per socket.
- * Members of a batched format (parley.v2's JSON arrays, and the relay's
+ * Members of a gathered format (parley.v2's JSON arrays, and the relay's
  * upstream, which takes text lines) get one frame per turn of the room:
- * inside {@link Connections.batch}, what the turn says to them is gathered
+ * inside {@link Connections.turn}, what the turn says to them is gathered
  * and sent at its end (a frame shared by every member that heard the same
  * events; its own list for a member that got a reply, was left out of a
  * broadcast, or came in during the turn).
@@ -31,18 +31,18 @@ export interface V1Event {
   hiddenFrom: (memberId: string) => boolean;
 }
 
-/** The formats whose members get one frame per turn, and how a frame is made of its items. */
-const BATCHED = {
+/** The gathered formats, whose members get one frame per turn, and how a frame is made of its items. */
+const GATHERED = {
   /** parley.v2: a JSON array of events. */
-  batch: (items: string[]) => `[${items.join(",")}]`,
+  v2: (items: string[]) => `[${items.join(",")}]`,
   /** The relay's upstream (parley.lines): text lines, one per line of the frame. */
   lines: (items: string[]) => items.join("\n"),
 } as const;
-type Batched = keyof typeof BATCHED;
-const BATCHED_FORMATS = Object.keys(BATCHED) as Batched[];
-const isBatched = (format: Format): format is Batched => format in BATCHED;
+type Gathered = keyof typeof GATHERED;
+const GATHERED_FORMATS = Object.keys(GATHERED) as Gathered[];
+const isGathered = (format: Format): format is Gathered => format in GATHERED;
 
-/** What one turn has said, so far, to the members of one batched format. */
+/** What one turn has said, so far, to the members of one gathered format. */
 interface Channel {
   /** Every broadcast item of this turn, in order (an event serialised, or a text line). */
   shared: string[];
@@ -54,7 +54,7 @@ export class Connections {
   private cache: Map<WebSocket, Attachment> | undefined;
   /** Sockets whose departure was already handled (close and error can both fire). */
   private readonly departed = new WeakSet<WebSocket>();
-  private pending: Record<Batched, Channel> | null = null;
+  private pending: Record<Gathered, Channel> | null = null;
   private depth = 0;
   /** The first members, as {@link first} last listed them, and their sockets: the same for every joiner until one of them leaves. */
   private firstPage: { limit: number; members: PresentMember[]; sockets: Set<WebSocket> } | undefined;
@@ -78,7 +78,7 @@ export class Connections {
     // A newcomer is among the first members only while the room is smaller than the page.
     if (this.firstPage && live.size <= this.firstPage.limit) this.firstPage = undefined;
     // It hears only what is said from now on.
-    if (isBatched(conn.att.format)) this.pending?.[conn.att.format].own.set(conn.ws, []);
+    if (isGathered(conn.att.format)) this.pending?.[conn.att.format].own.set(conn.ws, []);
   }
 
   /**
@@ -93,7 +93,7 @@ export class Connections {
     this.departed.add(ws);
     const live = this.live();
     const att = live.get(ws) ?? readAttachment(ws);
-    if (att && isBatched(att.format)) this.deliverTo(ws, att.format);
+    if (att && isGathered(att.format)) this.deliverTo(ws, att.format);
     live.delete(ws);
     if (this.firstPage?.sockets.has(ws)) this.firstPage = undefined;
     if (!att || att.left) return null;
@@ -104,7 +104,7 @@ export class Connections {
   /** Closes a member's socket, after whatever the turn still had for it. */
   close(ws: WebSocket, how: Disconnect): void {
     const format = this.live().get(ws)?.format;
-    if (format && isBatched(format)) this.deliverTo(ws, format);
+    if (format && isGathered(format)) this.deliverTo(ws, format);
     closeQuietly(ws, how);
   }
 
@@ -145,16 +145,16 @@ export class Connections {
   }
 
   /**
-   * Runs one turn of the room: what it sends to members of a batched format
+   * Runs one turn of the room: what it sends to members of a gathered format
    * goes out at the end, one frame each. Turns may nest; the outermost one
    * sends.
    */
-  batch<T>(turn: () => T): T {
+  turn<T>(run: () => T): T {
     if (this.depth++ === 0) {
-      this.pending = { batch: { shared: [], own: new Map() }, lines: { shared: [], own: new Map() } };
+      this.pending = { v2: { shared: [], own: new Map() }, lines: { shared: [], own: new Map() } };
     }
     try {
-      return turn();
+      return run();
     } finally {
       if (--this.depth === 0) this.deliver();
     }
@@ -165,9 +165,9 @@ export class Connections {
     const { ws, att } = conn;
     const item = att.format === "text" || att.format === "lines" ? toTextLine(event, att.nick) : JSON.stringify(event);
     if (item === null) return 0;
-    if (!isBatched(att.format)) return trySend(ws, item) ? item.length : 0;
+    if (!isGathered(att.format)) return trySend(ws, item) ? item.length : 0;
     if (this.pending) this.ownList(att.format, ws).push(item);
-    else trySend(ws, BATCHED[att.format]([item]));
+    else trySend(ws, GATHERED[att.format]([item]));
     return item.length;
   }
 
@@ -182,11 +182,11 @@ export class Connections {
     let v1: { hiddenFrom?: (memberId: string) => boolean; frame: string }[] | undefined;
     let text: string | null | undefined;
     const pending = this.pending;
-    // Which batched formats this room has members of: only theirs gather the event.
-    const seen = { batch: false, lines: false };
+    // Which gathered formats this room has members of: only theirs gather the event.
+    const seen = { v2: false, lines: false };
     for (const [ws, att] of this.live()) {
       const format = att.format;
-      if (format === "json") {
+      if (format === "v1") {
         if (ws === except) continue;
         json ??= JSON.stringify(event);
         v1 ??= v1Shape ? v1Shape.map((e) => ({ hiddenFrom: e.hiddenFrom, frame: JSON.stringify(e.event) })) : [{ frame: json }];
@@ -194,7 +194,7 @@ export class Connections {
         continue;
       }
       let item: string | null;
-      if (format === "batch") item = json ??= JSON.stringify(event);
+      if (format === "v2") item = json ??= JSON.stringify(event);
       else {
         if (text === undefined) text = toTextLine(event, "");
         item = text;
@@ -206,18 +206,18 @@ export class Connections {
       seen[format] = true;
       const channel = pending?.[format];
       if (!channel) {
-        if (ws !== except && item !== null) trySend(ws, BATCHED[format]([item]));
+        if (ws !== except && item !== null) trySend(ws, GATHERED[format]([item]));
       } else if (ws === except) {
         // Left out of this one: from here on it needs its own list.
         if (!channel.own.has(ws)) channel.own.set(ws, [...channel.shared]);
       } else if (item !== null) channel.own.get(ws)?.push(item);
     }
-    if (pending && seen.batch && json !== undefined) pending.batch.shared.push(json);
+    if (pending && seen.v2 && json !== undefined) pending.v2.shared.push(json);
     if (pending && seen.lines && typeof text === "string") pending.lines.shared.push(text);
   }
 
-  private ownList(format: Batched, ws: WebSocket): string[] {
-    const channel = (this.pending as Record<Batched, Channel>)[format];
+  private ownList(format: Gathered, ws: WebSocket): string[] {
+    const channel = (this.pending as Record<Gathered, Channel>)[format];
     let list = channel.own.get(ws);
     if (!list) {
       list = [...channel.shared];
@@ -227,16 +227,16 @@ export class Connections {
   }
 
   /** Sends one member what the turn gathered for it, now (it is leaving). */
-  private deliverTo(ws: WebSocket, format: Batched): void {
+  private deliverTo(ws: WebSocket, format: Gathered): void {
     const channel = this.pending?.[format];
     if (!channel) return;
     const list = channel.own.get(ws) ?? channel.shared;
-    if (list.length) trySend(ws, BATCHED[format](list));
+    if (list.length) trySend(ws, GATHERED[format](list));
     channel.own.set(ws, []);
   }
 
   /**
-   * Ends a turn: one frame to each member of a batched format, the shared one
+   * Ends a turn: one frame to each member of a gathered format, the shared one
    * built once per format. A turn that broadcast nothing (a join, a reply)
    * visits only the members it said something to, not the whole room.
    */
@@ -244,15 +244,15 @@ export class Connections {
     const pending = this.pending;
     this.pending = null;
     if (!pending) return;
-    const shared: Partial<Record<Batched, string>> = {};
-    for (const format of BATCHED_FORMATS) {
+    const shared: Partial<Record<Gathered, string>> = {};
+    for (const format of GATHERED_FORMATS) {
       const channel = pending[format];
-      if (channel.shared.length) shared[format] = BATCHED[format](channel.shared);
-      for (const [ws, own] of channel.own) if (own.length) trySend(ws, BATCHED[format](own));
+      if (channel.shared.length) shared[format] = GATHERED[format](channel.shared);
+      for (const [ws, own] of channel.own) if (own.length) trySend(ws, GATHERED[format](own));
     }
-    if (shared.batch === undefined && shared.lines === undefined) return;
+    if (shared.v2 === undefined && shared.lines === undefined) return;
     for (const [ws, att] of this.live()) {
-      if (!isBatched(att.format)) continue;
+      if (!isGathered(att.format)) continue;
       const frame = shared[att.format];
       if (frame !== undefined && !pending[att.format].own.has(ws)) trySend(ws, frame);
     }

@@ -1,10 +1,10 @@
 /**
  * A room's seq stream in its Durable Object's SQLite storage: messages, and
- * the events that change the room or its messages (moderation, deletes), each
- * under its own seq. Writes are
- * synchronous; the runtime's output gate holds every frame the room sends
- * until the writes before it are durable, so "stored before delivered" costs
- * no extra round trip, and writes that arrive together commit together.
+ * the events that change the room or its messages (moderation, edits,
+ * reactions, deletes), each under its own seq. Writes are synchronous; the
+ * runtime's output gate holds every frame the room sends until the writes
+ * before it are durable, so "stored before delivered" costs no extra round
+ * trip, and writes that arrive together commit together.
  *
  * Storage is only touched to store: until the first message, a room reads
  * nothing but SQLite's own catalogue and writes nothing, so a room that was
@@ -16,17 +16,7 @@
  * ID_WINDOW_MS after it was pruned (the ids of pruned messages are kept that
  * long in `pruned_ids`).
  */
-import type {
-  DeleteEvent,
-  EditEvent,
-  Member,
-  MessageEvent,
-  MessageState,
-  ModerationEvent,
-  ReactionEvent,
-  ReplyRef,
-  StoredEvent,
-} from "../../shared/events";
+import type { Member, MessageEvent, MessageState, ReplyRef, StoredEvent } from "../../shared/events";
 import { tableExists } from "./storage";
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -41,12 +31,15 @@ interface Row extends Record<string, SqlStorageValue> {
   deleted: number;
 }
 
-/** What a non-message event stores besides its seq, author and time. */
-export type EventData =
-  | ({ kind: "moderation" } & Pick<ModerationEvent, "action" | "member" | "nick" | "reason" | "seconds">)
-  | ({ kind: "delete" } & Pick<DeleteEvent, "target">)
-  | ({ kind: "edit" } & Pick<EditEvent, "target" | "text">)
-  | ({ kind: "reaction" } & Pick<ReactionEvent, "target" | "emoji" | "on">);
+/** An event the room itself writes: every stored event but a message. */
+type RoomEvent = Exclude<StoredEvent, MessageEvent>;
+type DataOf<E> = E extends RoomEvent ? { kind: E["type"] } & Omit<E, "type" | "room" | "seq" | "from" | "by" | "ts"> : never;
+/**
+ * What a room event stores besides its seq, author and time: its type as
+ * `kind`, and its own fields. Derived from shared/events.ts, so a new event
+ * on the seq stream is stored and read back with no change here.
+ */
+export type EventData = DataOf<RoomEvent>;
 
 /** What a message row keeps in `data` besides its text. */
 interface MessageData {
@@ -120,6 +113,15 @@ export class History {
   }
 
   /**
+   * Forgets what this object remembers of storage (the newest seq, whether
+   * the tables exist), after a transaction that wrote to them rolled back.
+   */
+  forget(): void {
+    this.seq = undefined;
+    this.exists = undefined;
+  }
+
+  /**
    * Stores a message from `sender` under the next seq. An id that sender
    * already stored is not stored again.
    */
@@ -153,7 +155,7 @@ export class History {
   }
 
   /**
-   * Appends an event the room itself writes (moderation, a delete) under the
+   * Appends an event the room itself writes (moderation, an edit, a reaction, a delete) under the
    * next seq, with `from` as its author.
    */
   record(from: Member, data: EventData, now: number): StoredEvent {
@@ -318,21 +320,12 @@ export class History {
 
   private toEvent(r: Row): StoredEvent {
     const from = { id: r.member_id, nick: r.nick };
-    if (r.kind === "moderation") {
-      const data = JSON.parse(r.data ?? "{}") as Omit<ModerationEvent, "type" | "room" | "seq" | "by" | "ts">;
-      return { type: "moderation", room: this.room, seq: r.seq, ...data, by: from, ts: r.ts };
-    }
-    if (r.kind === "delete") {
-      const data = JSON.parse(r.data ?? "{}") as { target: number };
-      return { type: "delete", room: this.room, seq: r.seq, target: data.target, from, ts: r.ts };
-    }
-    if (r.kind === "edit") {
-      const data = JSON.parse(r.data ?? "{}") as { target: number; text: string };
-      return { type: "edit", room: this.room, seq: r.seq, target: data.target, text: data.text, from, ts: r.ts };
-    }
-    if (r.kind === "reaction") {
-      const data = JSON.parse(r.data ?? "{}") as { target: number; emoji: string; on: boolean };
-      return { type: "reaction", room: this.room, seq: r.seq, target: data.target, emoji: data.emoji, from, on: data.on, ts: r.ts };
+    if (r.kind !== "message") {
+      // A room event: `kind` is its type and `data` its own fields, as record() stored them from EventData.
+      const data = JSON.parse(r.data ?? "{}") as Omit<EventData, "kind">;
+      // A moderator's event names its author `by`: the member it is about is not its author.
+      const author = r.kind === "moderation" ? { by: from } : { from };
+      return { type: r.kind, room: this.room, seq: r.seq, ...data, ...author, ts: r.ts } as StoredEvent;
     }
     const message: MessageEvent = { type: "message", room: this.room, seq: r.seq, id: r.id, from, text: r.text, ts: r.ts };
     if (r.deleted === 1) message.deleted = true;

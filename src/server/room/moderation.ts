@@ -7,6 +7,7 @@ import { atLeast, mayModerate, type Role } from "../../shared/auth";
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
 import { type ModerationFrame, MUTE_DEFAULT_SECONDS } from "../../shared/frames";
+import { depart } from "./admission";
 import { memberOf } from "./attachment";
 import type { Connection } from "./connections";
 import type { EventData } from "./history";
@@ -53,7 +54,7 @@ export function moderate(room: RoomParts, conn: Connection, frame: ModerationFra
     const told = action === "kick" ? refusal.kicked(room.name, reason) : refusal.banned(room.name, reason);
     for (const t of targets) {
       room.reply(t, told);
-      room.depart(t.ws, true);
+      depart(room, t.ws, true);
       room.connections.close(t.ws, action === "kick" ? DISCONNECT.kicked : DISCONNECT.banned);
     }
   }

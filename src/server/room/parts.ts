@@ -1,20 +1,64 @@
 /**
- * What the room's behaviour modules (moderation.ts, changes.ts) may use of
- * the room: built once by the Room from its own state, so none of it is a
- * public method of the Durable Object (which RPC could call).
+ * The room's parts: everything a handler (actions.ts and the modules it
+ * names) may use of the room, built once per Durable Object by
+ * {@link roomParts}. Handlers are functions over these parts, so none of
+ * them is a public method of the Durable Object (which RPC could call).
  */
 import type { ServerEvent } from "../../shared/events";
-import type { Connection, Connections } from "./connections";
-import type { History } from "./history";
-import type { Sanctions } from "./sanctions";
+import { type Limits, limitsFrom } from "../../shared/limits";
+import type { Env } from "../env";
+import { log } from "../platform/log";
+import { TokenBucket } from "../platform/token-bucket";
+import { GroupCommit } from "./commit";
+import { type Connection, Connections } from "./connections";
+import { History } from "./history";
+import { Presence } from "./presence";
+import { Sanctions } from "./sanctions";
 
 export interface RoomParts {
   readonly name: string;
+  readonly env: Env;
+  readonly limits: Limits;
   readonly history: History;
   readonly sanctions: Sanctions;
   readonly connections: Connections;
+  readonly presence: Presence;
+  /** The queue of sends stored together (commit.ts). */
+  readonly commit: GroupCommit;
+  /** This connection's rate limit; see TokenBucket for why memory is enough. */
+  bucket(ws: WebSocket): TokenBucket;
   /** Sends one event to one member (errors are logged as refusals); returns its length. */
   reply(conn: Connection, event: ServerEvent): number;
-  /** Removes a member once and tells the others; `markLeft` records it on the socket. */
-  depart(ws: WebSocket, markLeft?: boolean): void;
+}
+
+export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
+  // The worker reaches every room through getByName(room), so the runtime
+  // gives the object its name back here.
+  const name = ctx.id.name ?? "";
+  const limits = limitsFrom(env);
+  const history = new History(ctx.storage.sql, name, limits.MAX_ROOM_HISTORY);
+  const connections = new Connections(ctx);
+  const buckets = new WeakMap<WebSocket, TokenBucket>();
+  return {
+    name,
+    env,
+    limits,
+    history,
+    sanctions: new Sanctions(ctx.storage.sql),
+    connections,
+    presence: new Presence(name, connections),
+    commit: new GroupCommit(ctx.storage, history, connections, name),
+    bucket(ws) {
+      let bucket = buckets.get(ws);
+      if (!bucket) {
+        bucket = new TokenBucket(limits.RATE_LIMIT_BURST, limits.RATE_LIMIT_PER_SECOND, Date.now());
+        buckets.set(ws, bucket);
+      }
+      return bucket;
+    },
+    reply(conn, event) {
+      if (event.type === "error") log("refusal", { room: name, conn: conn.att.id, code: event.code });
+      return connections.send(conn, event);
+    },
+  };
 }

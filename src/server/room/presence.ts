@@ -16,7 +16,7 @@
  */
 import type { PresenceChangesEvent, PresenceEvent, PresentMember } from "../../shared/events";
 import { PRESENCE_LIST_MAX, presenceWindowMs } from "../../shared/limits";
-import { log } from "../platform/log";
+import { log, logInternal } from "../platform/log";
 import type { Connections, V1Event } from "./connections";
 
 export class Presence {
@@ -54,7 +54,16 @@ export class Presence {
   }
 
   private schedule(): void {
-    this.timer ??= setTimeout(() => this.connections.batch(() => this.tell()), presenceWindowMs(this.connections.size));
+    this.timer ??= setTimeout(() => this.tellAlone(), presenceWindowMs(this.connections.size));
+  }
+
+  /** The window's end: a turn of its own, and an entry point of the room (its throws stop here). */
+  private tellAlone(): void {
+    try {
+      this.connections.turn(() => this.tell());
+    } catch (error) {
+      logInternal("presence", error, { room: this.room });
+    }
   }
 
   /** Tells the room what changed since the last window. */

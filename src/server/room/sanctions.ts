@@ -54,14 +54,13 @@ export class Sanctions {
     this.all().set(`${s.kind}:${s.identity}`, s);
   }
 
-  /** Lifts every sanction of `kind` on the member a moderator named; returns how many there were. */
-  lift(member: string, kind: SanctionKind): number {
+  /** Lifts every sanction of `kind` on the member a moderator named. */
+  lift(member: string, kind: SanctionKind): void {
     const lifted = [...this.all().values()].filter((s) => s.member === member && s.kind === kind);
     for (const s of lifted) {
       this.sql.exec("DELETE FROM sanctions WHERE identity = ? AND kind = ?", s.identity, s.kind);
       this.all().delete(`${s.kind}:${s.identity}`);
     }
-    return lifted.length;
   }
 
   /** The identity a member id was sanctioned under, for a member no longer connected. */

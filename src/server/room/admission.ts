@@ -1,0 +1,63 @@
+/**
+ * Who comes in and who goes: who a new connection is, or why it may not
+ * enter; admitting it (greeted, and the others told); and a member's
+ * departure, however it went.
+ */
+import { refusal } from "../../shared/errors";
+import type { Format } from "../../shared/format";
+import type { ConnectParams } from "../../shared/frames";
+import type { Result } from "../../shared/validate";
+import { admitToken } from "../auth/tokens";
+import { clientAddress, sha256Hex } from "../platform/identity";
+import { type Attachment, newMemberId, presentMemberOf, senderOf } from "./attachment";
+import type { Connection } from "./connections";
+import { greeting } from "./greeting";
+import type { RoomParts } from "./parts";
+
+/**
+ * Who a new connection is, or why it may not enter: its token (checked
+ * again here, where the room's bans are known), a ban on it, a full room.
+ */
+export async function admission(room: RoomParts, params: ConnectParams, request: Request, format: Format): Promise<Result<Attachment>> {
+  const admitted = await admitToken(params.token, room.name, room.env, room.limits);
+  if (!admitted.ok) return admitted;
+  const { identity, role } = admitted.value;
+  const id = identity ? identity.sub : newMemberId();
+  const who = identity ? `sub:${identity.sub}` : `addr:${await sha256Hex(clientAddress(request))}`;
+  const ban = room.sanctions.active(who, "ban", Date.now());
+  if (ban) return { ok: false, error: refusal.banned(room.name, ban.reason ?? undefined) };
+  if (room.connections.size >= room.limits.MAX_ROOM_MEMBERS) {
+    return { ok: false, error: refusal.roomFull(room.name, room.limits.MAX_ROOM_MEMBERS) };
+  }
+  return {
+    ok: true,
+    value: {
+      id,
+      nick: identity ? identity.name : (params.nick ?? ""),
+      room: room.name,
+      format,
+      sender: identity ? who : await senderOf(params.key, id),
+      role,
+      identity: who,
+    },
+  };
+}
+
+/** Registers a new member, greets it, and tells the others. */
+export function admit(room: RoomParts, conn: Connection, since: number | undefined): void {
+  room.connections.add(conn);
+  room.reply(conn, greeting(room, conn, since));
+  room.presence.arrived(presentMemberOf(conn.att));
+}
+
+/**
+ * Removes a member once, however it went, and tells the others;
+ * `markLeft` records it on the socket. Sends it queued before going are
+ * still stored and delivered by the next flush; a departure needs no flush
+ * first, since the departed socket hears nothing more and presence is not on
+ * the seq stream.
+ */
+export function depart(room: RoomParts, ws: WebSocket, markLeft = false): void {
+  const att = room.connections.remove(ws, markLeft);
+  if (att) room.presence.departed(presentMemberOf(att));
+}

@@ -1,0 +1,86 @@
+/**
+ * Group commit: sends that arrive in the same moment are stored together in
+ * one transaction (one write to storage instead of one each), and only then
+ * broadcast. A send queues; anything else the room does first has the queue
+ * stored and delivered (actions.ts's dispatch), so nothing overtakes a send
+ * that arrived before it.
+ */
+import { refusal } from "../../shared/errors";
+import type { Member, ReplyRef } from "../../shared/events";
+import type { Result } from "../../shared/validate";
+import { logInternal } from "../platform/log";
+import type { Connections } from "./connections";
+import type { Appended, History } from "./history";
+
+/** A send waiting in the queue, and whom to tell once its batch is stored. */
+export interface PendingSend {
+  from: Member;
+  /** Whose ids `id` is among (see Sender in attachment.ts). */
+  sender: string;
+  text: string;
+  id: string | undefined;
+  replyTo?: ReplyRef;
+  /** The sending connection's member id, for the log; undefined for an HTTP post. */
+  conn?: string;
+  /** Called once: what storing did, or the `internal` error (ref = `id`) when the batch was rolled back. */
+  settle(result: Result<Appended>): void;
+}
+
+export class GroupCommit {
+  private queue: PendingSend[] = [];
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly history: History,
+    private readonly connections: Connections,
+    private readonly room: string,
+  ) {}
+
+  /** Queues a send to be stored with whatever else arrives in the same moment. */
+  enqueue(send: PendingSend): void {
+    // A 0 ms wait ends after the frames already waiting for this room have
+    // been received, so they all join this batch. scheduler.wait, not
+    // setTimeout: workerd runs a 0 ms setTimeout before more of them, and a
+    // commit costs far more than a message (docs/performance.md, "Group
+    // commit: scheduler.wait").
+    if (this.queue.push(send) === 1) void scheduler.wait(0).then(() => this.flushAlone());
+  }
+
+  /**
+   * Stores every queued send in one transaction, then broadcasts each new one
+   * in seq order. A throw rolls the whole batch back (no part of it is ever
+   * visible) and every sender in it gets the `internal` error. The output
+   * gate holds the broadcasts until the commit is durable: stored before
+   * delivered, always.
+   */
+  flush(): void {
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    const now = Date.now();
+    let stored: Appended[];
+    try {
+      stored = this.storage.transactionSync(() =>
+        batch.map((send) => this.history.append(send.from, send.sender, send.text, send.id, now, send.replyTo)),
+      );
+    } catch (error) {
+      this.history.forget();
+      logInternal("commit", error, { room: this.room, conns: batch.flatMap((send) => send.conn ?? []) });
+      for (const send of batch) send.settle({ ok: false, error: refusal.internal(send.id) });
+      return;
+    }
+    for (const [i, result] of stored.entries()) {
+      if (result.created) this.connections.broadcast(result.message);
+      batch[i]?.settle({ ok: true, value: result });
+    }
+  }
+
+  /** The flush the 0 ms wait runs: a turn of its own, and an entry point of the room (its throws stop here). */
+  private flushAlone(): void {
+    try {
+      this.connections.turn(() => this.flush());
+    } catch (error) {
+      logInternal("commit", error, { room: this.room });
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Saying something: a member's `send_to_room`, or a message posted over HTTP.
+ * Both join the group-commit queue (commit.ts).
+ */
+import { atLeast } from "../../shared/auth";
+import { refusal } from "../../shared/errors";
+import type { Member, ReplyRef } from "../../shared/events";
+import type { SendFrame } from "../../shared/frames";
+import { REPLY_SNIPPET_CHARS } from "../../shared/limits";
+import type { Result } from "../../shared/validate";
+import { debugEnabled, log } from "../platform/log";
+import { memberOf } from "./attachment";
+import { keptMessage } from "./changes";
+import type { Connection } from "./connections";
+import type { Appended } from "./history";
+import type { RoomParts } from "./parts";
+
+export function say(room: RoomParts, conn: Connection, frame: SendFrame): void {
+  const { msg: text, id } = frame;
+  if (!atLeast(conn.att.role, "member")) {
+    room.reply(conn, refusal.forbidden("readers may not send", id));
+    return;
+  }
+  const mute = room.sanctions.active(conn.att.identity, "mute", Date.now());
+  if (mute) {
+    room.reply(conn, refusal.muted(mute.until ?? Date.now(), id));
+    return;
+  }
+  let replyTo: ReplyRef | undefined;
+  if (frame.replyTo !== undefined) {
+    const answered = keptMessage(room, frame.replyTo, id);
+    if (!answered.ok) {
+      room.reply(conn, answered.error);
+      return;
+    }
+    const { message } = answered.value;
+    replyTo = { seq: message.seq, nick: message.from.nick, snippet: [...message.text].slice(0, REPLY_SNIPPET_CHARS).join("") };
+  }
+  if (debugEnabled(room.env)) log("message", { room: room.name, conn: conn.att.id, text });
+  room.commit.enqueue({
+    from: memberOf(conn.att),
+    sender: conn.att.sender,
+    text,
+    id,
+    replyTo,
+    conn: conn.att.id,
+    // The message itself reaches the sender in the broadcast. A resent id is
+    // answered to its sender alone: the original, or that it is no longer kept.
+    // A failed batch was logged once by the commit, so its error is sent unlogged.
+    settle: (result) => {
+      if (!result.ok) room.connections.send(conn, result.error);
+      else if ("prunedSeq" in result.value) room.reply(conn, refusal.alreadyStored(id ?? "", result.value.prunedSeq));
+      else if (!result.value.created) room.reply(conn, result.value.message);
+    },
+  });
+}
+
+/** A message posted over HTTP, as the worker authorised it. */
+export interface HttpPost {
+  from: Member;
+  /** Whose ids `id` is among (see Sender in attachment.ts). */
+  sender: string;
+  /** A token poster's identity, for bans and mutes; undefined for anonymous and API-key posts. */
+  identity?: string;
+  text: string;
+  id: string | undefined;
+}
+
+/**
+ * Queues a message posted over HTTP (already validated and authorised by the
+ * worker) with the socket sends; settles once its batch is stored or rolled
+ * back. A token member's post is refused while it is banned or muted.
+ */
+export function post(room: RoomParts, post: HttpPost): Promise<Result<Appended>> {
+  const now = Date.now();
+  if (post.identity) {
+    const ban = room.sanctions.active(post.identity, "ban", now);
+    if (ban) return Promise.resolve({ ok: false, error: refusal.banned(room.name, ban.reason ?? undefined) });
+    const mute = room.sanctions.active(post.identity, "mute", now);
+    if (mute) return Promise.resolve({ ok: false, error: refusal.muted(mute.until ?? now, post.id) });
+  }
+  let settle: (result: Result<Appended>) => void = () => {};
+  const settled = new Promise<Result<Appended>>((resolve) => {
+    settle = resolve;
+  });
+  // Outside the promise's executor, so that a throw reaches the caller's error boundary.
+  room.commit.enqueue({ from: post.from, sender: post.sender, text: post.text, id: post.id, settle });
+  return settled;
+}
