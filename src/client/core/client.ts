@@ -74,7 +74,8 @@ export class ParleyClient {
     if (typeof WebSocketImpl !== "function") {
       throw new TypeError("no WebSocket here: use Node 22 or newer (or a browser), or pass options.WebSocket (say, from the ws package)");
     }
-    this.fetchImpl = options.fetch ?? (platform.fetch as FetchFunction);
+    // Called on the global object: a browser refuses `fetch` called on anything else ("Illegal invocation").
+    this.fetchImpl = options.fetch ?? ((url, init) => (platform.fetch as FetchFunction).call(globalThis, url, init));
     this.schedule = new ReconnectSchedule(
       options.backoff ?? CLIENT_BACKOFF,
       options.reconnectSpacingMs ?? DEFAULT_SPACING_MS,
