@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { CloseCode } from "../../shared/codes";
 import type { MessageEvent } from "../../shared/events";
 import { SUBPROTOCOL_V2 } from "../../shared/format";
 import { backoffDelay, DEFAULT_BACKOFF } from "./backoff";
-import { client, echo, FakeSocket, fakeApi, joined, me, message, other, settle, useFakes } from "./fakes";
+import { client, echo, FakeSocket, fakeApi, joined, me, message, NO_CLOSE_FRAME, other, settle, useFakes } from "./fakes";
 import { ReconnectSchedule } from "./schedule";
 import { CLIENT_BACKOFF, ParleyError, type StateEvent } from "./types";
 
@@ -201,7 +202,7 @@ describe("ParleyClient: one room", () => {
     const room = client().room("8888");
     const connected = room.connect();
     FakeSocket.last().say({ type: "error", code: "invalid_nick", message: "nick is taken" });
-    FakeSocket.last().drop(1008);
+    FakeSocket.last().drop(CloseCode.POLICY_VIOLATION);
     await expect(connected).rejects.toMatchObject({ code: "invalid_nick", message: "nick is taken" });
     expect(room.state).toBe("closed");
 
@@ -315,7 +316,7 @@ describe("ParleyClient: several rooms", () => {
     }
     expect(c.online).toBe(true);
     // A deploy drops every socket at once.
-    for (const room of rooms) FakeSocket.inRoom(room.name).at(-1)!.drop(1006);
+    for (const room of rooms) FakeSocket.inRoom(room.name).at(-1)!.drop(NO_CLOSE_FRAME);
     expect(signals).toEqual(["offline"]);
     expect(c.online).toBe(false);
     // Not one wave: each room waits its backoff, and they are spaced apart.

@@ -6,7 +6,7 @@
  * for good; kept in the client's outbox store, if it has one.
  */
 
-import type { ErrorEvent, MessageEvent } from "../../shared/events";
+import type { ErrorEvent, MessageEvent, StoredEvent } from "../../shared/events";
 import { type Limits, MAX_FRAME_BYTES } from "../../shared/limits";
 import { fail, ok, type Result, validateText } from "../../shared/validate";
 import { type Deferred, deferred, rejected } from "./emitter";
@@ -110,8 +110,8 @@ export class Sender {
   }
 
   /** Confirms the messages among stored events (a `joined`'s history, a page). */
-  confirmAll(events: readonly { type: string }[]): void {
-    for (const event of events) if (event.type === "message") this.confirm((event as MessageEvent).id, event as MessageEvent);
+  confirmAll(events: readonly StoredEvent[]): void {
+    for (const event of events) if (event.type === "message") this.confirm(event.id, event);
   }
 
   /** An error from the room: returns whether it was about a queued message (and is handled). */

@@ -1,7 +1,8 @@
 /**
  * The public vocabulary of `parley/client` (docs/client.md): options, the
  * room's states and events, and the error its promises reject with. No code
- * but {@link ParleyError}; the client and its rooms are client.ts and room.ts.
+ * but {@link ParleyError} and {@link CLIENT_BACKOFF}; the client and its
+ * rooms are client.ts and room.ts.
  */
 
 import type { ErrorCode } from "../../shared/codes";
