@@ -1,11 +1,9 @@
 /**
- * `parley/client`: Parley's client for apps, in browsers and in Node 22+
- * (docs/client.md). Built by scripts/build-client.ts into dist/client.
+ * `parley/client`: Parley's client, for apps in browsers and in Node 22+
+ * (docs/client.md), and for the chat page. Built by scripts/build-client.ts
+ * into dist/client.
  *
- * ParleyClient and ParleyRoom are the API. ChatSession, the layer they are
- * built on (and the chat page's client core), is exported for clients that
- * need its lower-level control: saved outboxes, loading earlier messages,
- * moderation commands.
+ * ParleyClient and ParleyRoom are the API; the rest is their vocabulary.
  */
 
 export type { ErrorCode } from "../shared/codes";
@@ -21,7 +19,6 @@ export type {
   ModerationAction,
   ModerationEvent,
   PresenceChangesEvent,
-  PresenceEvent,
   PresentMember,
   ReactionEvent,
   ReplyRef,
@@ -32,37 +29,31 @@ export type {
 export type { Limits, PublicLimits } from "../shared/limits";
 export { newMessageId } from "./core/address";
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./core/backoff";
+export { ParleyClient } from "./core/client";
+export { type OutboxEntry, parseOutbox } from "./core/outbox";
+export { ParleyRoom } from "./core/room";
 export {
   CLIENT_BACKOFF,
   type ClientEventMap,
+  type CommandFrame,
+  type DroppedEvent,
+  type EndedEvent,
+  type FailedEvent,
   type FetchFunction,
   type GapEvent,
-  ParleyClient,
+  type LeaveOptions,
+  type OutboxEvent,
+  type OutboxStore,
   type ParleyClientOptions,
   ParleyError,
   type ParleyErrorCode,
-  ParleyRoom,
-  ReconnectSchedule,
   type RoomEventMap,
-  type RoomHost,
+  type RoomJoinedEvent,
   type RoomOptions,
   type RoomState,
+  type SendOptions,
   type ServerEventMap,
   type StateEvent,
+  type StoredBatchEvent,
   type WebSocketConstructor,
-} from "./core/client";
-export { type OutboxEntry, parseOutbox } from "./core/outbox";
-export {
-  ChatSession,
-  type ConnState,
-  checkOutgoing,
-  refusalOf,
-  type SendOptions,
-  type SessionDeps,
-  type SessionListener,
-  type SessionOptions,
-  type SocketHandle,
-  type SocketHandlers,
-  socketUrl,
-  type Timer,
-} from "./core/session";
+} from "./core/types";

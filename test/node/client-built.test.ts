@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Source from "../../src/client/index";
 import type { MessageEvent } from "../../src/shared/events";
+import { waitUntil } from "../wait";
 import { buildClient } from "./build-client";
 import { TestNetwork } from "./client-network";
 import { type DevServer, startDevServer } from "./dev-server";
@@ -23,7 +24,6 @@ import { uniqueRoom } from "./ws-client";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const TSC = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The app's code: TypeScript, written as an app would, against the package's types. */
 const APP_TS = `
@@ -221,16 +221,24 @@ describe("parley/client as an app installs it: the built entry, through package.
       expect(first).toBeGreaterThan(6);
       net.offline = false;
       client.reconnectNow();
-      const deadline = Date.now() + 15_000;
-      while (told.at(-1) !== "305" && Date.now() < deadline) await sleep(20);
+      await waitUntil(
+        "the client has told seq 305",
+        () => told.at(-1) === "305",
+        15_000,
+        () => told.slice(-5).join(" "),
+      );
 
       const expected = ["1", "2", "3", "4", "5", `gap 6-${first - 1}`];
       for (let seq = first; seq <= 305; seq++) expected.push(String(seq));
       expect(told).toEqual(expected);
       // And it goes on live.
       await post("after");
-      while (told.at(-1) !== "306" && Date.now() < deadline + 5_000) await sleep(20);
-      expect(told.at(-1)).toBe("306");
+      await waitUntil(
+        "the client has told seq 306",
+        () => told.at(-1) === "306",
+        5_000,
+        () => told.slice(-5).join(" "),
+      );
     } finally {
       client.close();
       await net.closed().catch(() => {});

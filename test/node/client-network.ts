@@ -2,8 +2,7 @@
  * The network under a `ParleyClient` in Node end-to-end tests: a WebSocket
  * constructor and a `fetch` for its options (`WebSocket`, `fetch`) that are
  * Node's own, plus the trouble a real network makes (`kill()`, `goOffline()`:
- * node-network.ts, shared with session-deps.ts, which does the same for
- * ChatSession).
+ * node-network.ts).
  *
  *   const net = new TestNetwork();
  *   const client = new ParleyClient({ url, nick, WebSocket: net.WebSocket, fetch: net.fetch });

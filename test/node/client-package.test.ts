@@ -7,16 +7,44 @@
 // one person drops off the network long enough to need paging over HTTP, and
 // wrangler dev is restarted on the same port and directory. In the end every
 // send's promise resolved exactly once with its stored message, each room
-// holds every message sent exactly once (seq 1..N), and every room object
-// told exactly the room's history, in seq order.
+// holds every message sent exactly once (seq 1..N), every room object told
+// exactly the room's history, in seq order, and every saved outbox is empty.
+// (The chat page runs the same client: this is its "nothing lost" test too.)
 import { afterAll, describe, expect, it } from "vitest";
-import { type GapEvent, type MessageEvent, ParleyClient, type ParleyRoom, type StoredEvent } from "../../src/client/index";
+import {
+  type GapEvent,
+  type MessageEvent,
+  type OutboxEntry,
+  ParleyClient,
+  type ParleyRoom,
+  type StoredEvent,
+} from "../../src/client/index";
 import { RESUME_CAP } from "../../src/shared/limits";
-import { sleep, waitUntil } from "../wait";
+import { waitUntil } from "../wait";
 import { TestNetwork } from "./client-network";
 import type { DevServer } from "./dev-server";
 import { roomHistory, serverSuite, Traffic, type Typist } from "./e2e";
 import { uniqueRoom } from "./ws-client";
+
+/** Messages each room object sends at most. */
+const MAX_SENDS = 1_200;
+
+/**
+ * The "and nothing more arrives" check: for `ms`, `snapshot()` must not
+ * change (a second settle of a promise, a duplicate event would change it).
+ */
+async function staysQuiet(what: string, ms: number, snapshot: () => string): Promise<void> {
+  const before = snapshot();
+  const until = Date.now() + ms;
+  await waitUntil(
+    `${ms} ms passed with ${what} unchanged`,
+    () => {
+      if (snapshot() !== before) throw new Error(`${what} changed during the quiet period`);
+      return Date.now() >= until;
+    },
+    ms + 1_000,
+  );
+}
 
 /** One room object of one person: what it told, and what was sent through it. */
 class Seat implements Typist {
@@ -79,6 +107,8 @@ class Person {
   readonly client: ParleyClient;
   readonly seats: Seat[] = [];
   readonly signals: string[] = [];
+  /** The outbox store, as the chat page keeps one in sessionStorage: each room's unconfirmed entries as last saved. */
+  readonly saved = new Map<string, OutboxEntry[]>();
 
   constructor(
     readonly nick: string,
@@ -96,6 +126,7 @@ class Person {
       heartbeatMs: 500,
       deadAfterMs: 1_000,
       requestTimeoutMs: 5_000,
+      outbox: { load: (room) => this.saved.get(room) ?? [], save: (room, entries) => this.saved.set(room, entries) },
     });
     this.client.on("offline", () => this.signals.push("offline"));
     this.client.on("online", () => this.signals.push("online"));
@@ -144,13 +175,14 @@ describe("nothing lost across a wrangler dev restart, with parley/client (Parley
     // Everyone types in every room they are in; meanwhile a socket is killed every few hundred ms.
     const traffic = new Traffic({
       typists: seats,
-      max: 1_200,
+      max: MAX_SENDS,
       victims: () => people.filter((p) => p.net.sockets.size > 0).map((p) => p.net),
       stopped: () => stopped,
     });
 
+    const sent = () => seats.reduce((n, s) => n + s.sends.length, 0);
     try {
-      await sleep(500);
+      await waitUntil("the traffic is flowing", () => sent() >= 100, 10_000, everyone);
 
       // Dan drops off the network while the others send past what a resume brings: he must page the rest over HTTP.
       const danA = dan.seats[0]!;
@@ -160,7 +192,8 @@ describe("nothing lost across a wrangler dev restart, with parley/client (Parley
       await waitUntil(`the room is ${RESUME_CAP + 50} messages past dan`, () => annA.last - danA.last > RESUME_CAP + 50, 15_000, everyone);
       dan.net.offline = false;
       await waitUntil("dan is back", () => danA.room.state === "open", 10_000, everyone);
-      await sleep(300);
+      const back = annA.last;
+      await waitUntil("dan hears the room live again", () => danA.last > back, 10_000, everyone);
 
       // Restart wrangler dev mid-traffic; what is sent while it is down waits in the outboxes.
       await traffic.restart(
@@ -169,7 +202,10 @@ describe("nothing lost across a wrangler dev restart, with parley/client (Parley
         { what: "every room object noticed the server is gone", ready: () => seats.every((s) => s.room.state !== "open"), ms: 15_000 },
         { what: "every room object is open again", ready: () => people.every((p) => p.open), ms: 20_000 },
       );
-      await sleep(500);
+      const restarted = sent();
+      // (Unless every typist has sent its last by then.)
+      const more = Math.min(restarted + 100, seats.length * MAX_SENDS);
+      await waitUntil("the traffic goes on after the restart", () => sent() >= more, 10_000, everyone);
     } finally {
       await traffic.stop();
     }
@@ -183,7 +219,9 @@ describe("nothing lost across a wrangler dev restart, with parley/client (Parley
       30_000,
       everyone,
     );
-    await sleep(200); // a second settle of any promise, or a duplicate event, would show up by now
+    await staysQuiet("what every room object told and settled", 200, () =>
+      seats.map((s) => `${s.told.length}/${s.sends.map((x) => x.settled.length).join("")}`).join(" "),
+    );
 
     for (const room of [a, b]) {
       const stored = await roomHistory(dev, room);
@@ -206,6 +244,7 @@ describe("nothing lost across a wrangler dev restart, with parley/client (Parley
         expect(seat.gaps, seat.label).toEqual([]);
         expect(seat.errors, seat.label).toEqual([]);
         expect(seat.room.pending, seat.label).toBe(0);
+        expect(seat.person.saved.get(room), `${seat.label}'s saved outbox`).toEqual([]);
       }
     }
 

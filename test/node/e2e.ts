@@ -68,7 +68,7 @@ export async function mintToken(dev: DevServer, apiKey: string, claims: TokenCla
   return ((await res.json()) as { token: string }).token;
 }
 
-/** One sender under {@link Traffic}: a room object, a session. */
+/** One sender under {@link Traffic}: a room object. */
 export interface Typist {
   /** Sends its `i`th message; a throw fails the run (`Traffic.stop()` rethrows it). */
   typeOne(i: number): void;
@@ -76,7 +76,7 @@ export interface Typist {
   typedWhileDown: number;
 }
 
-/** What a chaos monkey can cut: a TestNetwork, a NodeSessionDeps. */
+/** What a chaos monkey can cut: a TestNetwork. */
 export interface Killable {
   kill(): unknown;
 }

@@ -1,13 +1,12 @@
 /**
- * The network under a Node client in end-to-end tests, as far as the two
- * adapters share it: client-network.ts (the `WebSocket` and `fetch` options
- * of a ParleyClient) and session-deps.ts (the SessionDeps of a ChatSession).
+ * The network under a Node client in end-to-end tests, under the adapter
+ * client-network.ts (the `WebSocket` and `fetch` options of a ParleyClient).
  * Sockets are Node's own WebSocket (Node 22+), kept in `sockets` while open
  * and counted, with every message id sent noted so that resends show. Two
  * hooks let a test make trouble, both things a real network does: `kill()`
  * closes the open sockets, and `goOffline()` cuts the network (every socket,
  * a handshake under way included) until `offline` is cleared. What a new
- * socket or a request does while offline is each adapter's own.
+ * socket or a request does while offline is the adapter's.
  */
 export interface NetworkCounts {
   connects: number;

@@ -1,135 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { JoinedEvent, Member, MessageEvent, ServerEvent, StoredEvent } from "../../shared/events";
+import { CloseCode } from "../../shared/codes";
+import type { MessageEvent } from "../../shared/events";
 import { SUBPROTOCOL_V2 } from "../../shared/format";
-import { DEFAULT_LIMITS, publicLimits } from "../../shared/limits";
 import { backoffDelay, DEFAULT_BACKOFF } from "./backoff";
-import {
-  CLIENT_BACKOFF,
-  type FetchFunction,
-  ParleyClient,
-  type ParleyClientOptions,
-  ParleyError,
-  ReconnectSchedule,
-  type StateEvent,
-} from "./client";
+import { client, echo, FakeSocket, fakeApi, joined, me, message, NO_CLOSE_FRAME, other, settle, useFakes } from "./fakes";
+import { ReconnectSchedule } from "./schedule";
+import { CLIENT_BACKOFF, ParleyError, type StateEvent } from "./types";
 
-// ------------------------------------------------------------ fakes
-
-/** A WebSocket the test speaks for: the server's events in, the client's frames out. */
-class FakeSocket {
-  static all: FakeSocket[] = [];
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: { code: number; reason: string }) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-  readonly sent: string[] = [];
-  closed = false;
-
-  constructor(
-    readonly url: string,
-    readonly protocol?: string | string[],
-  ) {
-    FakeSocket.all.push(this);
-  }
-
-  static last(): FakeSocket {
-    const socket = FakeSocket.all.at(-1);
-    if (!socket) throw new Error("no socket yet");
-    return socket;
-  }
-
-  static inRoom(room: string): FakeSocket[] {
-    return FakeSocket.all.filter((s) => new URLSearchParams(s.url.split("?")[1]).get("room") === room);
-  }
-
-  send(data: string): void {
-    if (this.closed) throw new Error("closed");
-    this.sent.push(data);
-  }
-
-  /** The client closes: the close event follows, as a real socket's does. */
-  close(code = 1000, reason = ""): void {
-    if (this.closed) return;
-    this.closed = true;
-    setTimeout(() => this.onclose?.({ code, reason }), 0);
-  }
-
-  /** The server says these events, in one parley.v2 frame. */
-  say(...events: ServerEvent[]): void {
-    this.onmessage?.({ data: JSON.stringify(events) });
-  }
-
-  /** The connection is lost. */
-  drop(code = 1006): void {
-    this.closed = true;
-    this.onclose?.({ code, reason: "" });
-  }
-
-  sends(): { msg: string; id: string }[] {
-    return this.sent
-      .filter((s) => s.startsWith("{"))
-      .map((s) => JSON.parse(s) as { action: string; msg: string; id: string })
-      .filter((f) => f.action === "send_to_room");
-  }
-}
-
-const me: Member = { id: "me1", nick: "robin" };
-const other: Member = { id: "u9", nick: "batman" };
-
-function message(seq: number, id = `srv-${seq}`, from: Member = other, text = `text ${seq}`, room = "8888"): MessageEvent {
-  return { type: "message", room, seq, id, from, text, ts: 1_000 + seq };
-}
-
-function joined(history: StoredEvent[], lastSeq: number, more?: boolean, room = "8888"): JoinedEvent {
-  return {
-    type: "joined",
-    room,
-    self: { ...me, role: "member" },
-    members: [{ ...me, role: "member" }],
-    count: 1,
-    history,
-    lastSeq,
-    limits: publicLimits(DEFAULT_LIMITS),
-    ...(more ? { more } : {}),
-  };
-}
-
-/** The room stores a sent frame under `seq` and echoes it. */
-function echo(frame: { msg: string; id: string }, seq: number, room = "8888"): MessageEvent {
-  return message(seq, frame.id, me, frame.msg, room);
-}
-
-/** Lets promise callbacks run (fake timers leave microtasks alone). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-}
-
-/** A `fetch` answering GET …/messages from `store`, recording each `since`. */
-function fakeFetch(store: () => StoredEvent[], pages: number[], fail = () => false): FetchFunction {
-  return async (url) => {
-    const since = Number(new URL(url).searchParams.get("since"));
-    pages.push(since);
-    if (fail()) throw new Error("network down");
-    const messages = store().filter((m) => m.seq > since);
-    return { ok: true, status: 200, json: async () => ({ messages: messages.slice(0, 200) }) };
-  };
-}
-
-function client(options: Partial<ParleyClientOptions> = {}): ParleyClient {
-  return new ParleyClient({
-    url: "http://127.0.0.1:8787",
-    nick: "robin",
-    key: "k".repeat(20),
-    WebSocket: FakeSocket,
-    fetch: fakeFetch(() => [], []),
-    watchNetwork: false,
-    ...options,
-  });
-}
-
-beforeEach(() => {
-  FakeSocket.all = [];
-  vi.useFakeTimers();
-});
+beforeEach(useFakes);
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -190,7 +68,7 @@ describe("ParleyClient: one room", () => {
   });
 
   it("send settles once, with the stored message, however often a reconnect resent it", async () => {
-    const room = client({ backoff: { baseMs: 100, maxMs: 100, factor: 1, jitter: 0 } }).room("8888");
+    const room = client().room("8888");
     void room.connect();
     FakeSocket.last().say(joined([], 0));
     const resolved: MessageEvent[] = [];
@@ -214,14 +92,14 @@ describe("ParleyClient: one room", () => {
   });
 
   it("send resolves from a resumed joined's history too, and rejects with the refusal's code", async () => {
-    const room = client({ backoff: { baseMs: 100, maxMs: 100, factor: 1, jitter: 0 } }).room("8888");
+    const room = client().room("8888");
     const errors: string[] = [];
     room.on("error", (e) => errors.push(e.code));
     void room.connect();
     FakeSocket.last().say(joined([], 0));
     const stored = room.send("stored while away");
     const refused = room.send("too much");
-    const [a, b] = FakeSocket.last().sends() as [{ msg: string; id: string }, { msg: string; id: string }];
+    const [a, b] = FakeSocket.last().sends() as [{ msg: string; id: string }, { msg: string; id: string }, ...unknown[]];
     FakeSocket.last().say({ type: "error", code: "muted", message: "you are muted", ref: b.id });
     await expect(refused).rejects.toMatchObject({ name: "ParleyError", code: "muted", event: { ref: b.id } });
     expect(errors).toEqual(["muted"]);
@@ -238,13 +116,8 @@ describe("ParleyClient: one room", () => {
 
   it("tells stored events in seq order: live ones that overtake a gap being paged wait for it", async () => {
     const store = Array.from({ length: 450 }, (_, i) => message(i + 1));
-    const pages: number[] = [];
-    let answer: (() => void) | null = null;
-    const slow: FetchFunction = (url, init) =>
-      new Promise((resolve) => {
-        answer = () => resolve(fakeFetch(() => store, pages)(url, init));
-      });
-    const room = client({ fetch: slow, backoff: { baseMs: 100, maxMs: 100, factor: 1, jitter: 0 } }).room("8888");
+    const api = { ...fakeApi(store), slowPages: true };
+    const room = client({ api }).room("8888");
     const told: number[] = [];
     room.on("message", (m) => told.push(m.seq));
     void room.connect();
@@ -252,22 +125,23 @@ describe("ParleyClient: one room", () => {
     FakeSocket.last().drop();
     await vi.advanceTimersByTimeAsync(100);
     // A capped resume: 11..210 now, 211..450 to page; 451 and 452 come live before the page does.
-    FakeSocket.last().say(joined(store.slice(10, 210), 450, true));
+    FakeSocket.last().say(joined(store.slice(10, 210), 450, { more: true }));
     store.push(message(451), message(452));
     FakeSocket.last().say(message(451), message(452));
     expect(told.at(-1)).toBe(210);
-    while (answer) {
-      const next: () => void = answer;
-      answer = null;
+    await settle();
+    while (api.answer) {
+      const next: () => void = api.answer;
+      api.answer = null;
       next();
       await settle();
     }
-    expect(pages).toEqual([210, 410]);
+    expect(api.pages.map((p) => p.since)).toEqual([210, 410]);
     expect(told).toEqual(Array.from({ length: 452 }, (_, i) => i + 1));
   });
 
   it("says `gap` when the room pruned what the client missed, in order, and goes on", async () => {
-    const room = client({ backoff: { baseMs: 100, maxMs: 100, factor: 1, jitter: 0 } }).room("8888");
+    const room = client().room("8888");
     const told: string[] = [];
     room.on("message", (m) => told.push(String(m.seq)));
     room.on("gap", (g) => told.push(`gap ${g.from}-${g.to}`));
@@ -282,29 +156,22 @@ describe("ParleyClient: one room", () => {
 
   it("when paging over HTTP fails, resumes over the socket instead (nothing held for long)", async () => {
     const store = Array.from({ length: 450 }, (_, i) => message(i + 1));
-    const pages: number[] = [];
-    const room = client({
-      fetch: fakeFetch(
-        () => store,
-        pages,
-        () => true,
-      ),
-      backoff: { baseMs: 100, maxMs: 100, factor: 1, jitter: 0 },
-    }).room("8888");
+    const api = { ...fakeApi(store), failPages: true };
+    const room = client({ api }).room("8888");
     const told: number[] = [];
     room.on("message", (m) => told.push(m.seq));
     void room.connect();
     FakeSocket.last().say(joined(store.slice(0, 10), 10));
     FakeSocket.last().drop();
     await vi.advanceTimersByTimeAsync(100);
-    FakeSocket.last().say(joined(store.slice(10, 210), 450, true));
+    FakeSocket.last().say(joined(store.slice(10, 210), 450, { more: true }));
     await settle();
-    expect(pages).toEqual([210]);
+    expect(api.pages.map((p) => p.since)).toEqual([210]);
     // The socket was closed by the client; the reconnect asks from 210, and its joined brings the rest.
-    expect(FakeSocket.last().closed).toBe(true);
+    expect(FakeSocket.last().closed).not.toBeNull();
     await vi.advanceTimersByTimeAsync(200);
     expect(FakeSocket.last().url).toContain("since=210");
-    FakeSocket.last().say(joined(store.slice(210, 410), 450, true));
+    FakeSocket.last().say(joined(store.slice(210, 410), 450, { more: true }));
     await settle();
     await vi.advanceTimersByTimeAsync(200);
     expect(FakeSocket.last().url).toContain("since=410");
@@ -335,7 +202,7 @@ describe("ParleyClient: one room", () => {
     const room = client().room("8888");
     const connected = room.connect();
     FakeSocket.last().say({ type: "error", code: "invalid_nick", message: "nick is taken" });
-    FakeSocket.last().drop(1008);
+    FakeSocket.last().drop(CloseCode.POLICY_VIOLATION);
     await expect(connected).rejects.toMatchObject({ code: "invalid_nick", message: "nick is taken" });
     expect(room.state).toBe("closed");
 
@@ -357,14 +224,14 @@ describe("ParleyClient: one room", () => {
     await Promise.resolve();
     const first = room.connect();
     expect(FakeSocket.last().url).toContain("token=tok-1");
-    FakeSocket.last().say(joined([message(1, "m1", other, "one", "private-x")], 1, false, "private-x"));
+    FakeSocket.last().say(joined([message(1, "m1", other, "one", "private-x")], 1, { room: "private-x" }));
     await first;
     expect(room.connect()).toBe(first);
     const sent = room.send("queued across the rejoin");
     const again = room.connect({ token: "tok-2" });
-    expect(FakeSocket.all[0]!.closed).toBe(true);
+    expect(FakeSocket.all[0]!.closed).not.toBeNull();
     expect(FakeSocket.last().url).toBe(`ws://127.0.0.1:8787/ws?room=private-x&token=tok-2&since=1&key=${"k".repeat(20)}`);
-    FakeSocket.last().say(joined([message(2, "m2", other, "two", "private-x")], 2, false, "private-x"));
+    FakeSocket.last().say(joined([message(2, "m2", other, "two", "private-x")], 2, { room: "private-x" }));
     await expect(again).resolves.toMatchObject({ lastSeq: 2 });
     const frame = FakeSocket.last().sends()[0]!;
     expect(frame.msg).toBe("queued across the rejoin");
@@ -424,8 +291,8 @@ describe("ParleyClient: several rooms", () => {
     void b.connect();
     const [sa] = FakeSocket.inRoom("a");
     const [sb] = FakeSocket.inRoom("b");
-    sa!.say(joined([], 0, false, "a"));
-    sb!.say(joined([], 0, false, "b"));
+    sa!.say(joined([], 0, { room: "a" }));
+    sb!.say(joined([], 0, { room: "b" }));
     const sent = b.send("to b");
     expect(sa!.sends()).toEqual([]);
     sb!.say(echo(sb!.sends()[0]!, 1, "b"));
@@ -445,11 +312,11 @@ describe("ParleyClient: several rooms", () => {
         if (s.retryAt !== undefined) retries[room.name]!.push(s.retryAt - Date.now());
       });
       void room.connect();
-      FakeSocket.last().say(joined([], 0, false, room.name));
+      FakeSocket.last().say(joined([], 0, { room: room.name }));
     }
     expect(c.online).toBe(true);
     // A deploy drops every socket at once.
-    for (const room of rooms) FakeSocket.inRoom(room.name).at(-1)!.drop(1006);
+    for (const room of rooms) FakeSocket.inRoom(room.name).at(-1)!.drop(NO_CLOSE_FRAME);
     expect(signals).toEqual(["offline"]);
     expect(c.online).toBe(false);
     // Not one wave: each room waits its backoff, and they are spaced apart.
@@ -462,7 +329,7 @@ describe("ParleyClient: several rooms", () => {
     expect(FakeSocket.inRoom("b")).toHaveLength(1);
     FakeSocket.inRoom("a")
       .at(-1)!
-      .say(joined([], 0, false, "a"));
+      .say(joined([], 0, { room: "a" }));
     expect(signals).toEqual(["offline", "online"]);
     await vi.advanceTimersByTimeAsync(waits[2]! - waits[0]!);
     expect(rooms.map((r) => FakeSocket.inRoom(r.name).length)).toEqual([2, 2, 2]);

@@ -1,5 +1,5 @@
 /**
- * Messages the page has accepted from its user but the server has not yet
+ * Messages the client has accepted from its user but the server has not yet
  * confirmed, keyed by their client message id.
  *
  * An entry is sent with its id; it stays here until the server's `message`
@@ -8,7 +8,7 @@
  * server stores an id once, so a resend never doubles a message, and an entry
  * leaves only on confirmation or a final refusal, so none is lost.
  *
- * Pure: no timers, sockets or storage; the session drives it.
+ * Pure: no timers, sockets or storage; a room's sender (sender.ts) drives it.
  */
 
 export interface OutboxEntry {

@@ -102,7 +102,7 @@ function saveEdit(seq: number, text: string): void {
     return;
   }
   const problem =
-    connection.checkEdit(text) ?? (connection.command({ action: "edit", seq, msg: text }) ? null : "not connected. Try again in a moment");
+    connection.check(text) ?? (connection.command({ action: "edit", seq, msg: text }) ? null : "not connected. Try again in a moment");
   if (problem) composerSays(`Not saved: ${problem}.`);
   else cancelMode();
 }
@@ -115,9 +115,9 @@ function send(): void {
     return;
   }
   if (!text.trim()) return;
-  const result = connection.send(text, mode.kind === "reply" ? mode.seq : undefined);
-  if (typeof result === "string") {
-    composerSays(`Not sent: ${result}.`);
+  const problem = connection.send(text, mode.kind === "reply" ? mode.seq : undefined);
+  if (problem) {
+    composerSays(`Not sent: ${problem}.`);
     return;
   }
   setMode({ kind: "none" });

@@ -1,53 +1,38 @@
 /**
- * The page's one connection to the client core: the only module that knows
- * {@link ChatSession}. The rest of the page calls {@link connection} and hears
- * the room through the {@link ConnectionEvents} given to `connection.listen`,
- * so that moving the page to another client stack is a rewrite of this file
- * alone. Here too: the browser's socket adapter, the HTTP API calls the
- * session needs, this browser's sender key and the outbox saved for the tab.
+ * The page's one link to the room: the page is an app of `parley/client`
+ * (package.json "exports", built from the same source), with one
+ * {@link ParleyClient} and the {@link ParleyRoom} it is in. Sockets,
+ * reconnects, the outbox, resume and paging are the client's; what is left
+ * here is the page's own: which room is current, this browser's sender key,
+ * and the outbox saved for the tab. The rest of the page calls
+ * {@link connection} and hears the current room through the
+ * {@link ConnectionEvents} given to `connection.listen`.
  */
-
-// The page's client is the package apps use (package.json "exports"), built from the same source.
 import {
-  ChatSession,
-  CLIENT_BACKOFF,
-  type ConnState,
-  checkOutgoing,
+  type CommandFrame,
   newMessageId,
   type OutboxEntry,
+  ParleyClient,
+  type ParleyRoom,
   parseOutbox,
-  refusalOf,
-  type SocketHandle,
-  type SocketHandlers,
+  type RoomJoinedEvent,
+  type StateEvent,
 } from "parley/client";
-import type {
-  ErrorEvent,
-  JoinedEvent,
-  MembersEvent,
-  MessageEvent,
-  PresenceChangesEvent,
-  PresentMember,
-  StoredEvent,
-  TypingEvent,
-} from "../../shared/events";
-import type { DeleteFrame, EditFrame, MembersFrame, ModerationFrame, ReactFrame, TypingFrame } from "../../shared/frames";
-import type { Limits, PublicLimits } from "../../shared/limits";
+import type { ErrorEvent, MembersEvent, PresenceChangesEvent, PresentMember, StoredEvent, TypingEvent } from "../../shared/events";
+import type { Limits } from "../../shared/limits";
 import { validateKey } from "../../shared/validate";
 import { KEY_OUTBOX, KEY_SENDER, local, tab } from "./storage";
 
-export type { ConnState, OutboxEntry };
+export type { OutboxEntry, RoomJoinedEvent, StateEvent };
 
-/** What the page may ask of the room besides sending a message: answered with events, never queued. */
-export type Command = ModerationFrame | DeleteFrame | MembersFrame | EditFrame | ReactFrame | TypingFrame;
-
-/** What the page hears from the room. */
+/** What the page hears from the current room. */
 export interface ConnectionEvents {
-  /** The connection state changed. */
-  state(state: ConnState): void;
-  /** A `joined` arrived; `history` holds only messages not shown before. `resumed` = a reconnect. */
-  joined(event: JoinedEvent, history: StoredEvent[], resumed: boolean): void;
-  /** New events of the seq stream (each seq once), in seq order; a page of older ones may come after newer. */
-  messages(events: StoredEvent[]): void;
+  /** The connection state changed (the client's own vocabulary: closed, connecting, open, reconnecting). */
+  state(status: StateEvent): void;
+  /** A `joined` arrived (`resumed` = a reconnect), with the events of its history not told before. */
+  joined(event: RoomJoinedEvent, history: StoredEvent[]): void;
+  /** Events of the seq stream (each seq once), in seq order; `live` = just happened, not history or a page. */
+  messages(events: StoredEvent[], live: boolean): void;
   /** Who came and went over one presence window, and the exact count. */
   presence(event: PresenceChangesEvent): void;
   /** A page of the member list, answering a `members` command. */
@@ -58,7 +43,7 @@ export interface ConnectionEvents {
   outbox(pending: OutboxEntry[]): void;
   /** The server refused a queued message for good; it left the outbox. */
   failed(entry: OutboxEntry, error: ErrorEvent): void;
-  /** An error not tied to a queued message. */
+  /** An error the server sent that no `failed` tells. */
   error(error: ErrorEvent): void;
   /** The server ended the visit (kicked, banned, refused): no reconnect. The reason came as an error. */
   ended(): void;
@@ -72,10 +57,11 @@ export interface Connection {
   readonly room: string | null;
   /** The nick last joined with. */
   readonly nick: string;
-  /** This connection's member, once `joined` arrived. */
+  /** This connection's member, while the room is open. */
   readonly self: PresentMember | null;
-  readonly state: ConnState;
-  /** Every seq up to this was received (or skipped, being pruned); undefined before the first `joined`. */
+  /** The current room's connection; `closed` when in none. */
+  readonly status: StateEvent;
+  /** Every seq up to this was told; undefined before the first `joined`. */
   readonly cursor: number | undefined;
   /** The limits text is checked by: the server's as last learned, else the defaults. */
   readonly limits: Limits;
@@ -83,90 +69,26 @@ export interface Connection {
   listen(events: ConnectionEvents): void;
   /** Joins `room` as `nick` (both already validated); the same room again resumes where it was. */
   join(room: string, nick: string, token?: string): void;
-  /** Leaves the room; queued messages stay for a later visit. */
+  /** Leaves the room; queued messages stay (saved) for a later visit. */
   leave(): void;
-  /** Queues a message (with `replyTo`, as an answer to that seq): the entry, or why nothing was queued. */
-  send(text: string, replyTo?: number): OutboxEntry | string;
+  /** Queues a message (with `replyTo`, as an answer to that seq); returns why nothing was queued, or null. */
+  send(text: string, replyTo?: number): string | null;
   /** Sends a command when connected; returns whether it went out. */
-  command(frame: Command): boolean;
+  command(frame: CommandFrame): boolean;
   /** Reconnects at once if waiting to. */
   retryNow(): void;
   /** Loads up to `limit` messages older than the oldest shown; resolves whether still older ones may exist. */
   loadOlder(limit: number): Promise<boolean>;
   /** The current room's unconfirmed messages, oldest first. */
   pending(): OutboxEntry[];
-  /** Why `text` cannot be a message's new text, or null when it can. */
-  checkEdit(text: string): string | null;
-  /** Adopts the limits of `GET /api/limits`, unless a `joined` brought them first; resolves whether it did. */
-  loadLimits(): Promise<boolean>;
-}
-
-// ------------------------------------------------------------ the browser's side of the session
-
-const wsBase = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}`;
-
-function connect(url: string, protocol: string, handlers: SocketHandlers): SocketHandle {
-  const ws = new WebSocket(url, protocol);
-  ws.onmessage = (event) => {
-    if (typeof event.data === "string") handlers.message(event.data);
-  };
-  ws.onclose = (event) => handlers.close(event.code, event.reason);
-  // An error is always followed by close.
-  return ws;
-}
-
-/** Request headers for the HTTP API, with the room's token (a private room's reads need it). */
-function apiHeaders(token: string | undefined): Record<string, string> {
-  return token === undefined ? { Accept: "application/json" } : { Accept: "application/json", Authorization: `Bearer ${token}` };
-}
-
-async function fetchMessages(room: string, since: number, limit: number, token?: string): Promise<MessageEvent[]> {
-  const response = await fetch(`/api/rooms/${encodeURIComponent(room)}/messages?since=${since}&limit=${limit}`, {
-    headers: apiHeaders(token),
-  });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const body = (await response.json()) as { messages?: MessageEvent[] };
-  return Array.isArray(body.messages) ? body.messages : [];
-}
-
-/** Longest wait for the answer of checkAdmission (the session gives up on it after its connect timeout anyway). */
-const ADMISSION_TIMEOUT_MS = 5_000;
-
-/** Whether the server refuses this page the room (see SessionDeps.checkAdmission): `GET /api/rooms/:room`, bounded. */
-async function checkAdmission(room: string, token: string | undefined): Promise<ErrorEvent | null> {
-  const response = await fetch(`/api/rooms/${encodeURIComponent(room)}`, {
-    headers: apiHeaders(token),
-    signal: AbortSignal.timeout(ADMISSION_TIMEOUT_MS),
-  });
-  return refusalOf(response.status, await response.json().catch(() => null));
-}
-
-/** Longest wait for `GET /api/limits` before the page goes on with the defaults. */
-const LIMITS_TIMEOUT_MS = 5_000;
-const LIMIT_KEYS = ["maxMessageChars", "maxNickChars", "rateLimitBurst", "rateLimitPerSecond"] as const;
-
-/** The server's limits from `GET /api/limits`, or null (unreachable, slow, or not the expected shape): the defaults stay. */
-async function fetchLimits(): Promise<PublicLimits | null> {
-  try {
-    const response = await fetch("/api/limits", {
-      headers: { Accept: "application/json" },
-      signal: AbortSignal.timeout(LIMITS_TIMEOUT_MS),
-    });
-    if (!response.ok) return null;
-    const body = (await response.json()) as Partial<Record<(typeof LIMIT_KEYS)[number], unknown>> | null;
-    if (typeof body !== "object" || body === null) return null;
-    const valid = LIMIT_KEYS.every((key) => {
-      const value = body[key];
-      return typeof value === "number" && Number.isFinite(value) && value >= 0;
-    });
-    return valid ? (body as PublicLimits) : null;
-  } catch {
-    return null;
-  }
+  /** Why `text` cannot be a message's (new) text, or null when it can. */
+  check(text: string): string | null;
+  /** Adopts the limits of `GET /api/limits`, unless a `joined` brought them first. */
+  loadLimits(): Promise<void>;
 }
 
 /**
- * This browser's sender key (see SessionOptions.key): made once, kept in
+ * This browser's sender key (see ParleyClientOptions.key): made once, kept in
  * localStorage, so that messages resent after a reload or a reconnect are
  * known as this browser's.
  */
@@ -178,76 +100,118 @@ function senderKey(): string {
   return key;
 }
 
-// ------------------------------------------------------------ the session
-
-/** Who listens (given by `listen`), and whether a `joined` has come (its limits outrank those of `GET /api/limits`). */
-const hearing: { events: ConnectionEvents | null; joined: boolean } = { events: null, joined: false };
-
-const session = new ChatSession(
-  {
-    connect,
-    fetchMessages,
-    checkAdmission,
-    setTimer: (fn, ms) => window.setTimeout(fn, ms),
-    clearTimer: (timer) => window.clearTimeout(timer as number),
-    now: () => Date.now(),
-    random: () => Math.random(),
-    newId: () => newMessageId((n) => crypto.getRandomValues(new Uint8Array(n))),
-    saveOutbox: (entries) => tab.set(KEY_OUTBOX, entries.length ? JSON.stringify(entries) : null),
+/** Every room's unconfirmed messages, in this tab's sessionStorage: one list, each entry naming its room. */
+const outboxStore = {
+  load: (room: string) => parseOutbox(tab.get(KEY_OUTBOX)).filter((entry) => entry.room === room),
+  save: (room: string, entries: OutboxEntry[]) => {
+    const all = [...parseOutbox(tab.get(KEY_OUTBOX)).filter((entry) => entry.room !== room), ...entries];
+    tab.set(KEY_OUTBOX, all.length ? JSON.stringify(all) : null);
   },
-  { wsBase, key: senderKey(), backoff: CLIENT_BACKOFF, outbox: parseOutbox(tab.get(KEY_OUTBOX)) },
-  {
-    state: (state) => hearing.events?.state(state),
-    joined: (event, history, resumed) => {
-      hearing.joined = true;
-      hearing.events?.joined(event, history, resumed);
-    },
-    messages: (events) => hearing.events?.messages(events),
-    presenceChanges: (event) => hearing.events?.presence(event),
-    members: (event) => hearing.events?.members(event),
-    typing: (event) => hearing.events?.typing(event),
-    outbox: (pending) => hearing.events?.outbox(pending),
-    failed: (entry, error) => hearing.events?.failed(entry, error),
-    error: (error) => hearing.events?.error(error),
-    ended: () => hearing.events?.ended(),
-    dropped: () => hearing.events?.dropped(),
-  },
-);
+};
+
+const client = new ParleyClient({ url: location.origin, key: senderKey(), outbox: outboxStore });
+
+/** The room the page is in (connecting, open or reconnecting), who listens, and the rooms already wired. */
+const page: { current: ParleyRoom | null; events: ConnectionEvents | null; wired: WeakSet<ParleyRoom> } = {
+  current: null,
+  events: null,
+  wired: new WeakSet(),
+};
+
+const CLOSED: StateEvent = { type: "state", room: "", state: "closed", attempt: 0 };
+
+/** The room object for `name`, its events wired to the page once: each is told only while it is the current room. */
+function roomFor(name: string): ParleyRoom {
+  const room = client.room(name);
+  if (page.wired.has(room)) return room;
+  page.wired.add(room);
+  const hear = (): ConnectionEvents | null => (room === page.current ? page.events : null);
+  room.on("state", (status) => hear()?.state(status));
+  // The client tells a join's new history as a `stored` batch right after `joined`, in the same turn (none
+  // when nothing is new): the page takes them together, so the history is in before it scrolls.
+  let greeting: RoomJoinedEvent | null = null;
+  const greet = (history: StoredEvent[]) => {
+    const event = greeting;
+    greeting = null;
+    if (event) hear()?.joined(event, history);
+  };
+  room.on("joined", (event) => {
+    greeting = event;
+    queueMicrotask(() => greet([]));
+  });
+  room.on("stored", (batch) => {
+    if (batch.from === "joined" && greeting) greet(batch.events);
+    else hear()?.messages(batch.events, batch.from === "live");
+  });
+  room.on("presence_changes", (event) => hear()?.presence(event));
+  room.on("members", (event) => hear()?.members(event));
+  room.on("typing", (event) => hear()?.typing(event));
+  room.on("outbox", (event) => hear()?.outbox(event.entries));
+  room.on("failed", (event) => hear()?.failed(event.entry, event.error));
+  // A refused send comes as `error` and then as `failed`, with the message: the page says it once.
+  room.on("error", (error) => error.ref === undefined && hear()?.error(error));
+  room.on("dropped", () => hear()?.dropped());
+  room.on("ended", () => {
+    const events = hear();
+    if (!events) return;
+    page.current = null;
+    events.ended();
+    events.state(CLOSED);
+  });
+  return room;
+}
 
 export const connection: Connection = {
   get room() {
-    return session.room;
+    return page.current?.name ?? null;
   },
   get nick() {
-    return session.nick;
+    return page.current?.nick ?? "";
   },
   get self() {
-    return session.self;
+    return page.current?.self ?? null;
   },
-  get state() {
-    return session.state;
+  get status() {
+    return page.current?.status ?? CLOSED;
   },
   get cursor() {
-    return session.cursor;
+    return page.current?.cursor;
   },
   get limits() {
-    return session.limits;
+    return client.limits;
   },
   listen: (events) => {
-    hearing.events = events;
+    page.events = events;
   },
-  join: (room, nick, token) => session.join(room, nick, token),
-  leave: () => session.leave(),
-  send: (text, replyTo) => session.send(text, replyTo === undefined ? {} : { replyTo }),
-  command: (frame) => session.command(frame),
-  retryNow: () => session.retryNow(),
-  loadOlder: (limit) => session.loadOlder(limit),
-  pending: () => session.pending(),
-  checkEdit: (text) => checkOutgoing(text, "edit", session.limits),
+  join: (name, nick, token) => {
+    // Another room: what this one has not confirmed stays queued (and saved) for a later visit.
+    if (page.current && page.current.name !== name) page.current.leave({ keepQueued: true });
+    page.current = roomFor(name);
+    // A refusal comes as `error` and `ended`.
+    page.current.connect({ nick, token }).catch(() => {});
+  },
+  leave: () => {
+    const leaving = page.current;
+    page.current = null;
+    leaving?.leave({ keepQueued: true });
+    page.events?.state(CLOSED);
+  },
+  send: (text, replyTo) => {
+    const room = page.current;
+    if (!room) return "not in a room";
+    const options = replyTo === undefined ? {} : { replyTo };
+    const problem = room.check(text, options);
+    if (problem) return problem.message;
+    // The outbox shows the message until it is stored, and a refusal comes as `failed`: the promise adds nothing.
+    room.send(text, options).catch(() => {});
+    return null;
+  },
+  command: (frame) => page.current?.command(frame) ?? false,
+  retryNow: () => page.current?.retryNow(),
+  loadOlder: async (limit) => (await page.current?.loadOlder(limit)) ?? false,
+  pending: () => page.current?.outbox ?? [],
+  check: (text) => page.current?.check(text)?.message ?? null,
   loadLimits: async () => {
-    const limits = await fetchLimits();
-    if (!limits || hearing.joined) return false;
-    session.learnLimits(limits);
-    return true;
+    await client.loadLimits();
   },
 };

@@ -19,15 +19,15 @@ import { onFailed, onMessages, showOutbox, timelineJoined } from "./timeline";
 
 connection.listen({
   state: showState,
-  joined: (event, history, resumed) => {
+  joined: (event, history) => {
     // The connection has adopted `event.limits`; the inputs follow.
     sizeInputs();
     rememberSelf(event.self);
     membersJoined(event);
-    joinedNotice(event, history, resumed);
-    timelineJoined(history, resumed);
+    joinedNotice(event);
+    timelineJoined(history, event.resumed);
   },
-  messages: (events) => onMessages(events),
+  messages: onMessages,
   presence: onPresenceChanges,
   members: onMembers,
   typing: onTyping,

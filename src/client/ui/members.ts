@@ -77,7 +77,7 @@ export function onMembers(event: MembersEvent): void {
 
 /** The member list shows the first page; scrolling to its end asks for the next. */
 function loadMoreMembers(): void {
-  if (list.members.size >= list.total || connection.state.kind !== "online") return;
+  if (list.members.size >= list.total || connection.status.state !== "open") return;
   const after = list.after ?? [...list.members.keys()].sort().at(-1);
   connection.command({ action: "members", after });
 }

@@ -6,11 +6,10 @@
  * asks, comes back to the tab or gets the network back.
  */
 import { isPrivateRoom } from "../../shared/auth";
-import type { JoinedEvent, StoredEvent } from "../../shared/events";
 import { validateNick, validateRoom } from "../../shared/validate";
 import { hashForRoom, inviteFromHash, roomFromHash, tokenName } from "../core/address";
 import { cancelMode, stopTyping } from "./composer";
-import { type ConnState, connection } from "./connection";
+import { connection, type RoomJoinedEvent, type StateEvent } from "./connection";
 import {
   joinForm,
   leaveButton,
@@ -53,21 +52,23 @@ function showRoomTitle(room: string | null): void {
 }
 
 /** Says how the connection is doing, and lets the composer work only in a room. */
-export function showState(state: ConnState): void {
-  statusBox.dataset.state = state.kind;
-  retryButton.hidden = state.kind !== "waiting";
+export function showState(status: StateEvent): void {
+  // The client's own words: closed, connecting, open, reconnecting (the CSS styles each).
+  statusBox.dataset.state = status.state;
+  const { retryAt } = status;
+  retryButton.hidden = retryAt === undefined;
   if (visit.countdown !== undefined) window.clearInterval(visit.countdown);
   visit.countdown = undefined;
   // The live region changes only when the state does; the countdown beside it is hidden from screen readers.
   statusDetail.textContent = "";
-  if (state.kind === "idle") statusText.textContent = "Not in a room";
-  else if (state.kind === "connecting") statusText.textContent = state.attempt ? "Reconnecting…" : "Connecting…";
-  else if (state.kind === "online") statusText.textContent = "Connected";
+  if (status.state === "closed") statusText.textContent = "Not in a room";
+  else if (status.state === "open") statusText.textContent = "Connected";
+  else if (retryAt === undefined) statusText.textContent = status.attempt ? "Reconnecting…" : "Connecting…";
   else if (navigator.onLine === false) statusText.textContent = "Offline: waiting for the network";
   else {
     statusText.textContent = "Reconnecting…";
     const tick = () => {
-      const s = Math.max(1, Math.ceil((state.retryAt - Date.now()) / 1000));
+      const s = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
       statusDetail.textContent = `next try in ${s} s`;
     };
     tick();
@@ -79,17 +80,17 @@ export function showState(state: ConnState): void {
   sendButton.disabled = !inRoom;
   messageInput.placeholder = inRoom ? `Message ${connection.room}` : "Join a room to start chatting";
   // Pending messages say whether they are on their way or waiting.
-  if (state.kind === "online" || state.kind === "waiting") showOutbox(connection.pending());
+  if (status.state === "open" || retryAt !== undefined) showOutbox(connection.pending());
 }
 
 /** Says in the flow what a `joined` means: a first join, a new nick, or a reconnect (and what was missed meanwhile). */
-export function joinedNotice(event: JoinedEvent, history: StoredEvent[], resumed: boolean): void {
-  if (!resumed) {
+export function joinedNotice(event: RoomJoinedEvent): void {
+  if (!event.resumed) {
     notice(`You joined ${event.room} as ${event.self.nick}.`);
   } else if (event.self.nick !== visit.joinedAs) {
     notice(`You are now ${event.self.nick}.`);
   } else {
-    const missed = history.length;
+    const missed = event.unseen;
     notice(missed ? `Reconnected. ${missed} new ${missed === 1 ? "message" : "messages"} while you were away.` : "Reconnected.");
   }
   visit.joinedAs = event.self.nick;
@@ -124,7 +125,7 @@ function join(roomName = roomInput.value): void {
   nickInput.value = nick.value;
   local.set(KEY_NICK, nick.value);
   local.set(KEY_ROOM, room.value);
-  if (connection.room === room.value && connection.nick === nick.value && connection.state.kind !== "idle") {
+  if (connection.room === room.value && connection.nick === nick.value && connection.status.state !== "closed") {
     messageInput.focus();
     return;
   }
@@ -166,8 +167,8 @@ document.addEventListener("visibilitychange", () => {
     connection.retryNow();
   }
 });
-window.addEventListener("online", () => connection.retryNow());
-window.addEventListener("offline", () => connection.state.kind === "waiting" && showState(connection.state));
+// Back online, the client retries by itself (its watchNetwork); offline, the status says so.
+window.addEventListener("offline", () => connection.status.retryAt !== undefined && showState(connection.status));
 
 window.addEventListener("hashchange", () => {
   const room = roomFromHash(location.hash);
@@ -191,13 +192,14 @@ export async function start(): Promise<void> {
   roomInput.value = room;
   nickInput.value = nick;
   clearMembers();
-  showState(connection.state);
+  showState(connection.status);
   updateTitle();
   sizeInputs();
   const autoJoin = fromHash !== null && (nick !== "" || inviteTokenFor(fromHash) !== undefined);
   if (!autoJoin) (room ? nickInput : roomInput).focus();
   // The form works meanwhile, with the defaults; a joined that came first carries the limits already.
-  if (await connection.loadLimits()) sizeInputs();
+  await connection.loadLimits();
+  sizeInputs();
   // A link to a room opens it (once the limits are known, so the remembered nick is checked by them).
   if (autoJoin && connection.room === null) join(fromHash);
 }

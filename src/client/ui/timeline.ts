@@ -100,7 +100,7 @@ function showEdit(event: EditEvent, byOther: boolean): void {
 /** Shows the messages not yet confirmed, each saying whether it is on its way or waits for the connection. */
 export function showOutbox(pending: OutboxEntry[]): void {
   updateList(() => {
-    const online = connection.state.kind === "online";
+    const online = connection.status.state === "open";
     const keep = new Set(pending.map((p) => p.id));
     for (const node of [...outboxList.children]) {
       if (!keep.has((node as HTMLElement).dataset.id ?? "")) node.remove();
