@@ -151,19 +151,12 @@ export interface ClientOptions {
   inspectGreeting?: boolean;
 }
 
+/** A client's options with their defaults filled in. */
+type Settled = Required<Omit<ClientOptions, "protocols">> & Pick<ClientOptions, "protocols">;
+
 export class Client {
-  wsUrl: string;
-  path: "direct" | "inband";
-  format: "json" | "text";
-  greets: boolean;
-  room: Room;
-  g: number;
-  clients: Client[];
-  msgBytes: number;
-  protocols: string[] | undefined;
-  tally: Tally | null;
-  trackCount: boolean;
-  inspectGreeting: boolean;
+  /** What the client was made with; read through `o` so each option is written once. */
+  readonly o: Settled;
   count: number | undefined = undefined;
   greeting: { count: number | null; membersListed: number | null } | undefined = undefined;
   nick: string;
@@ -179,29 +172,18 @@ export class Client {
   closing = false;
 
   constructor(o: ClientOptions) {
-    this.wsUrl = o.wsUrl;
-    this.path = o.path;
-    this.format = o.format;
-    this.greets = o.greets;
-    this.room = o.room;
-    this.g = o.g;
-    this.clients = o.clients;
-    this.msgBytes = o.msgBytes;
-    this.protocols = o.protocols;
-    this.tally = o.tally ?? null;
-    this.trackCount = o.trackCount ?? false;
-    this.inspectGreeting = o.inspectGreeting ?? false;
+    this.o = { ...o, tally: o.tally ?? null, trackCount: o.trackCount ?? false, inspectGreeting: o.inspectGreeting ?? false };
     this.nick = `u${o.g}`;
   }
 
   /** Opens the socket and resolves with the connect time (ms) once the room has greeted it. */
   connect(timeoutMs = 30_000): Promise<number> {
-    const q = this.path === "direct" ? `?room=${encodeURIComponent(this.room.name)}&nick=${this.nick}` : "";
-    const protocols = this.format === "json" ? (this.protocols ?? ["parley.v1"]) : [];
+    const q = this.o.path === "direct" ? `?room=${encodeURIComponent(this.o.room.name)}&nick=${this.nick}` : "";
+    const protocols = this.o.format === "json" ? (this.o.protocols ?? ["parley.v1"]) : [];
     const t0 = now();
     return new Promise((resolve, reject) => {
       let ready = false;
-      const ws = new WebSocket(`${this.wsUrl}/ws${q}`, protocols, {
+      const ws = new WebSocket(`${this.o.wsUrl}/ws${q}`, protocols, {
         perMessageDeflate: false,
         skipUTF8Validation: true,
         handshakeTimeout: timeoutMs,
@@ -233,16 +215,16 @@ export class Client {
   /** The socket's handlers: the join, the greeting that makes it ready (`done`), every frame after, and the close. */
   private listen(ws: WebSocket, isReady: () => boolean, done: () => void, fail: (err: Error) => void): void {
     ws.on("open", () => {
-      if (this.path === "inband") ws.send(JSON.stringify({ action: "join", msg: this.room.name, nick: this.nick }));
-      if (!this.greets) done();
+      if (this.o.path === "inband") ws.send(JSON.stringify({ action: "join", msg: this.o.room.name, nick: this.nick }));
+      if (!this.o.greets) done();
     });
     ws.on("message", (data: Buffer) => {
       const s = data.toString();
-      this.tally?.add(s, data.length);
-      if (this.trackCount) this.noteCount(s);
+      this.o.tally?.add(s, data.length);
+      if (this.o.trackCount) this.noteCount(s);
       if (!isReady()) {
-        if (this.format === "json" ? isGreeting(s) : s.includes(" join room ")) {
-          if (this.inspectGreeting) {
+        if (this.o.format === "json" ? isGreeting(s) : s.includes(" join room ")) {
+          if (this.o.inspectGreeting) {
             const g = greetingOf(s);
             this.greeting = { count: g?.count ?? null, membersListed: Array.isArray(g?.members) ? g.members.length : null };
           }
@@ -258,7 +240,7 @@ export class Client {
       if (!isReady()) fail(new Error(`closed ${code} before ready`));
       else if (!this.closing) {
         if (this.phase) this.phase.closes++;
-        if (this.tally) this.tally.closes++;
+        if (this.o.tally) this.o.tally.closes++;
       }
     });
   }
@@ -282,7 +264,7 @@ export class Client {
   /** One received frame after the greeting. */
   onFrame(s: string): void {
     const t = now();
-    if (this.format === "json") {
+    if (this.o.format === "json") {
       // Only messages (and error events, which have a "message" field) are
       // accounted for: presence and the like are not even parsed.
       if (!s.includes('"message"') && !s.includes("send_to_room")) return;
@@ -328,13 +310,13 @@ export class Client {
     if (n > prev) {
       this.lastSeen.set(g, n);
       P.unique++;
-      const sender = this.clients[g];
+      const sender = this.o.clients[g];
       P.latencies.push(t - (sender?.sched[n] ?? Number.NaN));
       P.lastRecv = t;
     } else {
       P.dup++;
     }
-    if (g === this.g && n === this.outstanding) {
+    if (g === this.o.g && n === this.outstanding) {
       this.outstanding = -1;
       if (P.closedLoop && t < P.deadline) this.send(t);
     }
@@ -355,10 +337,10 @@ export class Client {
     if (!P || !this.ws) return;
     const n = this.n++;
     this.sched[n] = scheduled;
-    const token = `${P.tag}.${this.g}.${n}`;
-    const msg = `${token} ${pad(this.msgBytes - token.length - 1)}`;
+    const token = `${P.tag}.${this.o.g}.${n}`;
+    const msg = `${token} ${pad(this.o.msgBytes - token.length - 1)}`;
     const frame =
-      this.format === "json"
+      this.o.format === "json"
         ? JSON.stringify({ action: "send_to_room", msg, id: token })
         : JSON.stringify({ action: "send_to_room", msg, nick: this.nick });
     this.outstanding = n;
@@ -372,7 +354,7 @@ export class Client {
     if (P.sent === 0) P.firstSend = t;
     P.lastSend = t;
     P.sent++;
-    P.expected += this.room.size;
+    P.expected += this.o.room.size;
   }
 
   close(): void {

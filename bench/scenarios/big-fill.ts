@@ -96,7 +96,7 @@ export async function settleCounts(server: BenchServer, members: Client[], tally
     ? members
         .filter((c) => c.count !== n)
         .slice(0, 5)
-        .map((c) => ({ member: c.g, told: c.count ?? null }))
+        .map((c) => ({ member: c.o.g, told: c.count ?? null }))
     : undefined;
   return {
     converged: tellsCount ? wrong === 0 : null,
@@ -143,7 +143,7 @@ export async function fillRoom(
     const to = bounds[k + 1] ?? N;
     const part = clients.slice(from, to);
     const T = new Tally();
-    for (const c of clients) c.tally = T;
+    for (const c of clients) c.o.tally = T;
     const w = window(server);
     const conn = await connectAll(part, CFG.bigConcurrency);
     times.push(...conn.times);
@@ -165,7 +165,7 @@ export async function fillRoom(
  * not pay for it.
  */
 export async function emptyRoom(server: BenchServer, clients: Client[]) {
-  for (const c of clients) c.tally = null;
+  for (const c of clients) c.o.tally = null;
   const w = window(server);
   const t0 = now();
   await closeAll(clients, 30_000);

@@ -132,7 +132,7 @@ export async function joinStream(
   const joiners: Client[] = [];
   for (let i = 0; i < J; i++) joiners.push(bigClient(server, greets, room, firstG + i, joiners, i === J - 1));
   const T = new Tally();
-  for (const c of [...members, ...joiners]) c.tally = T;
+  for (const c of [...members, ...joiners]) c.o.tally = T;
   try {
     const w = window(server);
     const t0 = now();
@@ -148,13 +148,13 @@ export async function joinStream(
     );
     return st;
   } finally {
-    for (const c of joiners) c.tally = null;
+    for (const c of joiners) c.o.tally = null;
     await closeAll(joiners, 10_000);
     // The room tells the rest that they left: wait for it, unmeasured.
     const L = new Tally();
-    for (const c of members) c.tally = L;
+    for (const c of members) c.o.tally = L;
     const back = await settleCounts(server, members, L, greets);
-    for (const c of members) c.tally = null;
+    for (const c of members) c.o.tally = null;
     if (back.converged === false)
       log(`${target} big join stream at ${label}: after the joiners left, ${back.wrong} members not told the count`);
   }

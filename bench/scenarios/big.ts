@@ -63,7 +63,7 @@ async function fillWithStreams(server: BenchServer, target: string, big: ReturnT
 /** One probe: how long until every member has it, and each exactly once. */
 async function probe(server: BenchServer, clients: Client[], base: Base, connect: Row["connect"]): Promise<Row> {
   const T = new Tally();
-  for (const c of clients) c.tally = T;
+  for (const c of clients) c.o.tally = T;
   const P = newPhase();
   for (const c of clients) c.enter(P);
   const w = window(server);
@@ -93,7 +93,7 @@ async function fanOut(server: BenchServer, clients: Client[], base: Base, connec
     if (c) senders.push(c);
   }
   const T = new Tally();
-  for (const c of clients) c.tally = T;
+  for (const c of clients) c.o.tally = T;
   const F = newPhase();
   const w = window(server);
   await closedLoop(clients, F, CFG.bigDurationS * 1000, { senders });
