@@ -52,20 +52,28 @@ function showRoomTitle(room: string | null): void {
   else roomTitle.removeAttribute("title");
 }
 
+/**
+ * The status line is a live region (role=status): its words change only
+ * when they differ, so a reconnect that tries again and again is said once,
+ * and the countdown beside it (aria-hidden) is never read.
+ */
+function sayStatus(words: string): void {
+  if (statusText.textContent !== words) statusText.textContent = words;
+}
+
 /** Says how the connection is doing, and lets the composer work only in a room. */
 export function showState(state: ConnState): void {
   statusBox.dataset.state = state.kind;
   retryButton.hidden = state.kind !== "waiting";
   if (visit.countdown !== undefined) window.clearInterval(visit.countdown);
   visit.countdown = undefined;
-  // The live region changes only when the state does; the countdown beside it is hidden from screen readers.
   statusDetail.textContent = "";
-  if (state.kind === "idle") statusText.textContent = "Not in a room";
-  else if (state.kind === "connecting") statusText.textContent = state.attempt ? "Reconnecting…" : "Connecting…";
-  else if (state.kind === "online") statusText.textContent = "Connected";
-  else if (navigator.onLine === false) statusText.textContent = "Offline: waiting for the network";
+  if (state.kind === "idle") sayStatus("Not in a room");
+  else if (state.kind === "connecting") sayStatus(state.attempt ? "Reconnecting…" : "Connecting…");
+  else if (state.kind === "online") sayStatus("Connected");
+  else if (navigator.onLine === false) sayStatus("Offline: waiting for the network");
   else {
-    statusText.textContent = "Reconnecting…";
+    sayStatus("Reconnecting…");
     const tick = () => {
       const s = Math.max(1, Math.ceil((state.retryAt - Date.now()) / 1000));
       statusDetail.textContent = `next try in ${s} s`;
