@@ -32,7 +32,54 @@ const VIEWS = [
 /** Longer than the page's longest transition (0.15 s): axe reads colours after they settled. */
 const SETTLE_MS = 250;
 
+/** What a live region showed, and when (ms since the epoch). */
+interface Heard {
+  region: string;
+  text: string;
+  at: number;
+}
+
+/** How often the page's announcer speaks at most (notices.ts). */
+const SPEAK_EVERY_MS = 5_000;
+
 class Reader extends ChatPage {
+  /**
+   * Starts keeping, in the page, every change to what its live regions
+   * (polite or assertive, a status, an alert) show: what a screen reader
+   * would say. Every write counts, the same words again too; emptying one does not.
+   */
+  async listen(): Promise<void> {
+    await this.page.evaluate(() => {
+      const w = window as unknown as { heard?: Heard[] };
+      if (w.heard) return;
+      const heard: Heard[] = [];
+      w.heard = heard;
+      const LIVE = '[aria-live="polite"], [aria-live="assertive"], [role="status"], [role="alert"]';
+      new MutationObserver((records) => {
+        const changed = new Set<Element>();
+        for (const { target } of records) {
+          const region = (target instanceof Element ? target : target.parentElement)?.closest(LIVE);
+          if (region) changed.add(region);
+        }
+        for (const region of changed) {
+          const text = region.closest("[hidden]") ? "" : (region.textContent ?? "").trim();
+          if (text) heard.push({ region: region.id, text, at: Date.now() });
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["hidden"] });
+    });
+  }
+
+  /** What the live regions said since `listen`, in order; with `since`, from then on. */
+  async heard(since = 0): Promise<Heard[]> {
+    const all = await this.page.evaluate(() => (window as unknown as { heard?: Heard[] }).heard ?? []);
+    return all.filter((h) => h.at >= since);
+  }
+
+  /** The announcer's turns since `since`. */
+  async announced(since = 0): Promise<Heard[]> {
+    return (await this.heard(since)).filter((h) => h.region === "announcer");
+  }
+
   /** Types a message and presses Enter, then waits for the server's echo. */
   async say(text: string): Promise<void> {
     await this.page.bringToFront();
@@ -69,10 +116,13 @@ class Reader extends ChatPage {
 }
 
 describe("the chat page under axe-core, in every state and view", () => {
-  const suite = browserSuite({ vars: { AUTH_SECRET, API_KEY, RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } });
+  // The port is kept, so that after the outage the page finds the server again where it was.
+  const suite = browserSuite({ keepPort: true, vars: { AUTH_SECRET, API_KEY, RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_SECOND: "1000" } });
   const room = uniqueRoom("private");
   let alice: Reader;
   let bob: Reader;
+  /** How many sockets alice's page had opened when the server went away. */
+  let socketsBefore = 0;
 
   const open = async (name: string, claims?: { sub: string; role?: string }) => {
     const hash = claims ? hashForInvite(room, await mintToken(suite.dev, API_KEY, { ...claims, name, room })) : "";
@@ -143,7 +193,39 @@ describe("the chat page under axe-core, in every state and view", () => {
     expect(bob.errors).toEqual([]);
   });
 
-  it("banned: the page says so and leaves the room", { timeout: 60_000 }, async () => {
+  it("screen readers: a busy room's messages are said in one summary at a time, at most once every 5 s; the reader's own never", {
+    timeout: 60_000,
+  }, async () => {
+    await bob.listen();
+    const since = Date.now();
+    // Eight messages from four people at once.
+    const nicks = ["dan", "eve", "fay", "gus"];
+    await Promise.all(Array.from({ length: 8 }, (_, i) => post(nicks[i % 4] ?? "", `busy ${i}`)));
+    /** How many messages a turn told of: "N new messages from …", or one by its sender. */
+    const told = (h: Heard) => Number(/^(\d+) new messages from/.exec(h.text)?.[1] ?? (/^\w+: /.test(h.text) ? 1 : 0));
+    await until(
+      "bob's page has told of all eight",
+      async () => (await bob.announced(since)).reduce((n, h) => n + told(h), 0) >= 8,
+      async () => JSON.stringify(await bob.announced(since)),
+      3 * SPEAK_EVERY_MS,
+    );
+    const turns = await bob.announced(since);
+    // One turn, or two if the posts straddled the first turn's gathering second; a summary, not eight lines.
+    expect(turns.length, JSON.stringify(turns)).toBeLessThanOrEqual(2);
+    expect(turns[0]?.text).toMatch(/^\d+ new messages from (dan|eve|fay|gus), (dan|eve|fay|gus) and \d+ others?\.$/);
+
+    // A lone message after that waits its turn (5 s after the last), and is said with its text; bob's own is not said.
+    const last = turns.at(-1)?.at ?? since;
+    await Promise.all([post("dan", "one more thing"), bob.say("my own words")]);
+    await until("bob's page says dan's message", async () => (await bob.announced(last + 1)).length > 0, undefined, 2 * SPEAK_EVERY_MS);
+    const [next] = await bob.announced(last + 1);
+    expect(next?.text).toBe("dan: one more thing.");
+    expect((next?.at ?? 0) - last).toBeGreaterThanOrEqual(SPEAK_EVERY_MS - 50);
+    expect(bob.errors).toEqual([]);
+  });
+
+  it("banned: the page says so once (its alert), and leaves the room", { timeout: 60_000 }, async () => {
+    const since = Date.now();
     await alice.button("ban bob").press("Enter");
     await until(
       "bob's page says he is banned",
@@ -151,10 +233,18 @@ describe("the chat page under axe-core, in every state and view", () => {
       () => bob.describe(),
     );
     await bob.auditEveryView("banned");
+    const heard = await bob.heard(since);
+    expect(
+      heard.filter((h) => /banned/i.test(h.text)).map((h) => h.region),
+      JSON.stringify(heard),
+    ).toEqual(["join-error"]);
+    expect(heard.filter((h) => h.region === "status-text").map((h) => h.text)).toEqual(["Not in a room"]);
     expect(bob.errors).toEqual([]);
   });
 
   it("reconnecting: the server went away", { timeout: 60_000 }, async () => {
+    await alice.listen();
+    socketsBefore = alice.sockets.length;
     await suite.dev.halt();
     await until(
       "alice's page is reconnecting",
@@ -183,5 +273,20 @@ describe("the chat page under axe-core, in every state and view", () => {
     await alice.page.emulateMedia({ reducedMotion: "reduce" });
     expect(await moving()).toEqual([]);
     await alice.page.emulateMedia({ reducedMotion: null });
+  });
+
+  it("screen readers: reconnecting, and connected again, are each said once, however many tries it takes", {
+    timeout: 90_000,
+  }, async () => {
+    // The page has been trying again meanwhile (several tries: the first come within a second).
+    await suite.dev.start();
+    await alice.connected(30_000);
+    // Tries that failed, and the one that worked.
+    expect(alice.sockets.length - socketsBefore).toBeGreaterThanOrEqual(3);
+    const status = (await alice.heard()).filter((h) => h.region === "status-text").map((h) => h.text);
+    expect(status).toEqual(["Reconnecting…", "Connected"]);
+    // Nor did the announcer say any of it: the status line did.
+    expect((await alice.announced()).map((h) => h.text).filter((t) => /connect/i.test(t))).toEqual([]);
+    expect(alice.errors).toEqual([]);
   });
 });

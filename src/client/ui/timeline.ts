@@ -83,7 +83,9 @@ function showMessage(message: MessageEvent, asOf: number, byOther: boolean): voi
 function showModeration(event: ModerationEvent, byOther: boolean): void {
   const item = moderationItem(event);
   insertMessage(log, item);
-  if (byOther) announce(item.querySelector(".notice-text")?.textContent ?? "");
+  // The reader removed from the room hears it once, from the join form's alert.
+  const endsMyVisit = isMine(event.member) && (event.action === "kick" || event.action === "ban");
+  if (byOther && !endsMyVisit) announce(item.querySelector(".notice-text")?.textContent ?? "");
 }
 
 function showDelete(event: DeleteEvent, byOther: boolean): void {
