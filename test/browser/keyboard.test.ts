@@ -148,7 +148,21 @@ describe("the chat page by keyboard alone", () => {
     await kim.sees("hello bob");
     await kim.focusOn("Message");
 
-    // Reply: to the message box, which says what it answers; Escape ends it, Enter sends it.
+    // Reply: to the message box, which says what it answers; Escape ends it, so does its Cancel; Enter sends it.
+    const replying = () => kim.page.locator("#composer-context").isVisible();
+    await kim.tabTo("Reply to bob", true);
+    await kim.key("Enter");
+    await kim.focusOn("Message");
+    expect(await replying()).toBe(true);
+    await kim.key("Escape");
+    expect(await replying()).toBe(false);
+    await kim.focusOn("Message");
+    await kim.tabTo("Reply to bob", true);
+    await kim.key("Enter");
+    await kim.tabTo("Cancel reply", true);
+    await kim.key("Enter");
+    expect(await replying()).toBe(false);
+    await kim.focusOn("Message");
     await kim.tabTo("Reply to bob", true);
     await kim.key("Enter");
     await kim.focusOn("Message");
