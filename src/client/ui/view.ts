@@ -236,8 +236,10 @@ export function closePicker(picker: Element): void {
  */
 export function showReactions(item: HTMLElement, chips: readonly ReactionChip[], toggle?: (emoji: string) => void): void {
   let row = item.querySelector<HTMLElement>(".reactions");
-  // A chip taken away with the focus on it (its last reaction taken back) hands the focus to React, or the message.
-  const focusedChip = row?.contains(document.activeElement) ? (document.activeElement as HTMLElement) : null;
+  // A chip taken away with the keyboard's focus on it (its last reaction taken back) hands the focus to React, or the
+  // message. Not a tapped one: on a touch screen, React taking the focus would show the message's actions.
+  const active = document.activeElement;
+  const focusedChip = active instanceof HTMLElement && row?.contains(active) && active.matches(":focus-visible") ? active : null;
   const keepFocus = () => {
     if (!focusedChip || focusedChip.isConnected) return;
     const react = item.querySelector<HTMLElement>(".action-react");
