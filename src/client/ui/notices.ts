@@ -33,7 +33,7 @@ export function notice(text: string, tone: "info" | "warn" | "error" = "info"): 
   updateList(() => appendNotice(log, noticeItem(text, Date.now(), tone)));
 }
 
-/** A notice that screen readers hear as well (the list itself is quiet): news the reader did not make. */
+/** A notice that screen readers hear as well (the list itself is quiet): what the reader would otherwise miss. */
 export function noticeAloud(text: string, tone: "info" | "warn" | "error" = "info"): void {
   notice(text, tone);
   announce(text);
@@ -84,7 +84,7 @@ export function announceMessage(nick: string, text: string): void {
   nextTurn();
 }
 
-/** A change the reader did not make (an edit, a delete, a reaction, a join…), in words, for the next turn. */
+/** Something else that happened (an edit, a delete or a reaction by someone else, a join, a refusal), in words, for the next turn. */
 export function announce(text: string): void {
   speech.changes.push(text);
   nextTurn();
