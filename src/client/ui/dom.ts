@@ -33,5 +33,6 @@ export const contextCancel = $<HTMLButtonElement>("context-cancel");
 export const typingLine = $<HTMLElement>("typing");
 export const announcer = $<HTMLElement>("announcer");
 export const membersList = $<HTMLUListElement>("members");
+export const membersHeading = $<HTMLElement>("members-heading");
 export const memberCount = $<HTMLElement>("member-count");
 export const membersEmpty = $<HTMLElement>("members-empty");

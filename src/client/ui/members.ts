@@ -5,9 +5,9 @@
 import type { JoinedEvent, MembersEvent, PresenceChangesEvent, PresentMember } from "../../shared/events";
 import { isTyping, stopTyping } from "./composer";
 import { connection } from "./connection";
-import { memberCount, membersEmpty, membersList } from "./dom";
+import { memberCount, membersEmpty, membersHeading, membersList } from "./dom";
 import { controlsFor } from "./moderation";
-import { notice } from "./notices";
+import { noticeAloud } from "./notices";
 import { memberItem } from "./view";
 
 /**
@@ -28,11 +28,40 @@ function renderMembers(count?: number): void {
     const selfB = b.id === self ? 0 : 1;
     return selfA - selfB || a.nick.localeCompare(b.nick);
   });
+  const focused = focusedTool();
   membersList.replaceChildren(...items.map((m) => memberItem(m, m.id === self, controlsFor(m))));
+  if (focused) refocus(focused);
   membersEmpty.hidden = items.length > 0;
   const n = count ?? list.members.size;
   memberCount.textContent = String(n);
   memberCount.setAttribute("aria-label", `${n} ${n === 1 ? "member" : "members"} online`);
+}
+
+/** The moderation button that has the focus: its member, that member's place in the list, and its action. */
+interface FocusedTool {
+  id: string;
+  index: number;
+  action: string;
+}
+
+function focusedTool(): FocusedTool | null {
+  const active = document.activeElement;
+  const item = active instanceof HTMLElement && membersList.contains(active) ? active.closest<HTMLElement>(".member") : null;
+  if (!item || !(active instanceof HTMLElement)) return null;
+  return { id: item.dataset.id ?? "", index: [...membersList.children].indexOf(item), action: active.dataset.action ?? "" };
+}
+
+/**
+ * The list is drawn anew on every change: the focus goes back to the same
+ * button, or (its member gone: kicked, banned, left) to the same button of
+ * the member now in that place, or else to the list's heading; never lost to
+ * the page.
+ */
+function refocus({ id, index, action }: FocusedTool): void {
+  const items = [...membersList.querySelectorAll<HTMLElement>(".member")];
+  const item = items.find((m) => m.dataset.id === id) ?? items[Math.min(index, items.length - 1)];
+  const button = item?.querySelector<HTMLElement>(`[data-action="${action}"]`) ?? item?.querySelector<HTMLElement>("button");
+  (button ?? membersHeading).focus();
 }
 
 /** Empties the list: out of the room, or into another. */
@@ -63,8 +92,8 @@ export function onPresenceChanges(event: PresenceChangesEvent): void {
   const names = (members: PresentMember[]) => members.filter((m) => m.id !== self).map((m) => m.nick);
   const came = names(event.joined);
   const went = names(event.left);
-  if (came.length) notice(`${came.join(", ")}${event.more ? " and others" : ""} joined.`);
-  if (went.length) notice(`${went.join(", ")}${event.more ? " and others" : ""} left.`);
+  if (came.length) noticeAloud(`${came.join(", ")}${event.more ? " and others" : ""} joined.`);
+  if (went.length) noticeAloud(`${went.join(", ")}${event.more ? " and others" : ""} left.`);
 }
 
 /** A page of the member list, asked for as the list scrolled to its end. */

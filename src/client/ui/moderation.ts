@@ -7,7 +7,7 @@ import { atLeast, mayModerate, type Role } from "../../shared/auth";
 import type { ErrorCode } from "../../shared/codes";
 import type { ErrorEvent, ModerationAction, PresentMember } from "../../shared/events";
 import { connection } from "./connection";
-import { notConnected, notice, showJoinError } from "./notices";
+import { notConnected, notice, noticeAloud, showJoinError } from "./notices";
 
 /** The reader's role in the current room (from `joined`). */
 function myRole(): Role {
@@ -40,7 +40,9 @@ const ENDS_VISIT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["kicked", "banned
 
 /** An error from the server, told in the flow. */
 export function onError(error: ErrorEvent): void {
-  notice(`Server: ${error.message}`, "error");
-  // Told why before the room closes on us: say it where the join form is too.
-  if (ENDS_VISIT.has(error.code)) showJoinError(null, error.message.charAt(0).toUpperCase() + error.message.slice(1));
+  // Told why before the room closes on us: say it where the join form is too, whose alert is what screen readers hear.
+  if (ENDS_VISIT.has(error.code)) {
+    notice(`Server: ${error.message}`, "error");
+    showJoinError(null, error.message.charAt(0).toUpperCase() + error.message.slice(1));
+  } else noticeAloud(`Server: ${error.message}`, "error");
 }

@@ -6,7 +6,7 @@
  */
 import { connection } from "./connection";
 import { announcer, emptyState, joinError, jumpButton, log, nickInput, outboxList, roomInput, scroller } from "./dom";
-import { appendNotice, noticeItem } from "./view";
+import { appendNotice, clip, noticeItem } from "./view";
 
 // ------------------------------------------------------------ the flow
 
@@ -33,35 +33,93 @@ export function notice(text: string, tone: "info" | "warn" | "error" = "info"): 
   updateList(() => appendNotice(log, noticeItem(text, Date.now(), tone)));
 }
 
+/** A notice that screen readers hear as well (the list itself is quiet): what the reader would otherwise miss. */
+export function noticeAloud(text: string, tone: "info" | "warn" | "error" = "info"): void {
+  notice(text, tone);
+  announce(text);
+}
+
 /** A command that did not go out: the reader may try again. */
 export function notConnected(): void {
-  notice("Not connected: try again in a moment.", "warn");
+  noticeAloud("Not connected: try again in a moment.", "warn");
 }
 
 // ------------------------------------------------------------ announcements
 
-/** What was heard within the current second, and the timer that empties the live region after a while. */
-const speech: { heard: string[]; silenceTimer: number | undefined } = { heard: [], silenceTimer: undefined };
-
 /**
- * Tells screen readers what changed (edits, deletes, reactions by others) in
- * words, through one polite live region: what arrives within a second is
- * said once, at most three things and how many more.
+ * What screen readers hear of the room goes through the announcer, one
+ * polite live region; the message list itself is not live (role=log, with
+ * aria-live="off"), which in a busy room would read out every line. The
+ * rule: the announcer speaks at most once every SPEAK_EVERY_MS. The first
+ * news after a quiet spell waits GATHER_MS for what comes with it; news that
+ * arrives meanwhile waits for the next turn. A turn says, in one go, the new
+ * messages by others — one alone as "alice: its text", several as "5 new
+ * messages from alice, bob and 3 others" — then up to three other changes
+ * (edits, deletes, reactions, who came and went, refusals) and how many more.
+ * The connection's state is not said here: the status line is a live region
+ * of its own, whose words change only when the state does; a visit the room
+ * ended is said once, by the join form's alert.
  */
+const GATHER_MS = 1_000;
+const SPEAK_EVERY_MS = 5_000;
+/** The announcer is emptied this long after it spoke (before it speaks again), so the same words next time are heard again. */
+const SILENCE_MS = 3_000;
+/** A lone message is read up to this many characters. */
+const SPOKEN_CHARS = 140;
+/** At most this many names, or changes, are read in one turn. */
+const SPOKEN_ITEMS = 3;
+
+/** What waits to be said, the timer of the next turn, when the last one spoke, and the timer that empties the region. */
+const speech = {
+  messages: [] as { nick: string; text: string }[],
+  changes: [] as string[],
+  turn: undefined as number | undefined,
+  spokeAt: Number.NEGATIVE_INFINITY,
+  silence: undefined as number | undefined,
+};
+
+/** A new message by someone else, for the next turn. */
+export function announceMessage(nick: string, text: string): void {
+  speech.messages.push({ nick, text });
+  nextTurn();
+}
+
+/** Something else that happened (an edit, a delete or a reaction by someone else, a join, a refusal), in words, for the next turn. */
 export function announce(text: string): void {
-  // The first of a burst sets the timer; what follows within the second joins it.
-  if (speech.heard.push(text) > 1) return;
-  window.setTimeout(() => {
-    const { heard } = speech;
-    const more = heard.length - 3;
-    announcer.textContent = `${heard.slice(0, 3).join(". ")}.${more > 0 ? ` And ${more} more ${more === 1 ? "change" : "changes"}.` : ""}`;
-    speech.heard = [];
-    // Emptied after a while, so that the same words next time are heard again.
-    window.clearTimeout(speech.silenceTimer);
-    speech.silenceTimer = window.setTimeout(() => {
-      announcer.textContent = "";
-    }, 5_000);
-  }, 1_000);
+  speech.changes.push(text);
+  nextTurn();
+}
+
+function nextTurn(): void {
+  if (speech.turn !== undefined) return;
+  const wait = Math.max(GATHER_MS, speech.spokeAt + SPEAK_EVERY_MS - Date.now());
+  speech.turn = window.setTimeout(speak, wait);
+}
+
+function speak(): void {
+  const { messages, changes } = speech;
+  const more = changes.length - SPOKEN_ITEMS;
+  const said = [
+    ...(messages.length ? [messagesSaid(messages)] : []),
+    ...changes.slice(0, SPOKEN_ITEMS),
+    ...(more > 0 ? [`And ${more} more ${more === 1 ? "change" : "changes"}`] : []),
+  ];
+  Object.assign(speech, { messages: [], changes: [], turn: undefined, spokeAt: Date.now() });
+  announcer.textContent = said.map((s) => (/[.!?…]$/.test(s) ? s : `${s}.`)).join(" ");
+  window.clearTimeout(speech.silence);
+  speech.silence = window.setTimeout(() => {
+    announcer.textContent = "";
+  }, SILENCE_MS);
+}
+
+/** "alice: hi", or "5 new messages from alice, bob and 3 others". */
+function messagesSaid(messages: { nick: string; text: string }[]): string {
+  const [only] = messages;
+  if (messages.length === 1 && only) return `${only.nick}: ${clip(only.text, SPOKEN_CHARS)}`;
+  const nicks = [...new Set(messages.map((m) => m.nick))];
+  const named = nicks.length > SPOKEN_ITEMS ? [...nicks.slice(0, SPOKEN_ITEMS - 1), `${nicks.length - SPOKEN_ITEMS + 1} others`] : nicks;
+  const last = named.pop();
+  return `${messages.length} new messages from ${named.length ? `${named.join(", ")} and ${last}` : last}`;
 }
 
 // ------------------------------------------------------------ the join form

@@ -51,6 +51,15 @@ function showRoomTitle(room: string | null): void {
   else roomTitle.removeAttribute("title");
 }
 
+/**
+ * The status line is a live region (role=status): its words change only
+ * when they differ, so a reconnect that tries again and again is said once,
+ * and the countdown beside it (aria-hidden) is never read.
+ */
+function sayStatus(words: string): void {
+  if (statusText.textContent !== words) statusText.textContent = words;
+}
+
 /** Says how the connection is doing, and lets the composer work only in a room. */
 export function showState(status: StateEvent): void {
   // The client's own words: closed, connecting, open, reconnecting (the CSS styles each).
@@ -59,14 +68,13 @@ export function showState(status: StateEvent): void {
   retryButton.hidden = retryAt === undefined;
   if (visit.countdown !== undefined) window.clearInterval(visit.countdown);
   visit.countdown = undefined;
-  // The live region changes only when the state does; the countdown beside it is hidden from screen readers.
   statusDetail.textContent = "";
-  if (status.state === "closed") statusText.textContent = "Not in a room";
-  else if (status.state === "open") statusText.textContent = "Connected";
-  else if (retryAt === undefined) statusText.textContent = status.attempt ? "Reconnecting…" : "Connecting…";
-  else if (navigator.onLine === false) statusText.textContent = "Offline: waiting for the network";
+  if (status.state === "closed") sayStatus("Not in a room");
+  else if (status.state === "open") sayStatus("Connected");
+  else if (retryAt === undefined) sayStatus(status.attempt ? "Reconnecting…" : "Connecting…");
+  else if (navigator.onLine === false) sayStatus("Offline: waiting for the network");
   else {
-    statusText.textContent = "Reconnecting…";
+    sayStatus("Reconnecting…");
     const tick = () => {
       const s = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
       statusDetail.textContent = `next try in ${s} s`;

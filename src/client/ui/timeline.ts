@@ -3,13 +3,13 @@
  * and deletes shown as they happen), moderation events among them, the
  * pending outbox below, loading earlier messages, and each message's actions.
  */
-import type { DeleteEvent, EditEvent, ErrorEvent, MessageEvent, ReactionEvent, StoredEvent } from "../../shared/events";
+import type { DeleteEvent, EditEvent, ErrorEvent, MessageEvent, ModerationEvent, ReactionEvent, StoredEvent } from "../../shared/events";
 import { Reactions } from "../core/reactions";
 import { cancelMode, messageDeleted, startEdit, startReply, stopTyping } from "./composer";
 import { connection, type OutboxEntry } from "./connection";
 import { emptyState, jumpButton, log, messageInput, olderButton, outboxList, scroller } from "./dom";
 import { mayDeleteAny, mayTalk } from "./moderation";
-import { announce, atBottom, countUnread, notConnected, notice, scrollToBottom, updateList } from "./notices";
+import { announce, announceMessage, atBottom, countUnread, notConnected, noticeAloud, scrollToBottom, updateList } from "./notices";
 import { isMine } from "./storage";
 import {
   addActions,
@@ -55,9 +55,9 @@ export function onMessages(events: StoredEvent[], live = events.length === 1): v
   const asOf = connection.cursor ?? 0;
   updateList(() => {
     for (const event of events) {
-      const byOther = tell && event.type !== "message" && !isMine(event.type === "moderation" ? event.by.id : event.from.id);
-      if (event.type === "message") showMessage(event, asOf);
-      else if (event.type === "moderation") insertMessage(log, moderationItem(event));
+      const byOther = tell && !isMine(event.type === "moderation" ? event.by.id : event.from.id);
+      if (event.type === "message") showMessage(event, asOf, byOther);
+      else if (event.type === "moderation") showModeration(event, byOther);
       else if (event.type === "delete") showDelete(event, byOther);
       else if (event.type === "edit") showEdit(event, byOther);
       else onReaction(event, byOther);
@@ -67,8 +67,9 @@ export function onMessages(events: StoredEvent[], live = events.length === 1): v
   countUnread(events.filter((e) => e.type === "message" && !isOwn(e)).length);
 }
 
-function showMessage(message: MessageEvent, asOf: number): void {
+function showMessage(message: MessageEvent, asOf: number, byOther: boolean): void {
   const item = messageItem(message, isOwn(message));
+  if (byOther && !message.deleted) announceMessage(message.from.nick, message.text);
   if (!message.deleted) {
     shown.textAsOf.set(message.seq, asOf);
     addMessageActions(item, message);
@@ -77,6 +78,14 @@ function showMessage(message: MessageEvent, asOf: number): void {
   insertMessage(log, item);
   if (message.replyTo && shownMessage(log, message.replyTo.seq)?.querySelector(".text.deleted")) unquoteDeleted(log, message.replyTo.seq);
   stopTyping(message.from.id);
+}
+
+function showModeration(event: ModerationEvent, byOther: boolean): void {
+  const item = moderationItem(event);
+  insertMessage(log, item);
+  // The reader removed from the room hears it once, from the join form's alert.
+  const endsMyVisit = isMine(event.member) && (event.action === "kick" || event.action === "ban");
+  if (byOther && !endsMyVisit) announce(item.querySelector(".notice-text")?.textContent ?? "");
 }
 
 function showDelete(event: DeleteEvent, byOther: boolean): void {
@@ -122,7 +131,7 @@ export function showOutbox(pending: OutboxEntry[]): void {
 
 /** A queued message the server refused for good: it left the outbox, and the flow says why. */
 export function onFailed(entry: OutboxEntry, error: ErrorEvent): void {
-  notice(`Not sent: “${entry.text.length > 60 ? `${entry.text.slice(0, 60)}…` : entry.text}” (${error.message}).`, "error");
+  noticeAloud(`Not sent: “${entry.text.length > 60 ? `${entry.text.slice(0, 60)}…` : entry.text}” (${error.message}).`, "error");
 }
 
 /** Empties the timeline, for another room. */
@@ -234,7 +243,7 @@ olderButton.addEventListener("click", async () => {
     scroller.scrollTop += scroller.scrollHeight - height;
     olderButton.hidden = !more;
   } catch {
-    notice("Could not load earlier messages.", "error");
+    noticeAloud("Could not load earlier messages.", "error");
   } finally {
     shown.loadingOlder = false;
     olderButton.disabled = false;

@@ -139,6 +139,11 @@ export function markDeleted(log: HTMLElement, event: DeleteEvent): boolean {
   const item = shownMessage(log, event.target);
   const text = item?.querySelector(".text");
   if (!item || !text) return false;
+  // Focus on one of its actions (Delete, most likely) stays on the message, not lost to the page when they go.
+  if (item.contains(document.activeElement) && item !== document.activeElement) {
+    item.tabIndex = -1;
+    item.focus();
+  }
   text.className = "text deleted";
   text.textContent = "Message deleted";
   for (const part of item.querySelectorAll(".actions, .reactions, .picker, .reply-to, .edited")) part.remove();
@@ -191,8 +196,6 @@ export function togglePicker(item: HTMLElement, opener: HTMLButtonElement, pick:
   const picker = el("div", "picker");
   picker.setAttribute("role", "group");
   picker.setAttribute("aria-label", "Pick a reaction");
-  // Opened by the reader, who is taken into it: nothing for the log to announce.
-  picker.setAttribute("aria-live", "off");
   const close = () => {
     closePicker(picker);
     opener.focus();
@@ -233,14 +236,23 @@ export function closePicker(picker: Element): void {
  */
 export function showReactions(item: HTMLElement, chips: readonly ReactionChip[], toggle?: (emoji: string) => void): void {
   let row = item.querySelector<HTMLElement>(".reactions");
+  // A chip taken away with the keyboard's focus on it (its last reaction taken back) hands the focus to React, or the
+  // message. Not a tapped one: on a touch screen, React taking the focus would show the message's actions.
+  const active = document.activeElement;
+  const focusedChip = active instanceof HTMLElement && row?.contains(active) && active.matches(":focus-visible") ? active : null;
+  const keepFocus = () => {
+    if (!focusedChip || focusedChip.isConnected) return;
+    const react = item.querySelector<HTMLElement>(".action-react");
+    if (!react) item.tabIndex = -1;
+    (react ?? item).focus();
+  };
   if (!chips.length) {
     row?.remove();
+    keepFocus();
     return;
   }
   if (!row) {
     row = el("div", "reactions");
-    // Changes here are told once, in words, by the page's announcer: not chip by chip by the log.
-    row.setAttribute("aria-live", "off");
     item.querySelector(".text")?.after(row);
   }
   const existing = new Map<string, HTMLButtonElement>();
@@ -270,6 +282,7 @@ export function showReactions(item: HTMLElement, chips: readonly ReactionChip[],
     }
     prev = button;
   }
+  keepFocus();
 }
 
 /** A line in the flow that is not a message: joins, leaves, connection changes. */
@@ -306,6 +319,7 @@ export function memberItem(member: PresentMember, self: boolean, act?: (action: 
       const button = el("button", "link-button", action[0]?.toUpperCase() + action.slice(1));
       button.type = "button";
       button.setAttribute("aria-label", `${action} ${member.nick}`);
+      button.dataset.action = action;
       button.addEventListener("click", () => act(action));
       tools.append(button);
     }
