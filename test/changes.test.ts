@@ -159,7 +159,7 @@ describe("privacy of deletes and identity of reactions", () => {
     const a = await say(alice, "answer", "a", { replyTo: q.seq });
     alice.send({ action: "delete", seq: q.seq });
     await alice.until(isEvent("delete"));
-    expect((await state(room, a.seq)).message.replyTo).toEqual({ seq: q.seq, nick: "alice", snippet: "" });
+    expect((await state(room, a.seq)).message.replyTo).toEqual({ seq: q.seq, nick: "alice", snippet: "", deleted: true });
   });
 
   it("a reaction belongs to its sender: after a reconnect with the same key, the same click takes it back", async () => {

@@ -13,6 +13,7 @@
  * (peer), and the verdict (verdict). Every wait and every loop is bounded in
  * count and in time.
  */
+import { deletedText } from "./attacks/deleted-text.ts";
 import { docsAgree } from "./attacks/docs-agree.ts";
 import { forgedLines } from "./attacks/forged-lines.ts";
 import { historyAmplification } from "./attacks/history-amplification.ts";
@@ -40,4 +41,6 @@ export const ATTACKS: Attack[] = [
   forgedLines,
   pathsAgree,
   docsAgree,
+  // Issue "Hardening III": n is its class number + 10.
+  deletedText,
 ];

@@ -4,7 +4,7 @@
  */
 import type { Role } from "./auth";
 import type { ErrorCode } from "./codes";
-import type { PublicLimits } from "./limits";
+import { type PublicLimits, REPLY_SNIPPET_CHARS } from "./limits";
 
 export interface Member {
   /** A token member's `sub`; otherwise an id of this connection. */
@@ -33,25 +33,43 @@ export interface MessageEvent {
   deleted?: true;
   /** Present and true once its author edited it; `text` is then the latest. */
   edited?: true;
-  /** The message this one answers, as it was when the reply was sent (so it shows even once that one is pruned). */
+  /** The message this one answers (kept with the reply, so it shows even once that one is pruned). */
   replyTo?: ReplyRef;
 }
 
-/** What a reply shows of the message it answers: its seq, author and the start of its text. */
+/**
+ * What a reply shows of the message it answers: its seq, author and the
+ * start of its text, as that text stands now (an edit changes it, a delete
+ * removes it).
+ */
 export interface ReplyRef {
   seq: number;
   nick: string;
-  /** At most REPLY_SNIPPET_CHARS of its text. */
+  /** The start of its latest text ({@link snippetOf}); empty once it is deleted. */
   snippet: string;
+  /** Present and true once the answered message was deleted: the snippet is then empty. */
+  deleted?: true;
 }
 
-/** A message's author changed its text. */
+/** What a reply quotes of a text: its first REPLY_SNIPPET_CHARS characters (code points, so no emoji is cut in half). */
+export function snippetOf(text: string): string {
+  return [...text].slice(0, REPLY_SNIPPET_CHARS).join("");
+}
+
+/**
+ * A message's author changed its text. Stored, it carries the message's
+ * latest text (a later edit rewrites it), so the stream keeps no older
+ * version; once the message is deleted, none.
+ */
 export interface EditEvent {
   type: "edit";
   room: string;
   seq: number;
   target: number;
+  /** The message's text; empty once it is deleted. */
   text: string;
+  /** Present and true once the edited message was deleted (a `delete` event with a later seq says so): `text` is then empty. */
+  deleted?: true;
   from: Member;
   ts: number;
 }

@@ -338,4 +338,28 @@ describe("messages that change, on the chat page", () => {
     await screenshot(alice.page, "changes-desktop");
     for (const p of [alice, bob, dana]) expect(p.errors, `${p.nick}'s page errors`).toEqual([]);
   });
+
+  it("a quote follows what it answers: an edit changes it, a delete makes it say so, live and after a reload", {
+    timeout: 60_000,
+  }, async () => {
+    await bob.say("a question to redact");
+    const asked = await alice.seqOf("a question to redact");
+    await alice.message(asked).hover();
+    await alice.message(asked).getByRole("button", { name: "Reply to bob" }).click();
+    await alice.say("an answer to it");
+    const answered = await bob.seqOf("an answer to it");
+    await bob.message(asked).hover();
+    await bob.message(asked).getByRole("button", { name: "Edit your message" }).click();
+    await bob.composer.fill("redacted");
+    await bob.composer.press("Enter");
+    for (const p of [alice, bob]) await p.seesMessage(answered, { quote: "bob: redacted" });
+    await bob.message(asked).hover();
+    await bob.message(asked).getByRole("button", { name: "Delete this message" }).click();
+    for (const p of [alice, bob]) await p.seesMessage(answered, { quote: "bob: Message deleted" });
+    await alice.page.reload();
+    await alice.connected();
+    await alice.seesMessage(answered, { quote: "bob: Message deleted" });
+    expect(await alice.log.getByText("a question to redact").count()).toBe(0);
+    for (const p of [alice, bob]) expect(p.errors, `${p.nick}'s page errors`).toEqual([]);
+  });
 });

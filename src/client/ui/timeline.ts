@@ -23,6 +23,7 @@ import {
   messageItem,
   moderationItem,
   pendingItem,
+  requoteEdited,
   shownMessage,
   showReactions,
   textOf,
@@ -99,6 +100,9 @@ function showDelete(event: DeleteEvent, byOther: boolean): void {
 }
 
 function showEdit(event: EditEvent, byOther: boolean): void {
+  // Its message was deleted since: the delete event, later on the stream, shows the tombstone.
+  if (event.deleted) return;
+  requoteEdited(log, event);
   // An edit older than the text shown (a page of older events arriving late) would only take it back.
   const shownAsOf = shown.textAsOf.get(event.target);
   if (shownAsOf === undefined || event.seq <= shownAsOf) return;

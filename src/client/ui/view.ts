@@ -2,7 +2,16 @@
  * Building the message list. Every piece of user text (nicks, messages,
  * room names) goes in with `textContent`, never as HTML.
  */
-import type { DeleteEvent, EditEvent, MessageEvent, ModerationAction, ModerationEvent, PresentMember, ReplyRef } from "../../shared/events";
+import {
+  type DeleteEvent,
+  type EditEvent,
+  type MessageEvent,
+  type ModerationAction,
+  type ModerationEvent,
+  type PresentMember,
+  type ReplyRef,
+  snippetOf,
+} from "../../shared/events";
 import { colorSlot, initials } from "../core/address";
 import type { ReactionChip } from "../core/reactions";
 
@@ -89,8 +98,8 @@ export function moderationItem(event: ModerationEvent): HTMLElement {
   return item;
 }
 
-/** What a reply shows of the message it answers: its author and the start of its text. */
-function replyQuote(ref: Pick<ReplyRef, "nick" | "snippet"> & { seq?: number }): HTMLElement {
+/** What a reply shows of the message it answers: its author and the start of its text, or that it was deleted. */
+function replyQuote(ref: Pick<ReplyRef, "nick" | "snippet" | "deleted"> & { seq?: number }): HTMLElement {
   const quote = el("blockquote", "reply-to");
   if (ref.seq !== undefined) quote.dataset.seq = String(ref.seq);
   quote.append(
@@ -98,7 +107,7 @@ function replyQuote(ref: Pick<ReplyRef, "nick" | "snippet"> & { seq?: number }):
     el("span", "reply-nick", ref.nick),
     el("span", "visually-hidden", ": "),
     " ",
-    el("span", "reply-snippet", ref.snippet),
+    ref.deleted ? el("span", "reply-snippet deleted", "Message deleted") : el("span", "reply-snippet", ref.snippet),
   );
   return quote;
 }
@@ -150,6 +159,13 @@ export function markDeleted(log: HTMLElement, event: DeleteEvent): boolean {
   item.classList.remove("open", "editing");
   item.classList.add("deleted");
   return true;
+}
+
+/** Replies quote the start of what they answered as it stands now: an edit changes the quotes shown. */
+export function requoteEdited(log: HTMLElement, event: EditEvent): void {
+  for (const snippet of log.querySelectorAll(`.reply-to[data-seq="${event.target}"] .reply-snippet:not(.deleted)`)) {
+    snippet.textContent = snippetOf(event.text);
+  }
 }
 
 /** Replies quote what they answered; once that is deleted, the quotes shown say so instead of repeating it. */

@@ -121,3 +121,91 @@ describe("History: replies", () => {
     });
   });
 });
+
+describe("History: every copy of a text follows its message", () => {
+  const rows = (sql: SqlStorage) => JSON.stringify(sql.exec("SELECT * FROM messages").toArray());
+  const edit = (h: History, seq: number, text: string) => {
+    const found = h.message(seq);
+    if (!found) throw new Error(`no message ${seq}`);
+    h.rewrite(found.message, text);
+    h.record(alice, { kind: "edit", target: seq, text }, 2);
+  };
+
+  it("a delete blanks the text of the message, of its edit events and of the replies that quote it", async () => {
+    await withStorage((sql) => {
+      const h = new History(sql, "r", 100);
+      h.append(alice, "s-a", "first secret", "q", 1);
+      h.append(alice, "s-a", "the answer", "a", 1, { seq: 1, nick: "alice", snippet: "first secret" });
+      edit(h, 1, "second secret");
+      h.tombstone(1);
+      expect(rows(sql)).not.toMatch(/secret/);
+      expect(h.after(0, 10)).toMatchObject([
+        { seq: 1, text: "", deleted: true },
+        { seq: 2, replyTo: { seq: 1, nick: "alice", snippet: "", deleted: true } },
+        { seq: 3, type: "edit", text: "", deleted: true },
+      ]);
+    });
+  });
+
+  it("finds the copies of a text through its indexes, not a scan of the history", async () => {
+    await withStorage((sql) => {
+      const h = new History(sql, "r", 100);
+      h.append(alice, "s-a", "x", undefined, 1);
+      const plan = (where: string) =>
+        JSON.stringify(sql.exec(`EXPLAIN QUERY PLAN UPDATE messages SET data = NULL WHERE ${where}`, 1).toArray());
+      expect(plan("kind = 'edit' AND json_extract(data, '$.target') = ?")).toContain("edits_by_target");
+      expect(plan("kind = 'message' AND data IS NOT NULL AND json_extract(data, '$.replyTo.seq') = ?")).toContain("replies_by_target");
+    });
+  });
+
+  it("still prunes edits and deletes with the messages they changed", async () => {
+    await withStorage((sql) => {
+      const h = new History(sql, "r", 10);
+      for (let i = 1; i <= 100; i++) {
+        h.append(alice, "s-a", `m${i}`, undefined, 1);
+        if (i % 3 === 0) edit(h, h.lastSeq, `e${i}`);
+        if (i % 5 === 0) h.tombstone(h.lastSeq - 1);
+      }
+      const kept = h.after(0, 1000);
+      expect(kept.length).toBeGreaterThanOrEqual(10);
+      expect(kept.length).toBeLessThan(10 + 64);
+      expect(kept.at(-1)?.seq).toBe(h.lastSeq);
+    });
+  });
+
+  it("cleans what an older version stored, once, when the room is first read", async () => {
+    await withStorage((sql) => {
+      const old = new History(sql, "r", 100);
+      old.append(alice, "s-a", "one", "1", 1);
+      old.append(alice, "s-a", "two", "2", 1, { seq: 1, nick: "alice", snippet: "one" });
+      // As an older version left them: edit events with the text of their time, a quote of a first text,
+      // a tombstone that kept what it answered, whose edit still holds its text.
+      sql.exec("DROP INDEX edits_by_target");
+      sql.exec("DROP INDEX replies_by_target");
+      sql.exec(`UPDATE messages SET text = 'one, edited twice', data = '{"edited":true}' WHERE seq = 1`);
+      const reply = (seq: number) => `{"edited":true,"replyTo":{"seq":${seq},"nick":"alice","snippet":""}}`;
+      sql.exec(
+        `INSERT INTO messages (seq, sender, id, member_id, nick, text, ts, kind, data, deleted) VALUES
+         (3, 'room', 'e3', 'a', 'alice', '', 1, 'edit', '{"target":1,"text":"one, edited"}', 0),
+         (4, 'room', 'e4', 'a', 'alice', '', 1, 'edit', '{"target":1,"text":"one, edited twice"}', 0),
+         (5, 's-a', '5', 'a', 'alice', '', 1, 'message', '${reply(1)}', 1),
+         (6, 'room', 'e6', 'a', 'alice', '', 1, 'edit', '{"target":5,"text":"five, edited"}', 0),
+         (7, 'room', 'd7', 'a', 'alice', '', 1, 'delete', '{"target":5}', 0),
+         (8, 's-a', '8', 'a', 'alice', 'eight', 1, 'message', '${reply(5)}', 0)`,
+      );
+      const h = new History(sql, "r", 100);
+      expect(h.after(0, 10)).toMatchObject([
+        { seq: 1, text: "one, edited twice" },
+        { seq: 2, replyTo: { seq: 1, snippet: "one, edited twice" } },
+        { seq: 3, text: "one, edited twice" },
+        { seq: 4, text: "one, edited twice" },
+        { seq: 5, text: "", deleted: true },
+        { seq: 6, text: "", deleted: true },
+        { seq: 7, type: "delete" },
+        { seq: 8, replyTo: { seq: 5, snippet: "", deleted: true } },
+      ]);
+      expect(h.after(4, 1)[0]).not.toHaveProperty("replyTo");
+      expect(rows(sql)).not.toMatch(/"one"|one, edited"|five/);
+    });
+  });
+});

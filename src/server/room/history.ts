@@ -15,8 +15,15 @@
  * is recognised for as long as the original is in the history, and for
  * ID_WINDOW_MS after it was pruned (the ids of pruned messages are kept that
  * long in `pruned_ids`).
+ *
+ * A message's text is kept in one version only, its latest: besides its own
+ * row, the edit events that target it carry it and the replies that quote it
+ * carry its start (their `snippet`). An edit rewrites every copy, a delete
+ * blanks every copy and marks it `deleted`, in the same synchronous writes
+ * as the change itself (see {@link History.tombstone}).
  */
-import type { Member, MessageEvent, MessageState, ReplyRef, StoredEvent } from "../../shared/events";
+import { type Member, type MessageEvent, type MessageState, type ReplyRef, type StoredEvent, snippetOf } from "../../shared/events";
+import { EDITS_OF, migrate, REPLIES_TO, SCHEMA } from "./history-schema";
 import { tableExists } from "./storage";
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -57,35 +64,6 @@ export const ID_WINDOW_MS = 24 * 60 * 60 * 1000;
 const PRUNE_EVERY = 64;
 
 const COLUMNS = "seq, kind, id, member_id, nick, text, ts, data, deleted";
-
-const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS messages (
-    seq INTEGER PRIMARY KEY,
-    sender TEXT NOT NULL,
-    id TEXT NOT NULL,
-    member_id TEXT NOT NULL,
-    nick TEXT NOT NULL,
-    text TEXT NOT NULL,
-    ts INTEGER NOT NULL,
-    kind TEXT NOT NULL DEFAULT 'message',
-    data TEXT,
-    deleted INTEGER NOT NULL DEFAULT 0
-  )`,
-  "CREATE UNIQUE INDEX IF NOT EXISTS messages_by_sender_id ON messages (sender, id)",
-  `CREATE TABLE IF NOT EXISTS reactions (
-    target INTEGER NOT NULL,
-    emoji TEXT NOT NULL,
-    sender TEXT NOT NULL,
-    PRIMARY KEY (target, emoji, sender)
-  ) WITHOUT ROWID`,
-  `CREATE TABLE IF NOT EXISTS pruned_ids (
-    sender TEXT NOT NULL,
-    id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    ts INTEGER NOT NULL,
-    PRIMARY KEY (sender, id)
-  ) WITHOUT ROWID`,
-];
 
 /** What storing a message did. */
 export type Appended =
@@ -198,23 +176,32 @@ export class History {
   }
 
   /**
-   * Turns a message into a tombstone: its text and reactions are removed for
-   * good, and so is the snippet of it that replies quote; its seq stays.
+   * Turns a message into a tombstone: its text, what it answered and its
+   * reactions are removed for good, and so is every copy of its text (its
+   * edit events' and the snippets replies quote, each marked `deleted`); its
+   * seq stays.
    */
   tombstone(seq: number): void {
-    this.sql.exec("UPDATE messages SET text = '', deleted = 1 WHERE seq = ? AND kind = 'message'", seq);
+    this.sql.exec("UPDATE messages SET text = '', data = NULL, deleted = 1 WHERE seq = ? AND kind = 'message'", seq);
     this.sql.exec("DELETE FROM reactions WHERE target = ?", seq);
+    this.sql.exec(`UPDATE messages SET data = json_set(data, '$.text', '', '$.deleted', json('true')) WHERE ${EDITS_OF}`, seq);
     this.sql.exec(
-      "UPDATE messages SET data = json_set(data, '$.replyTo.snippet', '') WHERE kind = 'message' AND json_extract(data, '$.replyTo.seq') = ?",
+      `UPDATE messages SET data = json_set(data, '$.replyTo.snippet', '', '$.replyTo.deleted', json('true')) WHERE ${REPLIES_TO}`,
       seq,
     );
   }
 
-  /** Replaces a message's text (its edit event records the change on the stream). */
+  /**
+   * Replaces a message's text, and every copy of it: its earlier edit events
+   * take the new text (the edit event recording this change carries it too),
+   * replies quote its new start.
+   */
   rewrite(message: MessageEvent, text: string): void {
     const data: MessageData = { edited: true };
     if (message.replyTo) data.replyTo = message.replyTo;
     this.sql.exec("UPDATE messages SET text = ?, data = ? WHERE seq = ?", text, JSON.stringify(data), message.seq);
+    this.sql.exec(`UPDATE messages SET data = json_set(data, '$.text', ?) WHERE ${EDITS_OF}`, text, message.seq);
+    this.sql.exec(`UPDATE messages SET data = json_set(data, '$.replyTo.snippet', ?) WHERE ${REPLIES_TO}`, snippetOf(text), message.seq);
   }
 
   /**
@@ -288,28 +275,17 @@ export class History {
     this.sql.exec("DELETE FROM pruned_ids WHERE ts < ?", now - ID_WINDOW_MS);
   }
 
-  /** Whether this room ever stored a message (reads SQLite's catalogue only). */
+  /**
+   * Whether this room ever stored a message (reads SQLite's catalogue only);
+   * a room an older version stored is first brought up to the schema.
+   */
   private stored(): boolean {
     if (this.exists === undefined) {
       const table = tableExists(this.sql, "messages");
       this.exists = table !== undefined;
-      if (table && !table.includes("sender")) this.migrateV1();
+      if (table) migrate(this.sql, table);
     }
     return this.exists;
-  }
-
-  /**
-   * Rooms stored before ids were per sender kept one id namespace per room:
-   * their messages move to the sender "v1", so their ids still refuse resends
-   * among themselves and collide with nobody's new ones.
-   */
-  private migrateV1(): void {
-    this.sql.exec("ALTER TABLE messages RENAME TO messages_v1");
-    for (const statement of SCHEMA) this.sql.exec(statement);
-    this.sql.exec(
-      "INSERT INTO messages (seq, sender, id, member_id, nick, text, ts) SELECT seq, 'v1', id, member_id, nick, text, ts FROM messages_v1",
-    );
-    this.sql.exec("DROP TABLE messages_v1");
   }
 
   private create(): void {

@@ -4,9 +4,8 @@
  */
 import { atLeast } from "../../shared/auth";
 import { refusal } from "../../shared/errors";
-import type { Member, ReplyRef } from "../../shared/events";
+import { type Member, type ReplyRef, snippetOf } from "../../shared/events";
 import type { SendFrame } from "../../shared/frames";
-import { REPLY_SNIPPET_CHARS } from "../../shared/limits";
 import type { Result } from "../../shared/validate";
 import { debugEnabled, log } from "../platform/log";
 import { memberOf } from "./attachment";
@@ -34,7 +33,7 @@ export function say(room: RoomParts, conn: Connection, frame: SendFrame): void {
       return;
     }
     const { message } = answered.value;
-    replyTo = { seq: message.seq, nick: message.from.nick, snippet: [...message.text].slice(0, REPLY_SNIPPET_CHARS).join("") };
+    replyTo = { seq: message.seq, nick: message.from.nick, snippet: snippetOf(message.text) };
   }
   if (debugEnabled(room.env)) log("message", { room: room.name, conn: conn.att.id, text });
   room.commit.enqueue({

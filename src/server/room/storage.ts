@@ -8,3 +8,8 @@
 export function tableExists(sql: SqlStorage, name: string): string | undefined {
   return sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray()[0]?.sql;
 }
+
+/** Whether an index exists (a catalogue read, as for tables). */
+export function indexExists(sql: SqlStorage, name: string): boolean {
+  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", name).toArray().length > 0;
+}
