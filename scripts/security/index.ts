@@ -13,12 +13,14 @@
  * (peer), and the verdict (verdict). Every wait and every loop is bounded in
  * count and in time.
  */
+import { credentialGuessing } from "./attacks/credential-guessing.ts";
 import { docsAgree } from "./attacks/docs-agree.ts";
 import { forgedLines } from "./attacks/forged-lines.ts";
 import { historyAmplification } from "./attacks/history-amplification.ts";
 import { httpWriteFlood } from "./attacks/http-write-flood.ts";
 import { hugeBody } from "./attacks/huge-body.ts";
 import { idHijack } from "./attacks/id-hijack.ts";
+import { longToken } from "./attacks/long-token.ts";
 import { names } from "./attacks/names.ts";
 import { pathsAgree } from "./attacks/paths-agree.ts";
 import { readsCreateRooms } from "./attacks/reads-create-rooms.ts";
@@ -40,4 +42,7 @@ export const ATTACKS: Attack[] = [
   forgedLines,
   pathsAgree,
   docsAgree,
+  // Issue "Hardening III: what the third outside attack found"
+  credentialGuessing,
+  longToken,
 ];
