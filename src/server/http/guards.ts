@@ -1,12 +1,13 @@
 /**
  * Checks the Worker runs before a request reaches a room: the Origin rule
  * (cross-site WebSocket hijacking), rate limits per client address (failed
- * credentials among them), and the size of a request body. The first two are gates: each returns the refusal
- * to answer with (a 429 carries its Retry-After), or null to go on; none
- * touches the response of a request it lets through.
+ * credentials among them), and the size of a request body. The first two are
+ * gates: each returns the refusal to answer with (a 429 carries its
+ * Retry-After), or null to go on; none touches the response of a request it
+ * lets through.
  *
- * Refusals are logged with their code only: a client's address and Origin are
- * the users' data, not the operator's.
+ * Refusals are logged with their code (and a limit's kind) only: a client's
+ * address and Origin are the users' data, not the operator's.
  */
 import { refusal } from "../../shared/errors";
 import type { ErrorEvent } from "../../shared/events";
