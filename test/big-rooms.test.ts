@@ -3,6 +3,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { pseudonym } from "../src/server/platform/identity";
 import type { Room } from "../src/server/room/room";
 import type { JoinedEvent, MembersEvent, PresenceChangesEvent, ServerEvent } from "../src/shared/events";
 import { SUBPROTOCOL, SUBPROTOCOL_V2 } from "../src/shared/format";
@@ -308,7 +309,8 @@ describe("logs", () => {
       await told(8); // the window that logs them
       // One that comes and goes at once: told to nobody, but the log accounts for it.
       const [blink] = await fill(room, 1, "blink");
-      blinkId = (JSON.parse((blink as Client).frames[0] as string) as JoinedEvent).self.id;
+      // Logs name members by their pseudonyms.
+      blinkId = pseudonym((JSON.parse((blink as Client).frames[0] as string) as JoinedEvent).self.id);
       (blink as Client).close();
       const logged = () => lines.some((l) => l.includes('"brief":1') || (l.includes(blinkId) && l.includes('"left":1')));
       await waitUntil("the window that saw the blink leave is logged", logged, presenceWindowMs(9) * 2 + 2_000, () => lines.join("\n"));
@@ -316,7 +318,7 @@ describe("logs", () => {
       spy.mockRestore();
     }
     // Each one's first frame is its greeting, which names it.
-    const lateIds = late.map((c) => (JSON.parse(c.frames[0] as string) as JoinedEvent).self.id);
+    const lateIds = late.map((c) => pseudonym((JSON.parse(c.frames[0] as string) as JoinedEvent).self.id));
     const events = lines
       .filter((l) => l.startsWith('{"event":'))
       .map(

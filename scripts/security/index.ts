@@ -13,6 +13,7 @@
  * (peer), and the verdict (verdict). Every wait and every loop is bounded in
  * count and in time.
  */
+import { credentialGuessing } from "./attacks/credential-guessing.ts";
 import { deletedText } from "./attacks/deleted-text.ts";
 import { docsAgree } from "./attacks/docs-agree.ts";
 import { forgedLines } from "./attacks/forged-lines.ts";
@@ -20,6 +21,7 @@ import { historyAmplification } from "./attacks/history-amplification.ts";
 import { httpWriteFlood } from "./attacks/http-write-flood.ts";
 import { hugeBody } from "./attacks/huge-body.ts";
 import { idHijack } from "./attacks/id-hijack.ts";
+import { longToken } from "./attacks/long-token.ts";
 import { names } from "./attacks/names.ts";
 import { pathsAgree } from "./attacks/paths-agree.ts";
 import { readsCreateRooms } from "./attacks/reads-create-rooms.ts";
@@ -41,6 +43,8 @@ export const ATTACKS: Attack[] = [
   forgedLines,
   pathsAgree,
   docsAgree,
-  // Issue "Hardening III": n is its class number + 10.
+  // Issue "Hardening III: what the third outside attack found": n is its class number + 10.
   deletedText,
+  credentialGuessing,
+  longToken,
 ];

@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   forbidden_origin: "A browser request from an origin that is not allowed.",
   too_many_connections: "Over `CONNECTS_PER_MINUTE` from one address.",
   too_many_requests:
-    "Over the HTTP API's limits from one address (`HTTP_READS_PER_MINUTE` for reads, `RATE_LIMIT_*` for posts); `Retry-After` says when to try again.",
+    "Over the HTTP API's limits from one address (`HTTP_READS_PER_MINUTE` for reads, `RATE_LIMIT_*` for posts), or over its failed credentials (10 a minute); `Retry-After` says when to try again.",
   body_too_large: "An HTTP request body over 16 KiB.",
   upgrade_required: "A WebSocket endpoint was reached without a WebSocket upgrade.",
   not_found: "No such route.",

@@ -20,9 +20,9 @@ import {
 import { mintToken, parseTokenRequest } from "../auth/tokens";
 import type { Env } from "../env";
 import { clientAddress, sha256Hex } from "../platform/identity";
-import { callerOf, mayRead, mayWrite, posterOf } from "./auth";
+import { callerOf, hasCredential, mayRead, mayWrite, posterOf } from "./auth";
 import { httpError } from "./errors";
-import { checkOrigin, checkRate, readBody } from "./guards";
+import { checkCredential, checkOrigin, checkRate, readBody } from "./guards";
 import { parseAllowedOrigins } from "./origin";
 
 export const api = new Hono<{ Bindings: Env }>();
@@ -39,6 +39,19 @@ api.use(
     maxAge: 600,
   }),
 );
+
+// Every credential sent to the API (the API key or a token, on any route) is
+// checked here first and counted against the address's budget of failed
+// credentials; the route reads the same verdict (callerOf reads it once).
+api.use("*", async (c, next) => {
+  const request = c.req.raw;
+  if (hasCredential(request)) {
+    const caller = await callerOf(request, c.env);
+    const refused = await checkCredential(request, c.env, !caller.ok);
+    if (refused) return refused;
+  }
+  await next();
+});
 
 // GET /api/limits → the limits a client validates by (the same as `joined.limits`)
 api.get("/limits", (c) => c.json(publicLimits(limitsFrom(c.env))));

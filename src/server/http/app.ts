@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import { refusal } from "../../shared/errors";
-import { formatFromOffer } from "../../shared/format";
+import { type Format, formatFromOffer } from "../../shared/format";
 import { parseConnectParams } from "../../shared/frames";
 import { limitsFrom } from "../../shared/limits";
 import { admitToken } from "../auth/tokens";
@@ -16,7 +16,7 @@ import { refuseUpgrade } from "../platform/socket";
 import { openRelay } from "../relay/relay";
 import { api } from "./api";
 import { httpError } from "./errors";
-import { checkOrigin, checkRate } from "./guards";
+import { checkCredential, checkOrigin, checkRate } from "./guards";
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -33,24 +33,39 @@ app.get("/ws", async (c) => {
   const format = formatFromOffer(request.headers.get("Sec-WebSocket-Protocol"));
   // In-band join: connect first, pick the room with a `join` frame.
   if (!query.has("room")) return openRelay(c.env, format, clientAddress(request));
-  // Direct room socket: validate, then hand the upgrade to the room, which
-  // accepts it with the Hibernation API. The worker is out of the path after this.
-  const limits = limitsFrom(c.env);
+  return directSocket(request, c.env, query, format);
+});
+
+/**
+ * A direct room socket: validated, its token checked, then the upgrade handed
+ * to the room, which accepts it with the Hibernation API. The worker is out
+ * of the path after this.
+ */
+async function directSocket(request: Request, env: Env, query: URLSearchParams, format: Format): Promise<Response> {
+  const limits = limitsFrom(env);
   const params = parseConnectParams(query, limits);
   if (!params.ok) {
     log("refusal", { code: params.error.code });
+    // A token too long to be ours is a bad token like any other (HTTP 401,
+    // below); any other bad parameter completes the upgrade, so that a
+    // browser can read why.
+    if (params.error.code === "unauthenticated") return (await checkCredential(request, env, true)) ?? httpError(params.error);
     return refuseUpgrade(params.error, format);
   }
   // Identity is checked before the upgrade: an unauthenticated or forbidden
   // client gets HTTP 401 or 403 and never a socket. (The room checks again,
-  // and knows the bans.)
-  const admission = await admitToken(params.value.token, params.value.room, c.env, limits);
+  // and knows the bans.) A bad token is a failed credential.
+  const { room, token } = params.value;
+  const admission = await admitToken(token, room, env, limits);
+  const failed = !admission.ok && admission.error.code === "unauthenticated";
+  const overBudget = token === undefined ? null : await checkCredential(request, env, failed);
+  if (overBudget) return overBudget;
   if (!admission.ok) {
     log("refusal", { code: admission.error.code });
     return httpError(admission.error);
   }
-  return c.env.ROOMS.getByName(params.value.room).fetch(request);
-});
+  return env.ROOMS.getByName(room).fetch(request);
+}
 
 app.route("/api", api);
 

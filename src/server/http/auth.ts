@@ -25,18 +25,45 @@ function bearer(request: Request): string | undefined {
   return match?.[1];
 }
 
-/** Compares secrets without leaking where they differ. */
-function sameSecret(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  return x.byteLength === y.byteLength && crypto.subtle.timingSafeEqual(x, y);
+/** Whether a request presents a credential (the API key or a token), which checkCredential (guards.ts) counts. */
+export function hasCredential(request: Request): boolean {
+  return bearer(request) !== undefined;
 }
 
+/** A key of this isolate's own, never stored: what secrets are compared under (sameSecret). */
+let compareKey: Promise<CryptoKey> | undefined;
+
+/**
+ * Compares secrets in time that depends on neither their contents nor their
+ * lengths: both are HMACed under a random key first, and the digests (always
+ * 32 bytes) compared in constant time. timingSafeEqual alone throws on
+ * unequal lengths, and checking the lengths first would tell them.
+ */
+async function sameSecret(a: string, b: string): Promise<boolean> {
+  compareKey ??= crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, ["sign"]) as Promise<CryptoKey>;
+  const key = await compareKey;
+  const encoder = new TextEncoder();
+  const [x, y] = await Promise.all([a, b].map((s) => crypto.subtle.sign("HMAC", key, encoder.encode(s))));
+  return crypto.subtle.timingSafeEqual(x as ArrayBuffer, y as ArrayBuffer);
+}
+
+/** Each request's caller, read once: the API's credential gate and its route both ask. */
+const callers = new WeakMap<Request, Promise<Result<Caller>>>();
+
 /** Reads the request's credential: the API key, a valid token, or none. */
-export async function callerOf(request: Request, env: Env): Promise<Result<Caller>> {
+export function callerOf(request: Request, env: Env): Promise<Result<Caller>> {
+  let caller = callers.get(request);
+  if (!caller) {
+    caller = readCaller(request, env);
+    callers.set(request, caller);
+  }
+  return caller;
+}
+
+async function readCaller(request: Request, env: Env): Promise<Result<Caller>> {
   const credential = bearer(request);
   if (credential === undefined) return { ok: true, value: { kind: "anonymous" } };
-  if (env.API_KEY && sameSecret(credential, env.API_KEY)) return { ok: true, value: { kind: "app" } };
+  if (env.API_KEY && (await sameSecret(credential, env.API_KEY))) return { ok: true, value: { kind: "app" } };
   const identity = await verifyToken(credential, env.AUTH_SECRET, limitsFrom(env));
   return identity.ok ? { ok: true, value: { kind: "user", identity: identity.value } } : identity;
 }

@@ -1,14 +1,16 @@
 /**
  * Checks the Worker runs before a request reaches a room: the Origin rule
- * (cross-site WebSocket hijacking), rate limits per client address, and the
- * size of a request body. The first two are gates: each returns the refusal
- * to answer with (a 429 carries its Retry-After), or null to go on; none
- * touches the response of a request it lets through.
+ * (cross-site WebSocket hijacking), rate limits per client address (failed
+ * credentials among them), and the size of a request body. The first two are
+ * gates: each returns the refusal to answer with (a 429 carries its
+ * Retry-After), or null to go on; none touches the response of a request it
+ * lets through.
  *
- * Refusals are logged with their code only: a client's address and Origin are
- * the users' data, not the operator's.
+ * Refusals are logged with their code (and a limit's kind) only: a client's
+ * address and Origin are the users' data, not the operator's.
  */
 import { refusal } from "../../shared/errors";
+import type { ErrorEvent } from "../../shared/events";
 import { limitsFrom, MAX_FRAME_BYTES } from "../../shared/limits";
 import type { Result } from "../../shared/validate";
 import type { Env } from "../env";
@@ -49,7 +51,36 @@ export async function checkRate(request: Request, env: Env, kind: AddressBucket)
   if (!bucket) return null;
   const waitMs = await env.LIMITER.getByName(clientAddress(request)).admit(kind, bucket.burst, bucket.perSecond);
   if (waitMs === 0) return null;
-  const error = kind === "connect" ? refusal.tooManyConnections(limitsFrom(env).CONNECTS_PER_MINUTE) : refusal.tooManyRequests();
+  return tooMany(
+    kind === "connect" ? refusal.tooManyConnections(limitsFrom(env).CONNECTS_PER_MINUTE) : refusal.tooManyRequests(),
+    kind,
+    waitMs,
+  );
+}
+
+/**
+ * Failed credentials (a wrong API key, a bad token) each address may present
+ * per minute, on every route that checks one: at most this many at once, then
+ * one more every 60 / this seconds. Fixed, not a var: a right credential
+ * never fails, so no honest client needs more, while a guesser of the API key
+ * gets no more than 14,400 guesses a day from one address.
+ */
+export const CREDENTIAL_FAILURES_PER_MINUTE = 10;
+
+/**
+ * 429 with Retry-After when the client's address has spent its budget of
+ * failed credentials — whatever this check's verdict (`failed`), so that
+ * guessing on past the budget tells nothing. Call it once per credential
+ * checked, after checking it.
+ */
+export async function checkCredential(request: Request, env: Env, failed: boolean): Promise<Response | null> {
+  const perMinute = CREDENTIAL_FAILURES_PER_MINUTE;
+  const waitMs = await env.LIMITER.getByName(clientAddress(request)).credential(failed, perMinute, perMinute / 60);
+  return waitMs === 0 ? null : tooMany(refusal.tooManyRequests(), "credential", waitMs);
+}
+
+/** The 429 of a limit, logged with its code and kind only. */
+function tooMany(error: ErrorEvent, kind: string, waitMs: number): Response {
   log("refusal", { code: error.code, kind });
   const response = httpError(error);
   response.headers.set("Retry-After", String(Math.ceil(waitMs / 1000)));

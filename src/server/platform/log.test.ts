@@ -1,14 +1,27 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { pseudonym } from "./identity";
 import { debugEnabled, log, logInternal } from "./log";
 
 afterEach(() => vi.restoreAllMocks());
 
 describe("log", () => {
-  it("writes one JSON line with the event, room and connection id", () => {
+  it("writes one JSON line with the event, room and the connection's pseudonym", () => {
     const out = vi.spyOn(console, "log").mockImplementation(() => {});
-    log("refusal", { room: "8888", conn: "abc", code: "bad_frame" });
+    log("refusal", { room: "8888", conn: "alice@example.com", code: "bad_frame" });
     expect(out).toHaveBeenCalledTimes(1);
-    expect(JSON.parse(out.mock.calls[0]![0] as string)).toEqual({ event: "refusal", room: "8888", conn: "abc", code: "bad_frame" });
+    const line = out.mock.calls[0]![0] as string;
+    expect(JSON.parse(line)).toEqual({ event: "refusal", room: "8888", conn: pseudonym("alice@example.com"), code: "bad_frame" });
+    expect(line).not.toContain("alice");
+  });
+
+  it("writes a list of member ids as their pseudonyms", () => {
+    const out = vi.spyOn(console, "log").mockImplementation(() => {});
+    log("presence", { room: "8888", conns: ["alice@example.com", "bob"] });
+    expect(JSON.parse(out.mock.calls[0]![0] as string)).toEqual({
+      event: "presence",
+      room: "8888",
+      conns: [pseudonym("alice@example.com"), pseudonym("bob")],
+    });
   });
 
   it("writes internal errors to the error stream", () => {
@@ -27,7 +40,7 @@ describe("log", () => {
     expect(JSON.parse(line)).toMatchObject({
       event: "internal",
       room: "8888",
-      conn: "abc",
+      conn: pseudonym("abc"),
       where: "webSocketMessage",
       error: "SyntaxError",
     });

@@ -16,6 +16,7 @@
  */
 import type { PresenceChangesEvent, PresenceEvent, PresentMember } from "../../shared/events";
 import { PRESENCE_LIST_MAX, presenceWindowMs } from "../../shared/limits";
+import { pseudonym } from "../platform/identity";
 import { log, logInternal } from "../platform/log";
 import type { Connections, V1Event } from "./connections";
 
@@ -72,14 +73,15 @@ export class Presence {
     const count = this.connections.size;
     const joined = [...this.joined.values()].slice(0, PRESENCE_LIST_MAX);
     const left = [...this.left.values()].slice(0, PRESENCE_LIST_MAX);
-    // The room's one log line for the window (see log.ts), with the ids the event lists.
+    // The room's one log line for the window (see log.ts), with the ids the
+    // event lists as their pseudonyms: a token member's id is its sub.
     log("presence", {
       room: this.room,
       joined: this.joined.size,
       left: this.left.size,
       brief: this.brief,
       members: count,
-      ids: { joined: joined.map((m) => m.id), left: left.map((m) => m.id) },
+      ids: { joined: joined.map((m) => pseudonym(m.id)), left: left.map((m) => pseudonym(m.id)) },
     });
     this.brief = 0;
     if (this.joined.size === 0 && this.left.size === 0) {
