@@ -13,7 +13,9 @@
  * (peer), and the verdict (verdict). Every wait and every loop is bounded in
  * count and in time.
  */
+import { absentRoles } from "./attacks/absent-roles.ts";
 import { docsAgree } from "./attacks/docs-agree.ts";
+import { everyWayOfSpeaking } from "./attacks/every-way-of-speaking.ts";
 import { forgedLines } from "./attacks/forged-lines.ts";
 import { historyAmplification } from "./attacks/history-amplification.ts";
 import { httpWriteFlood } from "./attacks/http-write-flood.ts";
@@ -40,4 +42,6 @@ export const ATTACKS: Attack[] = [
   forgedLines,
   pathsAgree,
   docsAgree,
+  absentRoles,
+  everyWayOfSpeaking,
 ];
