@@ -2,7 +2,7 @@
 // kick, ban, unban or mute an owner or another moderator who has left, nor
 // undo or replace a sanction an owner placed; a sanction binds only members
 // below the role of whoever placed it, judged by the role they come with.
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Role } from "../../src/shared/auth";
@@ -119,5 +119,37 @@ describe("a sanction placed before its target ever came", () => {
     const peer = await as(room, "peer", "moderator");
     peer.send({ action: "send_to_room", msg: "still here", id: "p1" });
     expect(await peer.until((e) => e.type === "message" || e.type === "error")).toMatchObject({ type: "message", id: "p1" });
+  });
+});
+
+describe("sanctions stored before they recorded who placed them", () => {
+  it("count as a moderator's: they bind a member, not a moderator", async () => {
+    const room = uniqueRoom("private-ar");
+    await runInDurableObject(env.ROOMS.getByName(room), (_instance, state) => {
+      state.storage.sql.exec(
+        "CREATE TABLE sanctions (identity TEXT NOT NULL, kind TEXT NOT NULL, member TEXT NOT NULL, until INTEGER, reason TEXT, PRIMARY KEY (identity, kind)) WITHOUT ROWID",
+      );
+      for (const who of ["troll", "mod2"]) {
+        state.storage.sql.exec(
+          "INSERT INTO sanctions (identity, kind, member, until, reason) VALUES (?, 'ban', ?, NULL, NULL)",
+          `sub:${who}`,
+          who,
+        );
+      }
+    });
+    expect(await entering(room, "troll", "member")).toBe("banned");
+    expect(await entering(room, "mod2", "moderator")).toBe("joined");
+    const owner = await as(room, "boss", "owner");
+    expect(await answer(owner, { action: "ban", member: "other" })).toBe("moderation");
+    expect(await entering(room, "other", "member")).toBe("banned");
+  });
+});
+
+describe("kick", () => {
+  it("of a member sanctioned before but no longer connected: no_such_member, nothing on the seq stream", async () => {
+    const room = uniqueRoom("private-ar");
+    const mod = await as(room, "mod", "moderator");
+    expect(await answer(mod, { action: "mute", member: "gone" })).toBe("moderation");
+    expect(await answer(mod, { action: "kick", member: "gone" })).toBe("error:no_such_member");
   });
 });

@@ -99,6 +99,18 @@ describe.each(["direct", "in-band"] as const)("a muted member, %s path", (path) 
   });
 });
 
+describe("a muted moderator", () => {
+  it("may not moderate: a moderation event speaks to the room, its reason included", async () => {
+    const room = uniqueRoom("private-sp");
+    const owner = await as(room, "boss", "owner");
+    const mod = await as(room, "mod", "moderator");
+    await as(room, "troll");
+    owner.send({ action: "mute", member: "mod" });
+    await mod.until(isEvent("moderation"));
+    expect(await refusedWith(mod, { action: "kick", member: "troll", reason: "words of my own" })).toBe("muted");
+  });
+});
+
 describe("a member demoted to reader (the same sub, a reader's token)", () => {
   it("may not edit or react to its old messages, but may delete them", async () => {
     const room = uniqueRoom("private-sp");

@@ -75,9 +75,10 @@ function target(room: RoomParts, conn: Connection, frame: ModerationFrame): Resu
   const actor = conn.att.role;
   if (!atLeast(actor, "moderator")) return refused(refusal.forbidden(`only moderators may ${action}`));
   const named = room.connections.ofMember(member);
+  // Only a connected member can be kicked.
+  if (action === "kick" && named.length === 0) return refused(refusal.noSuchMember(member));
   // A member not connected: the identity the room knew it by, else a token member's sub.
-  const identity = named[0]?.att.identity ?? room.sanctions.identityOf(member) ?? (action === "kick" ? undefined : `sub:${member}`);
-  if (!identity) return refused(refusal.noSuchMember(member));
+  const identity = named[0]?.att.identity ?? room.sanctions.identityOf(member) ?? `sub:${member}`;
   // A kick reaches the member named; a sanction, every connection of its identity (an anonymous one: its address).
   const reached = action === "kick" ? named : room.connections.ofIdentity(identity);
   const role = reached.length > 0 ? strongest(reached) : room.sanctions.roleOf(identity);
