@@ -3,7 +3,8 @@
  * charges the rate limit, {@link dispatch} runs its action's handler from
  * {@link ACTION_HANDLERS} — one per action of the contract
  * (src/shared/frames.ts), which the compiler holds complete. A handler only
- * ever sees a frame that parsed and passed the rate limit.
+ * ever sees a frame that parsed and passed the rate limit — and, if its
+ * action is speech, the speech check.
  */
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
@@ -80,7 +81,9 @@ export function receive(room: RoomParts, conn: Connection, data: string | ArrayB
  * The one way a frame takes effect, and where the ordering rule lives: a
  * group-commit action (a send) joins the queue; anything else — an action or
  * a refusal — first has the queue stored and delivered, so that nothing it
- * says or does overtakes a send that arrived before it.
+ * says or does overtakes a send that arrived before it. It is also where
+ * every spoken frame meets the speech check (sanctions.ts), whichever path
+ * it came by.
  */
 export function dispatch(room: RoomParts, conn: Connection, input: Result<ClientFrame>): void {
   const handler = input.ok ? (ACTION_HANDLERS[input.value.action] as ActionHandler<ClientFrame["action"]>) : undefined;
