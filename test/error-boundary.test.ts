@@ -104,7 +104,7 @@ describe("the socket handlers' error boundary", () => {
   it("a frame whose handling throws is answered with internal, naming its id, and the next one is handled", async () => {
     const room = uniqueRoom();
     const a = await jsonMember(room, "a");
-    vi.spyOn(Sanctions.prototype, "active").mockImplementationOnce(() => {
+    vi.spyOn(Sanctions.prototype, "binding").mockImplementationOnce(() => {
       throw new Error("sanctions failed");
     });
     a.send({ action: "send_to_room", msg: "first", id: "s1" });

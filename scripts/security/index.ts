@@ -13,9 +13,11 @@
  * (peer), and the verdict (verdict). Every wait and every loop is bounded in
  * count and in time.
  */
+import { absentRoles } from "./attacks/absent-roles.ts";
 import { credentialGuessing } from "./attacks/credential-guessing.ts";
 import { deletedText } from "./attacks/deleted-text.ts";
 import { docsAgree } from "./attacks/docs-agree.ts";
+import { everyWayOfSpeaking } from "./attacks/every-way-of-speaking.ts";
 import { forgedLines } from "./attacks/forged-lines.ts";
 import { historyAmplification } from "./attacks/history-amplification.ts";
 import { httpWriteFlood } from "./attacks/http-write-flood.ts";
@@ -44,6 +46,8 @@ export const ATTACKS: Attack[] = [
   pathsAgree,
   docsAgree,
   // Issue "Hardening III: what the third outside attack found": n is its class number + 10.
+  absentRoles,
+  everyWayOfSpeaking,
   deletedText,
   credentialGuessing,
   longToken,

@@ -32,7 +32,7 @@ export const ERROR_CODES = {
   room_unavailable: "In-band join: the room could not be reached; try again.",
   unauthenticated: "A token was needed and missing, or it is malformed, forged, expired or not yet valid (HTTP 401).",
   forbidden: "Your token is valid but not for this room, or your role may not do this (HTTP 403).",
-  muted: "A moderator muted you: your sends are refused until the mute ends.",
+  muted: "A moderator muted you: what you say (sends, posts, edits, reactions, moderation) is refused until the mute ends.",
   banned: "A moderator banned you from this room.",
   kicked: "A moderator removed you from the room; you may rejoin.",
   no_such_member: "A moderation action named a member id the room does not know.",

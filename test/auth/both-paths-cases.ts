@@ -120,6 +120,12 @@ export const CASES: { [A in Action]: Case[] } = {
     { name: "edit: a deleted message", frames: [{ action: "edit", seq: SEQ.deleted, msg: "x" }], answer: refused("message_deleted") },
     { name: "edit: a bad seq", frames: [{ action: "edit", seq: 0, msg: "x" }], answer: refused("bad_frame") },
     { name: "edit: empty text", frames: [{ action: "edit", seq: SEQ.mine, msg: "" }], answer: refused("invalid_message") },
+    {
+      name: "edit: while muted",
+      before: [{ action: "mute", member: "actor", seconds: 60 }],
+      frames: [{ action: "edit", seq: SEQ.mine, msg: "new words" }],
+      answer: refused("muted"),
+    },
   ],
   react: [
     {
@@ -139,11 +145,23 @@ export const CASES: { [A in Action]: Case[] } = {
       frames: [{ action: "react", seq: SEQ.peers, emoji: "👍" }],
       answer: refused("too_many_reactions"),
     },
+    {
+      name: "react: while muted",
+      before: [{ action: "mute", member: "actor", seconds: 60 }],
+      frames: [{ action: "react", seq: SEQ.peers, emoji: "👍" }],
+      answer: refused("muted"),
+    },
   ],
   typing: [
     { name: "typing", frames: [{ action: "typing" }], answer: [] },
     { name: "typing: with a msg saying leave", frames: [{ action: "typing", msg: "leave" }], answer: [] },
     { name: "typing: by a reader (told to nobody)", as: "reader", frames: [{ action: "typing" }], answer: [] },
+    {
+      name: "typing: while muted (told to nobody)",
+      before: [{ action: "mute", member: "actor", seconds: 60 }],
+      frames: [{ action: "typing" }],
+      answer: [],
+    },
   ],
   leave: [
     { name: "leave", frames: [{ action: "leave" }], answer: ["left", "closed:1000"], differs: "stays open after leave" },
@@ -234,6 +252,12 @@ export const CASES: { [A in Action]: Case[] } = {
     { name: "delete: no such message", frames: [{ action: "delete", seq: SEQ.none }], answer: refused("no_such_message") },
     { name: "delete: a deleted message", frames: [{ action: "delete", seq: SEQ.deleted }], answer: refused("message_deleted") },
     { name: "delete: no seq", frames: [{ action: "delete" }], answer: refused("bad_frame") },
+    {
+      name: "delete: one's own, while muted",
+      before: [{ action: "mute", member: "actor", seconds: 60 }],
+      frames: [{ action: "delete", seq: SEQ.mine }],
+      answer: ok.delete,
+    },
   ],
   members: [
     { name: "members", frames: [{ action: "members" }], answer: ["members"] },

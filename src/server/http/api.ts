@@ -5,6 +5,7 @@
  */
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
+import { ANONYMOUS_ROLE } from "../../shared/auth";
 import { refusal } from "../../shared/errors";
 import { limitsFrom, MEMBERS_PAGE, PAGE_DEFAULT, PAGE_MAX, publicLimits } from "../../shared/limits";
 import {
@@ -163,11 +164,13 @@ api.post("/rooms/:room/messages", async (c) => {
   if (!id.ok) return httpError(id.error);
   // Ids belong to their sender: a user's sub, the app's key, or else the
   // address — a retry from it is recognised, another cannot take its ids.
+  // The same identity is what a ban or mute is keyed on (as on sockets), so
+  // the room's speech check binds a poster wherever it speaks from.
   const sender = identity ? `sub:${identity.sub}` : caller.value.kind === "app" ? "app" : `addr:${await sha256Hex(clientAddress(request))}`;
   const posted = await c.env.ROOMS.getByName(room.value).post({
     from: posterOf(identity, nick.value),
     sender,
-    identity: identity ? `sub:${identity.sub}` : undefined,
+    speaker: caller.value.kind === "app" ? undefined : { identity: sender, role: identity?.role ?? ANONYMOUS_ROLE },
     text: text.value,
     id: id.value,
   });

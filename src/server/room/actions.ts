@@ -3,7 +3,8 @@
  * charges the rate limit, {@link dispatch} runs its action's handler from
  * {@link ACTION_HANDLERS} — one per action of the contract
  * (src/shared/frames.ts), which the compiler holds complete. A handler only
- * ever sees a frame that parsed and passed the rate limit.
+ * ever sees a frame that parsed and passed the rate limit — and, if its
+ * action is speech, the speech check.
  */
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
@@ -17,6 +18,7 @@ import { leave } from "./leave";
 import { members } from "./members";
 import { moderate } from "./moderation";
 import type { RoomParts } from "./parts";
+import { silenced } from "./sanctions";
 import { say } from "./say";
 import { typing } from "./typing";
 
@@ -28,23 +30,33 @@ export interface ActionHandler<A extends Action> {
    * arrived before it.
    */
   groupCommit?: true;
+  /**
+   * The action is a way of speaking: it goes through the one speech check
+   * (`silenced`, sanctions.ts) first, which refuses readers and members a
+   * ban or mute binds. `stored`: a refusal is answered, and an anonymous
+   * speaker's address is remembered (a ban after it left still reaches it).
+   * `notice`: refused without a word, as nothing answers a typing notice.
+   */
+  speech?: "stored" | "notice";
   run(room: RoomParts, conn: Connection, frame: ActionFrames[A]): void;
 }
 
 export const ACTION_HANDLERS: { [A in Action]: ActionHandler<A> } = {
   join: { run: join },
-  send_to_room: { groupCommit: true, run: say },
+  send_to_room: { groupCommit: true, speech: "stored", run: say },
   leave: { run: leave },
-  kick: { run: moderate },
-  ban: { run: moderate },
-  unban: { run: moderate },
-  mute: { run: moderate },
+  // A moderation event speaks to the room too (its reason included).
+  kick: { speech: "stored", run: moderate },
+  ban: { speech: "stored", run: moderate },
+  unban: { speech: "stored", run: moderate },
+  mute: { speech: "stored", run: moderate },
+  // Taking one's own words back says nothing new: a muted member or a reader may.
   delete: { run: deleteMessage },
   members: { run: members },
-  edit: { run: edit },
-  react: { run: react },
+  edit: { speech: "stored", run: edit },
+  react: { speech: "stored", run: react },
   // Not stored, so nothing to order it after: but a send before it should still show first.
-  typing: { run: typing },
+  typing: { speech: "notice", run: typing },
 };
 
 /** Handles one frame from a member: parse and validate, spend a token, then dispatch. */
@@ -69,11 +81,19 @@ export function receive(room: RoomParts, conn: Connection, data: string | ArrayB
  * The one way a frame takes effect, and where the ordering rule lives: a
  * group-commit action (a send) joins the queue; anything else — an action or
  * a refusal — first has the queue stored and delivered, so that nothing it
- * says or does overtakes a send that arrived before it.
+ * says or does overtakes a send that arrived before it. It is also where
+ * every spoken frame meets the speech check (sanctions.ts), whichever path
+ * it came by.
  */
 export function dispatch(room: RoomParts, conn: Connection, input: Result<ClientFrame>): void {
   const handler = input.ok ? (ACTION_HANDLERS[input.value.action] as ActionHandler<ClientFrame["action"]>) : undefined;
-  if (!handler?.groupCommit) room.commit.flush();
+  const silence = handler?.speech && silenced(room.sanctions, room.name, conn.att, Date.now(), refOf(input));
+  if (!handler?.groupCommit || silence) room.commit.flush();
   if (!input.ok) room.reply(conn, input.error);
-  else handler?.run(room, conn, input.value);
+  else if (silence) {
+    if (handler?.speech === "stored") room.reply(conn, silence);
+  } else {
+    if (handler?.speech === "stored") room.sanctions.spoke(conn.att);
+    handler?.run(room, conn, input.value);
+  }
 }

@@ -16,7 +16,8 @@ import type { RoomParts } from "./parts";
 
 /**
  * Who a new connection is, or why it may not enter: its token (checked
- * again here, where the room's bans are known), a ban on it, a full room.
+ * again here, where the room's bans are known), a ban that binds it (placed
+ * by a role above the one it comes with), a full room.
  */
 export async function admission(room: RoomParts, params: ConnectParams, request: Request, format: Format): Promise<Result<Attachment>> {
   const admitted = await admitToken(params.token, room.name, room.env, room.limits);
@@ -24,7 +25,7 @@ export async function admission(room: RoomParts, params: ConnectParams, request:
   const { identity, role } = admitted.value;
   const id = identity ? identity.sub : newMemberId();
   const who = identity ? `sub:${identity.sub}` : `addr:${await sha256Hex(clientAddress(request))}`;
-  const ban = room.sanctions.active(who, "ban", Date.now());
+  const ban = room.sanctions.binding(who, "ban", role, Date.now());
   if (ban) return { ok: false, error: refusal.banned(room.name, ban.reason ?? undefined) };
   if (room.connections.size >= room.limits.MAX_ROOM_MEMBERS) {
     return { ok: false, error: refusal.roomFull(room.name, room.limits.MAX_ROOM_MEMBERS) };
@@ -43,9 +44,13 @@ export async function admission(room: RoomParts, params: ConnectParams, request:
   };
 }
 
-/** Registers a new member, greets it, and tells the others. */
+/**
+ * Registers a new member, greets it, and tells the others. The room
+ * remembers the role it came with, so that role order holds once it is gone.
+ */
 export function admit(room: RoomParts, conn: Connection, since: number | undefined): void {
   room.connections.add(conn);
+  room.sanctions.entered(conn.att.identity, conn.att.role);
   room.reply(conn, greeting(room, conn, since));
   room.presence.arrived(presentMemberOf(conn.att));
 }

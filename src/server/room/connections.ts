@@ -144,6 +144,13 @@ export class Connections {
     return out;
   }
 
+  /** The connections of one identity (a ban's reach: a token's sub, or every anonymous member at one address). */
+  ofIdentity(identity: string): Connection[] {
+    const out: Connection[] = [];
+    for (const [ws, att] of this.live()) if (att.identity === identity) out.push({ ws, att });
+    return out;
+  }
+
   /**
    * Runs one turn of the room: what it sends to members of a gathered format
    * goes out at the end, one frame each. Turns may nest; the outermost one

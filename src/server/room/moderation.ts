@@ -1,37 +1,40 @@
 /**
  * Moderation: kick, ban, unban and mute, by moderators and owners on members
- * of a lower role. Each action is an event on the room's seq stream; bans
- * and mutes are stored (sanctions.ts), so they outlive evictions and restarts.
+ * of a lower role — connected or not. Each action is an event on the room's
+ * seq stream; bans and mutes are stored (sanctions.ts), so they outlive
+ * evictions and restarts.
+ *
+ * Role order holds for absent members too: a member not connected is judged
+ * by the role it last entered with (sanctions.ts remembers moderators and
+ * owners), and a ban or mute already in force may be replaced or lifted only
+ * by a role at least as high as the one that placed it.
  */
 import { atLeast, mayModerate, type Role } from "../../shared/auth";
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
+import type { ErrorEvent } from "../../shared/events";
 import { type ModerationFrame, MUTE_DEFAULT_SECONDS } from "../../shared/frames";
+import type { Result } from "../../shared/validate";
 import { depart } from "./admission";
 import { memberOf } from "./attachment";
 import type { Connection } from "./connections";
 import type { EventData } from "./history";
 import type { RoomParts } from "./parts";
 
+/** Whom an action reaches: the identity, and its connections the action acts on. */
+interface Target {
+  identity: string;
+  reached: Connection[];
+}
+
 export function moderate(room: RoomParts, conn: Connection, frame: ModerationFrame): void {
   const { action, member, reason, seconds } = frame;
-  if (!atLeast(conn.att.role, "moderator")) {
-    room.reply(conn, refusal.forbidden(`only moderators may ${action}`));
+  const found = target(room, conn, frame);
+  if (!found.ok) {
+    room.reply(conn, found.error);
     return;
   }
-  const targets = room.connections.ofMember(member);
-  const target = targets[0]?.att;
-  // A member not connected: the identity it was sanctioned under before, else a token member's sub.
-  const identity = target?.identity ?? room.sanctions.identityOf(member) ?? (action === "kick" ? undefined : `sub:${member}`);
-  if (!identity) {
-    room.reply(conn, refusal.noSuchMember(member));
-    return;
-  }
-  const strongest = targets.reduce<Role>((r, t) => (atLeast(t.att.role, r) ? t.att.role : r), "reader");
-  if (!mayModerate(conn.att.role, strongest)) {
-    room.reply(conn, refusal.forbidden(`you may not ${action} a member of your own role or above`));
-    return;
-  }
+  const { identity, reached } = found.value;
   const now = Date.now();
   const lasting = action === "mute" ? (seconds ?? MUTE_DEFAULT_SECONDS) : action === "ban" ? seconds : undefined;
   if (action === "ban" || action === "mute") {
@@ -41,21 +44,57 @@ export function moderate(room: RoomParts, conn: Connection, frame: ModerationFra
       member,
       until: lasting === undefined ? null : now + lasting * 1000,
       reason: reason ?? null,
+      by: conn.att.role,
     });
   } else if (action === "unban") {
-    room.sanctions.lift(member, "ban");
+    room.sanctions.lift(identity, "ban");
   }
   const data: EventData = { kind: "moderation", action, member };
-  if (target) data.nick = target.nick;
+  const nick = reached.find((t) => t.att.id === member)?.att.nick;
+  if (nick !== undefined) data.nick = nick;
   if (reason) data.reason = reason;
   if (lasting !== undefined) data.seconds = lasting;
   room.connections.broadcast(room.history.record(memberOf(conn.att), data, now));
   if (action === "kick" || action === "ban") {
     const told = action === "kick" ? refusal.kicked(room.name, reason) : refusal.banned(room.name, reason);
-    for (const t of targets) {
+    for (const t of reached) {
       room.reply(t, told);
       depart(room, t.ws, true);
       room.connections.close(t.ws, action === "kick" ? DISCONNECT.kicked : DISCONNECT.banned);
     }
   }
+}
+
+/**
+ * Whom `frame` acts on, or why `conn` may not: only moderators act, only on
+ * a role below their own, and never to undo or replace a sanction placed by
+ * a higher role than theirs.
+ */
+function target(room: RoomParts, conn: Connection, frame: ModerationFrame): Result<Target> {
+  const { action, member } = frame;
+  const actor = conn.att.role;
+  if (!atLeast(actor, "moderator")) return refused(refusal.forbidden(`only moderators may ${action}`));
+  const named = room.connections.ofMember(member);
+  // Only a connected member can be kicked.
+  if (action === "kick" && named.length === 0) return refused(refusal.noSuchMember(member));
+  // A member not connected: the identity the room knew it by, else a token member's sub.
+  const identity = named[0]?.att.identity ?? room.sanctions.identityOf(member) ?? `sub:${member}`;
+  // A kick reaches the member named; a sanction, every connection of its identity (an anonymous one: its address).
+  const reached = action === "kick" ? named : room.connections.ofIdentity(identity);
+  const role = reached.length > 0 ? strongest(reached) : room.sanctions.roleOf(identity);
+  if (!mayModerate(actor, role)) return refused(refusal.forbidden(`you may not ${action} a member of your own role or above`));
+  const kind = action === "unban" ? "ban" : action;
+  const placed = kind === "kick" ? undefined : room.sanctions.inForce(identity, kind, Date.now());
+  if (placed && !atLeast(actor, placed.by)) {
+    return refused(refusal.forbidden(`only a ${placed.by} may ${action === "unban" ? "lift" : "change"} this ${kind}`));
+  }
+  return { ok: true, value: { identity, reached } };
+}
+
+function strongest(conns: Connection[]): Role {
+  return conns.reduce<Role>((r, t) => (atLeast(t.att.role, r) ? t.att.role : r), "reader");
+}
+
+function refused(error: ErrorEvent): Result<Target> {
+  return { ok: false, error };
 }

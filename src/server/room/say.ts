@@ -2,7 +2,6 @@
  * Saying something: a member's `send_to_room`, or a message posted over HTTP.
  * Both join the group-commit queue (commit.ts).
  */
-import { atLeast } from "../../shared/auth";
 import { refusal } from "../../shared/errors";
 import { type Member, type ReplyRef, snippetOf } from "../../shared/events";
 import type { SendFrame } from "../../shared/frames";
@@ -13,18 +12,11 @@ import { keptMessage } from "./changes";
 import type { Connection } from "./connections";
 import type { Appended } from "./history";
 import type { RoomParts } from "./parts";
+import { type Speaker, silenced } from "./sanctions";
 
 export function say(room: RoomParts, conn: Connection, frame: SendFrame): void {
+  // Readers, bans and mutes were checked by dispatch (actions.ts): a send is speech.
   const { msg: text, id } = frame;
-  if (!atLeast(conn.att.role, "member")) {
-    room.reply(conn, refusal.forbidden("readers may not send", id));
-    return;
-  }
-  const mute = room.sanctions.active(conn.att.identity, "mute", Date.now());
-  if (mute) {
-    room.reply(conn, refusal.muted(mute.until ?? Date.now(), id));
-    return;
-  }
   let replyTo: ReplyRef | undefined;
   if (frame.replyTo !== undefined) {
     const answered = keptMessage(room, frame.replyTo, id);
@@ -59,8 +51,12 @@ export interface HttpPost {
   from: Member;
   /** Whose ids `id` is among (see Sender in attachment.ts). */
   sender: string;
-  /** A token poster's identity, for bans and mutes; undefined for anonymous and API-key posts. */
-  identity?: string;
+  /**
+   * Who speaks, for the speech check: a token poster's `sub:` and role, or
+   * an anonymous poster's `addr:` (hashed address) as a member; undefined
+   * for the app's API-key posts, which no member's sanction binds.
+   */
+  speaker?: Speaker;
   text: string;
   id: string | undefined;
 }
@@ -68,15 +64,13 @@ export interface HttpPost {
 /**
  * Queues a message posted over HTTP (already validated and authorised by the
  * worker) with the socket sends; settles once its batch is stored or rolled
- * back. A token member's post is refused while it is banned or muted.
+ * back. It goes through the same speech check as a socket's send: a poster
+ * a ban or mute binds (its token's sub, or its address) is refused.
  */
 export function post(room: RoomParts, post: HttpPost): Promise<Result<Appended>> {
-  const now = Date.now();
-  if (post.identity) {
-    const ban = room.sanctions.active(post.identity, "ban", now);
-    if (ban) return Promise.resolve({ ok: false, error: refusal.banned(room.name, ban.reason ?? undefined) });
-    const mute = room.sanctions.active(post.identity, "mute", now);
-    if (mute) return Promise.resolve({ ok: false, error: refusal.muted(mute.until ?? now, post.id) });
+  if (post.speaker) {
+    const silence = silenced(room.sanctions, room.name, post.speaker, Date.now(), post.id);
+    if (silence) return Promise.resolve({ ok: false, error: silence });
   }
   let settle: (result: Result<Appended>) => void = () => {};
   const settled = new Promise<Result<Appended>>((resolve) => {

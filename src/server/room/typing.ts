@@ -1,10 +1,12 @@
-/** `typing`: told to the others, never stored. A reader, who may not send, is never shown typing. */
-import { atLeast } from "../../shared/auth";
+/**
+ * `typing`: told to the others, never stored. It is speech: a reader, or a
+ * member a ban or mute binds, is never shown typing (dispatch, actions.ts,
+ * drops it unanswered before it gets here).
+ */
 import { memberOf } from "./attachment";
 import type { Connection } from "./connections";
 import type { RoomParts } from "./parts";
 
 export function typing(room: RoomParts, conn: Connection): void {
-  if (!atLeast(conn.att.role, "member")) return;
   room.connections.broadcast({ type: "typing", room: room.name, member: memberOf(conn.att) }, conn.ws);
 }
