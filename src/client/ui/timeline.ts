@@ -10,12 +10,12 @@ import { connection, type OutboxEntry } from "./connection";
 import { emptyState, jumpButton, log, messageInput, olderButton, outboxList, scroller } from "./dom";
 import { mayDeleteAny, mayTalk } from "./moderation";
 import { announce, announceMessage, atBottom, countUnread, notConnected, noticeAloud, scrollToBottom, updateList } from "./notices";
+import { closePicker, showReactions, togglePicker } from "./reactions-view";
 import { isMine } from "./storage";
 import {
   addActions,
   authorOf,
   clip,
-  closePicker,
   insertMessage,
   type MessageAction,
   markDeleted,
@@ -25,9 +25,7 @@ import {
   pendingItem,
   requoteEdited,
   shownMessage,
-  showReactions,
   textOf,
-  togglePicker,
   unquoteDeleted,
 } from "./view";
 
