@@ -18,8 +18,8 @@ export type UpstreamEnd = "refused" | "unreachable" | number;
 
 /** What the relay hears from an upstream. */
 export interface UpstreamEvents {
-  /** The room answered the join (its first frame, `bytes` long): the greeting, or a refusal. */
-  answered(bytes: number): void;
+  /** The room answered the join with `frame` (its first): the greeting, or a refusal. */
+  answered(frame: string): void;
   /** The room's side is gone without our asking. */
   gone(up: Upstream, end: UpstreamEnd): void;
 }
@@ -124,7 +124,7 @@ export class Upstream {
       else trySend(this.client, e.data);
       if (!this.answered) {
         this.answered = true;
-        this.events.answered(e.data.length);
+        this.events.answered(e.data);
       }
     });
     socket.addEventListener("close", (e) => {

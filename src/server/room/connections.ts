@@ -160,15 +160,19 @@ export class Connections {
     }
   }
 
-  /** Sends one event to one member, in its format; returns the bytes it adds (0 when nothing). */
-  send(conn: Connection, event: ServerEvent): number {
+  /**
+   * Sends one event to one member, in its format; returns the event's text
+   * as it goes on the wire (serialised once: a caller that charges for its
+   * size measures this), or null when nothing was sent.
+   */
+  send(conn: Connection, event: ServerEvent): string | null {
     const { ws, att } = conn;
     const item = att.format === "text" || att.format === "lines" ? toTextLine(event, att.nick) : JSON.stringify(event);
-    if (item === null) return 0;
-    if (!isGathered(att.format)) return trySend(ws, item) ? item.length : 0;
+    if (item === null) return null;
+    if (!isGathered(att.format)) return trySend(ws, item) ? item : null;
     if (this.pending) this.ownList(att.format, ws).push(item);
     else trySend(ws, GATHERED[att.format]([item]));
-    return item.length;
+    return item;
   }
 
   /**
