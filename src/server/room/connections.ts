@@ -101,7 +101,21 @@ export class Connections {
     return att;
   }
 
-  /** Closes a member's socket, after whatever the turn still had for it. */
+  /**
+   * Closes a member's socket, after whatever the turn still had for it.
+   *
+   * The close frame leaves at once, whoever's event this is (a moderator's
+   * kick closes another member's socket). Under wrangler dev the TCP
+   * connection under a socket its client has never sent a frame on (not even
+   * `ping`) is kept by the runtime after the close handshake until the room
+   * hibernates, about 10 s after its last event; a socket that has carried
+   * one frame from its client is let go within milliseconds. Nothing a room
+   * can call on the socket after its close changes that (a second close is
+   * ignored, a send throws), so a client that waits for the TCP connection
+   * to end (`ws`) hears the close late, while one that acts on the close
+   * frame (or on the error before it) does not. test/node/kick-close.test.ts
+   * measures both.
+   */
   close(ws: WebSocket, how: Disconnect): void {
     const format = this.live().get(ws)?.format;
     if (format && isGathered(format)) this.deliverTo(ws, format);
