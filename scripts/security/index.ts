@@ -15,13 +15,16 @@
  */
 import { docsAgree } from "./attacks/docs-agree.ts";
 import { forgedLines } from "./attacks/forged-lines.ts";
+import { greetingBytes } from "./attacks/greeting-bytes.ts";
 import { historyAmplification } from "./attacks/history-amplification.ts";
 import { httpWriteFlood } from "./attacks/http-write-flood.ts";
 import { hugeBody } from "./attacks/huge-body.ts";
 import { idHijack } from "./attacks/id-hijack.ts";
+import { kickClose } from "./attacks/kick-close.ts";
 import { names } from "./attacks/names.ts";
 import { pathsAgree } from "./attacks/paths-agree.ts";
 import { readsCreateRooms } from "./attacks/reads-create-rooms.ts";
+import { relayBudget } from "./attacks/relay-budget.ts";
 import { steadyFlood } from "./attacks/steady-flood.ts";
 import type { Attack } from "./lib/verdict.ts";
 
@@ -40,4 +43,8 @@ export const ATTACKS: Attack[] = [
   forgedLines,
   pathsAgree,
   docsAgree,
+  // Issue "Hardening III".
+  relayBudget,
+  kickClose,
+  greetingBytes,
 ];

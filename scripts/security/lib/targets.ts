@@ -17,6 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { snapshot } from "../../../bench/lib/server.ts";
 import { freePort, startWrangler } from "../../wrangler-dev.ts";
+import { SECURITY_AUTH_SECRET } from "./tokens.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -33,7 +34,7 @@ export interface Target {
 }
 
 export interface Targets {
-  /** wrangler.toml's vars as they ship */
+  /** wrangler.toml's vars as they ship, and an AUTH_SECRET (lib/tokens.ts) for the attacks that need a role */
   main: Target;
   /** `MAX_ROOM_MEMBERS=2`, for the full-room checks of attack 9 */
   small: Target;
@@ -95,7 +96,7 @@ async function startTarget(name: string, vars: Record<string, string>, ref: stri
  */
 export async function startTargets(options: { ref?: string } = {}): Promise<Targets> {
   const started = await Promise.allSettled([
-    startTarget("main", {}, options.ref),
+    startTarget("main", { AUTH_SECRET: SECURITY_AUTH_SECRET }, options.ref),
     startTarget("small", { MAX_ROOM_MEMBERS: "2" }, options.ref),
   ]);
   const up = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
