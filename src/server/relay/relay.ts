@@ -68,7 +68,8 @@ class Relay {
    * `ping` aside, as in a room) and for every greeting by its size, whichever
    * room it is in or none. A room's own limit on the upstream starts afresh
    * with each join, so it cannot be the one: it has as many tokens as this
-   * bucket or more, and never refuses what this one let through.
+   * bucket or more (the same refill, fewer frames), so in effect it never
+   * refuses what this one let through.
    */
   private readonly bucket: TokenBucket;
   /** Closed for flooding: what the client still sends is dropped. */
