@@ -42,7 +42,8 @@ export const MAX_FRAME_BYTES = 16 * 1024;
  */
 export const REPLY_BYTES_PER_TOKEN = MAX_FRAME_BYTES;
 
-const utf8 = new TextEncoder();
+// Pure: a bundle that never charges a reply (the page, the client package) drops it.
+const utf8 = /* @__PURE__ */ new TextEncoder();
 
 /**
  * The tokens a reply of `frame` costs (see {@link REPLY_BYTES_PER_TOKEN}),
