@@ -56,6 +56,17 @@ describe("an in-band connection has one rate limit", () => {
     expect(refused.every((e) => e.code === "rate_limited" && e.ref?.startsWith("b"))).toBe(true);
   });
 
+  it("the greeting comes before the refusals of the frames sent after the join, as on a direct socket", async () => {
+    const room = uniqueRoom();
+    const c = await connect("/ws");
+    c.send({ action: "join", msg: room, nick: "quick" });
+    for (let i = 0; i < 25; i++) c.send({ action: "send_to_room", msg: `m${i}`, nick: "quick" });
+    expect(await c.next()).toBe(`quick join room ${room} success .`);
+    const rest: string[] = [];
+    for (let i = 0; i < 25; i++) rest.push(await c.next());
+    expect(rest.filter((l) => l.startsWith("error: slow down")).length).toBeGreaterThanOrEqual(5);
+  });
+
   it("frames sent in no room spend the same budget", async () => {
     const c = await connect("/ws", { json: true });
     for (let i = 0; i < 25; i++) c.send({ action: "send_to_room", msg: "anyone?", id: `n${i}` });

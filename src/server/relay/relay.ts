@@ -78,8 +78,12 @@ class Relay {
   private readonly id = newMemberId();
   /** The room this client is in, if any. */
   private current: Upstream | null = null;
-  /** The room the client left, until it has said its last (`left`): what the relay or the next room says waits for it. */
-  private leaving: Promise<void> | null = null;
+  /**
+   * What the client must hear before anything the relay or the next room
+   * says: the room it left, until it has said its last (`left`), or the room
+   * it joined, until it has answered the join. Null once both are done.
+   */
+  private ahead: Promise<void> | null = null;
 
   constructor(
     private readonly client: WebSocket,
@@ -123,15 +127,15 @@ class Relay {
    * A frame over the limit, answered as a room answers it (the frame is
    * parsed only for its id): `rate_limited`, and past the limit's patience
    * the flooding error and 1008. Nothing of the frame reaches a room. The
-   * answer may come before the room's answers to earlier frames still on
-   * their way; it names its frame by `ref`.
+   * answer comes after the greeting, but may come before the room's answers
+   * to earlier frames still on their way; it names its frame by `ref`.
    */
   private refuse(verdict: Exclude<Verdict, "ok">, data: string | ArrayBuffer): void {
     const ref = refOf(parseClientFrame(data, this.limits));
     this.tell(verdict === "close" ? refusal.flooding(ref) : refusal.rateLimited(this.limits.RATE_LIMIT_PER_SECOND, ref));
     if (verdict !== "close") return;
     this.flooded = true;
-    this.afterLeaving(() => this.clientGone(DISCONNECT.flooding));
+    this.inOrder(() => this.clientGone(DISCONNECT.flooding));
   }
 
   /** A frame the relay handles itself: a join or leave, or anything while in no room. */
@@ -157,8 +161,10 @@ class Relay {
             answered: (frame) => this.bucket.charge(Date.now(), replyCost(frame)),
             gone: (up, end) => this.upstreamGone(up, end),
           },
-          this.leaving ?? Promise.resolve(),
+          this.ahead ?? Promise.resolve(),
         );
+        // As on a direct socket, the greeting comes first: what the relay says meanwhile waits for it.
+        this.waitFor(Promise.all([this.ahead, this.current.greeted]).then(() => undefined));
         return;
       case "leave":
         if (!this.current) {
@@ -193,20 +199,20 @@ class Relay {
   private tell(event: ServerEvent): void {
     if (event.type === "error") log("refusal", { conn: this.id, room: this.current?.room, code: event.code });
     const frame = encode(event, this.format, "");
-    if (frame !== null) this.afterLeaving(() => void trySend(this.client, frame));
+    if (frame !== null) this.inOrder(() => void trySend(this.client, frame));
   }
 
-  /** Runs `step` now, or, while a room the client left still has things to say, after them: as on a direct socket, answers come in the order of the frames (after the room's `left`). */
-  private afterLeaving(step: () => void): void {
-    if (this.leaving) this.waitFor(this.leaving.then(step));
+  /** Runs `step` now, or after what the client must hear first (see {@link ahead}): as on a direct socket, answers come in the order of the frames. */
+  private inOrder(step: () => void): void {
+    if (this.ahead) this.waitFor(this.ahead.then(step));
     else step();
   }
 
   /** Makes what the relay or the next room says wait for `done`; once it settles, nothing waits. */
   private waitFor(done: Promise<void>): void {
-    this.leaving = done;
+    this.ahead = done;
     void done.then(() => {
-      if (this.leaving === done) this.leaving = null;
+      if (this.ahead === done) this.ahead = null;
     });
   }
 }

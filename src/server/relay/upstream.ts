@@ -40,7 +40,10 @@ export class Upstream {
   readonly room: string;
   /** Settles once nothing more from this room can reach the client. */
   readonly finished: Promise<void>;
+  /** Settles once the room's answer to the join reached the client (or nothing more can). */
+  readonly greeted: Promise<void>;
   private finish!: () => void;
+  private greet!: () => void;
   private socket: WebSocket | null = null;
   private queue: string[] = [];
   private closed = false;
@@ -59,8 +62,14 @@ export class Upstream {
     after: Promise<void>,
   ) {
     this.room = join.msg;
+    this.greeted = new Promise((resolve) => {
+      this.greet = resolve;
+    });
     this.finished = new Promise((resolve) => {
-      this.finish = resolve;
+      this.finish = () => {
+        resolve();
+        this.greet();
+      };
     });
     void this.open(env, join, address, after);
   }
@@ -124,6 +133,7 @@ export class Upstream {
       else trySend(this.client, e.data);
       if (!this.answered) {
         this.answered = true;
+        this.greet();
         this.events.answered(e.data);
       }
     });
