@@ -19,14 +19,17 @@ import { deletedText } from "./attacks/deleted-text.ts";
 import { docsAgree } from "./attacks/docs-agree.ts";
 import { everyWayOfSpeaking } from "./attacks/every-way-of-speaking.ts";
 import { forgedLines } from "./attacks/forged-lines.ts";
+import { greetingBytes } from "./attacks/greeting-bytes.ts";
 import { historyAmplification } from "./attacks/history-amplification.ts";
 import { httpWriteFlood } from "./attacks/http-write-flood.ts";
 import { hugeBody } from "./attacks/huge-body.ts";
 import { idHijack } from "./attacks/id-hijack.ts";
+import { kickClose } from "./attacks/kick-close.ts";
 import { longToken } from "./attacks/long-token.ts";
 import { names } from "./attacks/names.ts";
 import { pathsAgree } from "./attacks/paths-agree.ts";
 import { readsCreateRooms } from "./attacks/reads-create-rooms.ts";
+import { relayBudget } from "./attacks/relay-budget.ts";
 import { steadyFlood } from "./attacks/steady-flood.ts";
 import type { Attack } from "./lib/verdict.ts";
 
@@ -46,9 +49,12 @@ export const ATTACKS: Attack[] = [
   pathsAgree,
   docsAgree,
   // Issue "Hardening III: what the third outside attack found": n is its class number + 10.
+  relayBudget,
   absentRoles,
   everyWayOfSpeaking,
   deletedText,
   credentialGuessing,
+  kickClose,
+  greetingBytes,
   longToken,
 ];

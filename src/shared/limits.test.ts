@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, limitsFrom, presenceWindowMs } from "./limits";
+import { DEFAULT_LIMITS, limitsFrom, presenceWindowMs, REPLY_BYTES_PER_TOKEN, replyCost } from "./limits";
 
 describe("limitsFrom", () => {
   it("uses the defaults when no var is set", () => {
@@ -25,5 +25,22 @@ describe("limitsFrom", () => {
 describe("presenceWindowMs", () => {
   it("is 1 ms per member, from 200 ms to 10 s, as docs/protocol.md says", () => {
     expect([0, 150, 2_000, 10_000, 50_000].map(presenceWindowMs)).toEqual([200, 200, 2_000, 10_000, 10_000]);
+  });
+});
+
+describe("replyCost", () => {
+  it("is one token per REPLY_BYTES_PER_TOKEN bytes of UTF-8, not of string length", () => {
+    expect(REPLY_BYTES_PER_TOKEN).toBe(16 * 1024);
+    expect(replyCost("a".repeat(16_383))).toBe(0);
+    expect(replyCost("a".repeat(16_384))).toBe(1);
+    // 2 bytes, 1 unit; 3 bytes, 1 unit; 4 bytes, 2 units.
+    expect(replyCost("é".repeat(8_192))).toBe(1);
+    expect(replyCost("中".repeat(10_923))).toBe(2);
+    expect(replyCost("🙂".repeat(8_192))).toBe(2);
+  });
+
+  it("charges nothing for a short frame, whatever its characters", () => {
+    expect(replyCost("🙂".repeat(2_730))).toBe(0);
+    expect(replyCost("")).toBe(0);
   });
 });

@@ -37,10 +37,25 @@ export const MAX_FRAME_BYTES = 16 * 1024;
 
 /**
  * A reply whose size the client chose (a greeting with history it asked for
- * again) costs it one rate-limit token per this many bytes: per token, the
- * room sends about as much as the client may send it.
+ * again) costs it one rate-limit token per this many bytes on the wire
+ * (UTF-8): per token, the room sends about as much as the client may send it.
  */
 export const REPLY_BYTES_PER_TOKEN = MAX_FRAME_BYTES;
+
+// Pure: a bundle that never charges a reply (the page, the client package) drops it.
+const utf8 = /* @__PURE__ */ new TextEncoder();
+
+/**
+ * The tokens a reply of `frame` costs (see {@link REPLY_BYTES_PER_TOKEN}),
+ * counted in UTF-8 bytes, as it goes on the wire: a string's `length` counts
+ * UTF-16 units, and text outside the BMP (every emoji) is 4 bytes for 2
+ * units. A frame of fewer than a third as many units costs nothing without
+ * being encoded: no unit takes more than 3 bytes.
+ */
+export function replyCost(frame: string): number {
+  if (frame.length * 3 < REPLY_BYTES_PER_TOKEN) return 0;
+  return Math.floor(utf8.encode(frame).byteLength / REPLY_BYTES_PER_TOKEN);
+}
 
 /** Longest room name, in code points. */
 export const MAX_ROOM_CHARS = 64;

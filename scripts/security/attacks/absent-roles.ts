@@ -37,15 +37,15 @@ async function answer(actor: Peer, frame: object): Promise<string> {
 async function run({ main }: Targets): Promise<Verdict> {
   const room = freshRoom("roles");
   const url = (sub: string, role: Role) => withToken(main, room, sub, role);
-  await cameAndWent(url("boss", "owner"));
-  await cameAndWent(url("peer", "moderator"));
-  const troll = await enter(url("troll", "member"));
-  const owner = await enter(url("boss", "owner"));
+  await cameAndWent(await url("boss", "owner"));
+  await cameAndWent(await url("peer", "moderator"));
+  const troll = await enter(await url("troll", "member"));
+  const owner = await enter(await url("boss", "owner"));
   const ownerBan = await answer(owner.peer, { action: "ban", member: "troll" });
   owner.peer.ws.close();
   await owner.peer.closedWith();
   troll.peer.terminate();
-  const mod = await enter(url("mod", "moderator"));
+  const mod = await enter(await url("mod", "moderator"));
   const seen: Record<string, string> = {
     "ban absent owner": await answer(mod.peer, { action: "ban", member: "boss" }),
     "mute absent owner": await answer(mod.peer, { action: "mute", member: "boss" }),
@@ -53,7 +53,7 @@ async function run({ main }: Targets): Promise<Verdict> {
     "unban absent moderator": await answer(mod.peer, { action: "unban", member: "peer" }),
     "unban owner's ban": await answer(mod.peer, { action: "unban", member: "troll" }),
   };
-  const back = await enter(url("boss", "owner"));
+  const back = await enter(await url("boss", "owner"));
   back.peer.terminate();
   mod.peer.terminate();
   const refused = Object.values(seen).every((s) => s === "error forbidden");

@@ -86,12 +86,12 @@ async function bannedAfterLeaving(t: Target, room: string, mod: Peer, ip: string
 
 async function demoted(t: Target): Promise<string> {
   const room = freshRoom("speak");
-  const was = await enter(withToken(t, room, "was", "member"));
+  const was = await enter(await withToken(t, room, "was", "member"));
   was.peer.send({ action: "send_to_room", msg: "as a member", id: "w1" });
   const mine = await was.peer.until((e) => e.type === "message" && e.id === "w1");
   was.peer.ws.close();
   await was.peer.closedWith();
-  const reader = await enter(withToken(t, room, "was", "reader"));
+  const reader = await enter(await withToken(t, room, "was", "reader"));
   const edited = await answer(reader.peer, { action: "edit", seq: mine.seq, msg: "rewritten" });
   reader.peer.terminate();
   return edited;
@@ -99,7 +99,7 @@ async function demoted(t: Target): Promise<string> {
 
 async function run({ main }: Targets): Promise<Verdict> {
   const room = freshRoom("speak");
-  const mod = await enter(withToken(main, room, "mod", "moderator"));
+  const mod = await enter(await withToken(main, room, "mod", "moderator"));
   const watcher = await enter(direct(main, room, "watcher"));
   const seen = {
     ...(await muted(main, room, mod.peer, watcher.peer, nextAddress())),

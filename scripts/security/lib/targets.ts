@@ -34,7 +34,7 @@ export interface Target {
 }
 
 export interface Targets {
-  /** wrangler.toml's vars as they ship, and an AUTH_SECRET (lib/tokens.ts) */
+  /** wrangler.toml's vars as they ship, and an AUTH_SECRET (lib/tokens.ts) for the attacks that need a role */
   main: Target;
   /** `MAX_ROOM_MEMBERS=2`, for the full-room checks of attack 9 */
   small: Target;

@@ -1,27 +1,31 @@
 /**
- * Signed tokens for the attacks that need identities and roles: HS256 JWTs,
- * signed with the secret the main target runs with, as an operator's backend
- * would sign them (docs/protocol.md, Tokens).
+ * Signed tokens for the attacks that need identities and roles: HS256 JWTs
+ * signed with Hono's JWT helper and the secret the main target runs with, as
+ * an app backend would sign them (scripts/token.ts does the same for people).
  */
-import { createHmac } from "node:crypto";
+import { sign } from "hono/jwt";
 import type { Target } from "./targets.ts";
 
-/** The AUTH_SECRET the main target runs with (targets.ts). */
+/** The main target's AUTH_SECRET (targets.ts): a test secret, never a real one. */
 export const AUTH_SECRET = "security-auth-secret-0123456789abcdef";
 
 export type Role = "reader" | "member" | "moderator" | "owner";
 
-const b64url = (s: string | Buffer): string => Buffer.from(s).toString("base64url");
-
-/** A token for `sub` in `room` with `role`, valid for ten minutes. */
-export function tokenFor(sub: string, room: string, role: Role): string {
-  const now = Math.floor(Date.now() / 1000);
-  const head = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
-  const body = b64url(JSON.stringify({ sub, name: sub.toUpperCase(), room, role, iat: now, exp: now + 600 }));
-  const signature = createHmac("sha256", AUTH_SECRET).update(`${head}.${body}`).digest("base64url");
-  return `${head}.${body}.${signature}`;
+export interface Claims {
+  sub: string;
+  name: string;
+  room: string;
+  role?: Role;
 }
 
-/** A direct room socket's URL for a token holder. */
-export const withToken = (t: Target, room: string, sub: string, role: Role): string =>
-  `${t.wsUrl}/ws?room=${encodeURIComponent(room)}&token=${tokenFor(sub, room, role)}`;
+/** A token for `claims` (a member unless it names a role), valid for ten minutes. */
+export function tokenFor(claims: Claims): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return sign({ role: "member", ...claims, iat: now, nbf: now, exp: now + 600 }, AUTH_SECRET, "HS256");
+}
+
+/** A direct room socket's URL for `sub` with `role` (its name is the sub in capitals). */
+export async function withToken(t: Target, room: string, sub: string, role: Role): Promise<string> {
+  const token = await tokenFor({ sub, name: sub.toUpperCase(), room, role });
+  return `${t.wsUrl}/ws?room=${encodeURIComponent(room)}&token=${token}`;
+}

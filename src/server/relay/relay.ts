@@ -5,22 +5,23 @@
  * and relays to the room's Durable Object over an upstream socket of the same
  * format.
  *
- * The relay does only what a room cannot: pick the room from `join`, and
- * answer while the client is in no room. Everything else a member sends goes
- * to the room as it came; the room parses, validates and rate-limits it, as
- * it does for its direct sockets.
+ * The relay does only what a room cannot: pick the room from `join`, answer
+ * while the client is in no room, and hold the connection's rate limit, which
+ * must outlive each room it passes through. Everything else a member sends
+ * goes to the room as it came; the room parses and validates it, as it does
+ * for its direct sockets.
  */
 import { CloseCode, DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
 import type { ServerEvent } from "../../shared/events";
 import { encode, type Format, PING, PONG } from "../../shared/format";
 import { type ClientFrame, parseClientFrame, refOf } from "../../shared/frames";
-import { type Limits, limitsFrom, MAX_FRAME_BYTES, REPLY_BYTES_PER_TOKEN } from "../../shared/limits";
+import { type Limits, limitsFrom, MAX_FRAME_BYTES, replyCost } from "../../shared/limits";
 import type { Result } from "../../shared/validate";
 import type { Env } from "../env";
 import { log } from "../platform/log";
 import { closeQuietly, socketPair, trySend, upgradeResponse } from "../platform/socket";
-import { TokenBucket } from "../platform/token-bucket";
+import { TokenBucket, type Verdict } from "../platform/token-bucket";
 import { newMemberId } from "../room/attachment";
 import { Upstream, type UpstreamEnd } from "./upstream";
 
@@ -62,14 +63,27 @@ function answeredByRelay(data: string | ArrayBuffer): boolean {
 
 class Relay {
   private readonly limits: Limits;
-  /** Limits the frames the relay answers itself (joins open connections); a room limits the rest. */
+  /**
+   * The connection's one rate limit, charged for every frame it sends (a
+   * `ping` aside, as in a room) and for every greeting by its size, whichever
+   * room it is in or none. A room's own limit on the upstream starts afresh
+   * with each join, so it cannot be the one: it has as many tokens as this
+   * bucket or more (the same refill, fewer frames), so in effect it never
+   * refuses what this one let through.
+   */
   private readonly bucket: TokenBucket;
+  /** Closed for flooding: what the client still sends is dropped. */
+  private flooded = false;
   /** Connection id for the logs. */
   private readonly id = newMemberId();
   /** The room this client is in, if any. */
   private current: Upstream | null = null;
-  /** The room the client left, until it has said its last (`left`): what the relay or the next room says waits for it. */
-  private leaving: Promise<void> | null = null;
+  /**
+   * What the client must hear before anything the relay or the next room
+   * says: the room it left, until it has said its last (`left`), or the room
+   * it joined, until it has answered the join. Null once both are done.
+   */
+  private ahead: Promise<void> | null = null;
 
   constructor(
     private readonly client: WebSocket,
@@ -89,6 +103,12 @@ class Relay {
       trySend(this.client, PONG);
       return;
     }
+    if (this.flooded) return;
+    const verdict = this.bucket.take(Date.now());
+    if (verdict !== "ok") {
+      this.refuse(verdict, data);
+      return;
+    }
     if (this.current && !answeredByRelay(data)) {
       this.current.send(data as string);
       return;
@@ -103,15 +123,23 @@ class Relay {
     closeQuietly(this.client, how);
   }
 
+  /**
+   * A frame over the limit, answered as a room answers it (the frame is
+   * parsed only for its id): `rate_limited`, and past the limit's patience
+   * the flooding error and 1008. Nothing of the frame reaches a room. The
+   * answer comes after the greeting, but may come before the room's answers
+   * to earlier frames still on their way; it names its frame by `ref`.
+   */
+  private refuse(verdict: Exclude<Verdict, "ok">, data: string | ArrayBuffer): void {
+    const ref = refOf(parseClientFrame(data, this.limits));
+    this.tell(verdict === "close" ? refusal.flooding(ref) : refusal.rateLimited(this.limits.RATE_LIMIT_PER_SECOND, ref));
+    if (verdict !== "close") return;
+    this.flooded = true;
+    this.inOrder(() => this.clientGone(DISCONNECT.flooding));
+  }
+
   /** A frame the relay handles itself: a join or leave, or anything while in no room. */
   private answer(parsed: Result<ClientFrame>): void {
-    const verdict = this.bucket.take(Date.now());
-    if (verdict !== "ok") {
-      const ref = refOf(parsed);
-      this.tell(verdict === "close" ? refusal.flooding(ref) : refusal.rateLimited(this.limits.RATE_LIMIT_PER_SECOND, ref));
-      if (verdict === "close") this.clientGone(DISCONNECT.flooding);
-      return;
-    }
     if (!parsed.ok) {
       this.tell(parsed.error);
       return;
@@ -129,12 +157,14 @@ class Relay {
           this.client,
           {
             // The greeting's history is work the client chose by joining: charged to its limit by
-            // size (a refusal, a short error, is under one token's worth).
-            answered: (bytes) => this.bucket.charge(Date.now(), Math.floor(bytes / REPLY_BYTES_PER_TOKEN)),
+            // its size on the wire (a refusal, a short error, is under one token's worth).
+            answered: (frame) => this.bucket.charge(Date.now(), replyCost(frame)),
             gone: (up, end) => this.upstreamGone(up, end),
           },
-          this.leaving ?? Promise.resolve(),
+          this.ahead ?? Promise.resolve(),
         );
+        // As on a direct socket, the greeting comes first: what the relay says meanwhile waits for it.
+        this.waitFor(Promise.all([this.ahead, this.current.greeted]).then(() => undefined));
         return;
       case "leave":
         if (!this.current) {
@@ -169,20 +199,20 @@ class Relay {
   private tell(event: ServerEvent): void {
     if (event.type === "error") log("refusal", { conn: this.id, room: this.current?.room, code: event.code });
     const frame = encode(event, this.format, "");
-    if (frame === null) return;
-    if (!this.leaving) {
-      trySend(this.client, frame);
-      return;
-    }
-    // As on a direct socket, answers come in the order of the frames: after the room's `left`.
-    this.waitFor(this.leaving.then(() => void trySend(this.client, frame)));
+    if (frame !== null) this.inOrder(() => void trySend(this.client, frame));
+  }
+
+  /** Runs `step` now, or after what the client must hear first (see {@link ahead}): as on a direct socket, answers come in the order of the frames. */
+  private inOrder(step: () => void): void {
+    if (this.ahead) this.waitFor(this.ahead.then(step));
+    else step();
   }
 
   /** Makes what the relay or the next room says wait for `done`; once it settles, nothing waits. */
   private waitFor(done: Promise<void>): void {
-    this.leaving = done;
+    this.ahead = done;
     void done.then(() => {
-      if (this.leaving === done) this.leaving = null;
+      if (this.ahead === done) this.ahead = null;
     });
   }
 }

@@ -18,8 +18,8 @@ export type UpstreamEnd = "refused" | "unreachable" | number;
 
 /** What the relay hears from an upstream. */
 export interface UpstreamEvents {
-  /** The room answered the join (its first frame, `bytes` long): the greeting, or a refusal. */
-  answered(bytes: number): void;
+  /** The room answered the join with `frame` (its first): the greeting, or a refusal. */
+  answered(frame: string): void;
   /** The room's side is gone without our asking. */
   gone(up: Upstream, end: UpstreamEnd): void;
 }
@@ -40,7 +40,10 @@ export class Upstream {
   readonly room: string;
   /** Settles once nothing more from this room can reach the client. */
   readonly finished: Promise<void>;
+  /** Settles once the room's answer to the join reached the client (or nothing more can). */
+  readonly greeted: Promise<void>;
   private finish!: () => void;
+  private greet!: () => void;
   private socket: WebSocket | null = null;
   private queue: string[] = [];
   private closed = false;
@@ -59,8 +62,14 @@ export class Upstream {
     after: Promise<void>,
   ) {
     this.room = join.msg;
+    this.greeted = new Promise((resolve) => {
+      this.greet = resolve;
+    });
     this.finished = new Promise((resolve) => {
-      this.finish = resolve;
+      this.finish = () => {
+        resolve();
+        this.greet();
+      };
     });
     void this.open(env, join, address, after);
   }
@@ -124,7 +133,8 @@ export class Upstream {
       else trySend(this.client, e.data);
       if (!this.answered) {
         this.answered = true;
-        this.events.answered(e.data.length);
+        this.greet();
+        this.events.answered(e.data);
       }
     });
     socket.addEventListener("close", (e) => {

@@ -101,7 +101,21 @@ export class Connections {
     return att;
   }
 
-  /** Closes a member's socket, after whatever the turn still had for it. */
+  /**
+   * Closes a member's socket, after whatever the turn still had for it.
+   *
+   * The close frame leaves at once, whoever's event this is (a moderator's
+   * kick closes another member's socket). Under wrangler dev the TCP
+   * connection under a socket its client has never sent a frame on (not even
+   * `ping`) is kept by the runtime after the close handshake until the room
+   * hibernates, about 10 s after its last event; a socket that has carried
+   * one frame from its client is let go within milliseconds. Nothing a room
+   * can call on the socket after its close changes that (a second close is
+   * ignored, a send throws), so a client that waits for the TCP connection
+   * to end (`ws`) hears the close late, while one that acts on the close
+   * frame (or on the error before it) does not. test/node/kick-close.test.ts
+   * measures both.
+   */
   close(ws: WebSocket, how: Disconnect): void {
     const format = this.live().get(ws)?.format;
     if (format && isGathered(format)) this.deliverTo(ws, format);
@@ -167,15 +181,19 @@ export class Connections {
     }
   }
 
-  /** Sends one event to one member, in its format; returns the bytes it adds (0 when nothing). */
-  send(conn: Connection, event: ServerEvent): number {
+  /**
+   * Sends one event to one member, in its format; returns the event's text
+   * as it goes on the wire (serialised once: a caller that charges for its
+   * size measures this), or null when nothing was sent.
+   */
+  send(conn: Connection, event: ServerEvent): string | null {
     const { ws, att } = conn;
     const item = att.format === "text" || att.format === "lines" ? toTextLine(event, att.nick) : JSON.stringify(event);
-    if (item === null) return 0;
-    if (!isGathered(att.format)) return trySend(ws, item) ? item.length : 0;
+    if (item === null) return null;
+    if (!isGathered(att.format)) return trySend(ws, item) ? item : null;
     if (this.pending) this.ownList(att.format, ws).push(item);
     else trySend(ws, GATHERED[att.format]([item]));
-    return item.length;
+    return item;
   }
 
   /**

@@ -1,7 +1,7 @@
 /** `join`: a new connection enters the room; a member that joins the room it is in is greeted again. */
 import { refusal } from "../../shared/errors";
 import type { JoinFrame } from "../../shared/frames";
-import { REPLY_BYTES_PER_TOKEN } from "../../shared/limits";
+import { replyCost } from "../../shared/limits";
 import { admit } from "./admission";
 import type { Connection } from "./connections";
 import { greeting } from "./greeting";
@@ -11,8 +11,9 @@ export function join(room: RoomParts, conn: Connection, frame: JoinFrame): void 
   if (!room.connections.get(conn.ws)) admit(room, conn, frame.since);
   else if (frame.msg === conn.att.room) {
     // Joining the room you are in again repeats the greeting, history and
-    // all: work the client chose, so it is charged to its rate limit by size.
-    const bytes = room.reply(conn, greeting(room, conn, frame.since));
-    room.bucket(conn.ws).charge(Date.now(), Math.floor(bytes / REPLY_BYTES_PER_TOKEN));
+    // all: work the client chose, so it is charged to its rate limit by its
+    // size on the wire.
+    const sent = room.reply(conn, greeting(room, conn, frame.since));
+    if (sent !== null) room.bucket(conn.ws).charge(Date.now(), replyCost(sent));
   } else room.reply(conn, refusal.roomBound(conn.att.room, frame.msg));
 }

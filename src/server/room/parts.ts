@@ -27,8 +27,8 @@ export interface RoomParts {
   readonly commit: GroupCommit;
   /** This connection's rate limit; see TokenBucket for why memory is enough. */
   bucket(ws: WebSocket): TokenBucket;
-  /** Sends one event to one member (errors are logged as refusals); returns its length. */
-  reply(conn: Connection, event: ServerEvent): number;
+  /** Sends one event to one member (errors are logged as refusals); returns its text as sent, or null. */
+  reply(conn: Connection, event: ServerEvent): string | null;
 }
 
 export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
