@@ -36,7 +36,8 @@ const MARKER = JSON.stringify({ action: "send_to_room", msg: "", id: "marker" })
 class Party {
   constructor(
     readonly client: Client,
-    private readonly batched: boolean,
+    /** parley.v2: every frame is an array of events. */
+    private readonly v2: boolean,
   ) {}
 
   send(frame: Frame): void {
@@ -69,7 +70,7 @@ class Party {
   }
 
   private parse(frame: string): ServerEvent[] {
-    return this.batched ? (JSON.parse(frame) as ServerEvent[]) : [JSON.parse(frame) as ServerEvent];
+    return this.v2 ? (JSON.parse(frame) as ServerEvent[]) : [JSON.parse(frame) as ServerEvent];
   }
 }
 
