@@ -99,7 +99,7 @@ export class Upstream {
     const url = new URL(`https://room.internal/ws?${connectQuery({ room, nick, since, key, token })}`);
     // The room keys an anonymous member's bans on its address.
     const headers = new Headers({ Upgrade: "websocket", "CF-Connecting-IP": address });
-    // A text client's room speaks batched lines to us: a turn's lines in one frame.
+    // A text client's room speaks parley.lines to us: a turn's lines in one frame.
     const protocol = subprotocolOf(this.format === "text" ? "lines" : this.format);
     if (protocol) headers.set("Sec-WebSocket-Protocol", protocol);
 
