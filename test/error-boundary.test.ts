@@ -125,6 +125,24 @@ describe("the socket handlers' error boundary", () => {
   });
 });
 
+describe("a change that writes twice", () => {
+  it("a delete whose event fails to store leaves the message as it was: both writes or neither", async () => {
+    const room = uniqueRoom();
+    const a = await jsonMember(room, "a");
+    a.send({ action: "send_to_room", msg: "keep me", id: "k1" });
+    const sent = (await a.until(isEvent("message"))) as MessageEvent;
+    vi.spyOn(History.prototype, "record").mockImplementationOnce(() => {
+      throw new Error("storage failed");
+    });
+    a.send({ action: "delete", seq: sent.seq });
+    expect(await a.until(isEvent("error"))).toMatchObject({ code: "internal" });
+    // The tombstone was rolled back with the event it came with.
+    expect(await stored(room)).toEqual([expect.objectContaining({ seq: sent.seq, text: "keep me" })]);
+    a.send({ action: "delete", seq: sent.seq });
+    expect(await a.until(isEvent("delete"))).toMatchObject({ target: sent.seq, seq: sent.seq + 1 });
+  });
+});
+
 describe("the RPC methods' error boundary", () => {
   it("a read that throws answers 500 with the internal error; the next read is served", async () => {
     const room = uniqueRoom();

@@ -28,8 +28,11 @@ export function edit(room: RoomParts, conn: Connection, frame: EditFrame): void 
     room.reply(conn, refusal.forbidden("only its author may edit a message"));
     return;
   }
-  room.history.rewrite(found.value.message, text);
-  room.connections.broadcast(room.history.record(memberOf(conn.att), { kind: "edit", target: seq, text }, Date.now()));
+  const event = room.atomically(() => {
+    room.history.rewrite(found.value.message, text);
+    return room.history.record(memberOf(conn.att), { kind: "edit", target: seq, text }, Date.now());
+  });
+  room.connections.broadcast(event);
 }
 
 export function react(room: RoomParts, conn: Connection, frame: ReactFrame): void {
@@ -40,12 +43,12 @@ export function react(room: RoomParts, conn: Connection, frame: ReactFrame): voi
     return;
   }
   // Counted per sender, like authorship: the same browser after a reconnect takes its reaction back.
-  const on = room.history.toggleReaction(seq, emoji, conn.att.sender, MAX_REACTIONS);
-  if (on === "full") {
-    room.reply(conn, refusal.tooManyReactions(seq, MAX_REACTIONS));
-    return;
-  }
-  room.connections.broadcast(room.history.record(memberOf(conn.att), { kind: "reaction", target: seq, emoji, on }, Date.now()));
+  const event = room.atomically(() => {
+    const on = room.history.toggleReaction(seq, emoji, conn.att.sender, MAX_REACTIONS);
+    return on === "full" ? null : room.history.record(memberOf(conn.att), { kind: "reaction", target: seq, emoji, on }, Date.now());
+  });
+  if (event) room.connections.broadcast(event);
+  else room.reply(conn, refusal.tooManyReactions(seq, MAX_REACTIONS));
 }
 
 /** A message the room keeps and that is no tombstone, with its sender; otherwise why not (`ref` names the frame). */
@@ -67,6 +70,9 @@ export function deleteMessage(room: RoomParts, conn: Connection, frame: DeleteFr
     room.reply(conn, refusal.forbidden("only its author or a moderator may delete a message"));
     return;
   }
-  room.history.tombstone(seq);
-  room.connections.broadcast(room.history.record(memberOf(conn.att), { kind: "delete", target: seq }, Date.now()));
+  const event = room.atomically(() => {
+    room.history.tombstone(seq);
+    return room.history.record(memberOf(conn.att), { kind: "delete", target: seq }, Date.now());
+  });
+  room.connections.broadcast(event);
 }

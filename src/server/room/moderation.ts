@@ -37,24 +37,28 @@ export function moderate(room: RoomParts, conn: Connection, frame: ModerationFra
   const { identity, reached } = found.value;
   const now = Date.now();
   const lasting = action === "mute" ? (seconds ?? MUTE_DEFAULT_SECONDS) : action === "ban" ? seconds : undefined;
-  if (action === "ban" || action === "mute") {
-    room.sanctions.put({
-      identity,
-      kind: action,
-      member,
-      until: lasting === undefined ? null : now + lasting * 1000,
-      reason: reason ?? null,
-      by: conn.att.role,
-    });
-  } else if (action === "unban") {
-    room.sanctions.lift(identity, "ban");
-  }
   const data: EventData = { kind: "moderation", action, member };
   const nick = reached.find((t) => t.att.id === member)?.att.nick;
   if (nick !== undefined) data.nick = nick;
   if (reason) data.reason = reason;
   if (lasting !== undefined) data.seconds = lasting;
-  room.connections.broadcast(room.history.record(memberOf(conn.att), data, now));
+  // The sanction and its event are stored together, or neither is.
+  const event = room.atomically(() => {
+    if (action === "ban" || action === "mute") {
+      room.sanctions.put({
+        identity,
+        kind: action,
+        member,
+        until: lasting === undefined ? null : now + lasting * 1000,
+        reason: reason ?? null,
+        by: conn.att.role,
+      });
+    } else if (action === "unban") {
+      room.sanctions.lift(identity, "ban");
+    }
+    return room.history.record(memberOf(conn.att), data, now);
+  });
+  room.connections.broadcast(event);
   if (action === "kick" || action === "ban") {
     const told = action === "kick" ? refusal.kicked(room.name, reason) : refusal.banned(room.name, reason);
     for (const t of reached) {

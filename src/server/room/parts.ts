@@ -29,6 +29,13 @@ export interface RoomParts {
   bucket(ws: WebSocket): TokenBucket;
   /** Sends one event to one member (errors are logged as refusals); returns its text as sent, or null. */
   reply(conn: Connection, event: ServerEvent): string | null;
+  /**
+   * Runs a change that writes more than once (a tombstone and its event, a
+   * ban and its event) as one transaction: a throw rolls back all of it, and
+   * what the parts remember of storage, before it goes on to the entry
+   * point's error boundary. Broadcast what it returns after, never inside.
+   */
+  atomically<T>(write: () => T): T;
 }
 
 export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
@@ -39,12 +46,13 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
   const history = new History(ctx.storage.sql, name, limits.MAX_ROOM_HISTORY);
   const connections = new Connections(ctx);
   const buckets = new WeakMap<WebSocket, TokenBucket>();
+  const sanctions = new Sanctions(ctx.storage.sql);
   return {
     name,
     env,
     limits,
     history,
-    sanctions: new Sanctions(ctx.storage.sql),
+    sanctions,
     connections,
     presence: new Presence(name, connections),
     commit: new GroupCommit(ctx.storage, history, connections, name),
@@ -59,6 +67,15 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
     reply(conn, event) {
       if (event.type === "error") log("refusal", { room: name, conn: conn.att.id, code: event.code });
       return connections.send(conn, event);
+    },
+    atomically(write) {
+      try {
+        return ctx.storage.transactionSync(write);
+      } catch (error) {
+        history.forget();
+        sanctions.forget();
+        throw error;
+      }
     },
   };
 }

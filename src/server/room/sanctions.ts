@@ -79,6 +79,12 @@ export class Sanctions {
 
   constructor(private readonly sql: SqlStorage) {}
 
+  /** Forgets what this object read of storage, after a transaction that wrote to it rolled back (parts.ts). */
+  forget(): void {
+    this.cache = undefined;
+    this.roles = undefined;
+  }
+
   /** The sanction of this kind in force on `identity` at `now`, whoever it binds. */
   inForce(identity: string, kind: SanctionKind, now: number): Sanction | undefined {
     const s = this.all().get(`${kind}:${identity}`);
