@@ -375,6 +375,21 @@ describe("sending", () => {
     expect(told.errors).toEqual([]);
   });
 
+  it("sends again, with the same id, a send the room answered internal (its commit rolled back)", async () => {
+    const { room, told, last } = harness();
+    void room.connect();
+    last().say(joined([], 0));
+    const promise = room.send("try again");
+    const [first] = last().sends();
+    last().say({ type: "error", code: "internal", message: "internal error", ref: first!.id });
+    expect(told.failed).toEqual([]);
+    expect(room.outbox.map((e) => e.text)).toEqual(["try again"]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(last().sends()[1]!.id).toBe(first!.id);
+    last().say(echo(last().sends()[1]!, 1));
+    await expect(promise).resolves.toMatchObject({ seq: 1, text: "try again" });
+  });
+
   it("retries every unanswered send after rate_limited, and drops a refused one with a report", async () => {
     const { room, told, last } = harness();
     void room.connect();

@@ -307,7 +307,8 @@ export class ParleyRoom {
   private end(error: ParleyError): void {
     if (!this.visit) return;
     this.connection.stop(false);
-    this.endVisit(error, false);
+    // Unconfirmed sends reject, but stay queued (and saved) for a later visit: nothing typed is lost to a kick.
+    this.endVisit(error, true);
     this.emit("ended", { type: "ended", room: this.name, error });
   }
 

@@ -85,7 +85,7 @@ export class Sender {
     return d.promise;
   }
 
-  /** A new socket is about to open: nothing is in flight on it, so everything unconfirmed goes out again (`flush`). */
+  /** A socket has just been greeted: nothing is in flight on it, so everything unconfirmed goes out again (`flush`). */
   reconnected(): void {
     if (this.pumpTimer !== null) clearTimeout(this.pumpTimer);
     this.pumpTimer = null;
@@ -117,6 +117,7 @@ export class Sender {
   /** An error from the room: returns whether it was about a queued message (and is handled). */
   refused(error: ErrorEvent): boolean {
     const ref = error.ref;
+    if (ref === undefined || !this.outbox.has(ref)) return false;
     if (error.code === "rate_limited") {
       // Too fast, not refused: the frame was not stored. A burst over the limit may have several sends in
       // flight refused alike, so rather than track each ref, send everything unanswered again a little
@@ -125,7 +126,12 @@ export class Sender {
       this.schedulePump();
       return true;
     }
-    if (ref === undefined || !this.outbox.has(ref)) return false;
+    if (error.code === "internal") {
+      // Not stored (the room's commit failed and rolled back): sent again a little later, with the same id.
+      this.outbox.unsend(ref);
+      this.schedulePump();
+      return true;
+    }
     if (error.code === "already_stored") return this.confirm(ref, undefined);
     const entry = this.outbox.remove(ref);
     const d = this.sends.get(ref);

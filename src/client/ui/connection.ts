@@ -29,7 +29,7 @@ export type { OutboxEntry, RoomJoinedEvent, StateEvent };
 export interface ConnectionEvents {
   /** The connection state changed (the client's own vocabulary: closed, connecting, open, reconnecting). */
   state(status: StateEvent): void;
-  /** A `joined` arrived (`resumed` = a reconnect), with the events of its history not told before. */
+  /** A `joined` arrived (`resumed`: a reconnect, or a new nick), with the events of its history not told before. */
   joined(event: RoomJoinedEvent, history: StoredEvent[]): void;
   /** Events of the seq stream (each seq once), in seq order; `live` = just happened, not history or a page. */
   messages(events: StoredEvent[], live: boolean): void;
@@ -157,6 +157,8 @@ function roomFor(name: string): ParleyRoom {
     page.current = null;
     events.ended();
     events.state(CLOSED);
+    // Its unconfirmed messages stay saved for a later visit, but the page is in no room now.
+    events.outbox([]);
   });
   return room;
 }
@@ -184,9 +186,11 @@ export const connection: Connection = {
     page.events = events;
   },
   join: (name, nick, token) => {
-    // Another room: what this one has not confirmed stays queued (and saved) for a later visit.
-    if (page.current && page.current.name !== name) page.current.leave({ keepQueued: true });
+    // Another room: what this one has not confirmed stays queued (and saved) for a later visit. It stops
+    // being current first, so nothing it says while it goes reaches the page.
+    const leaving = page.current && page.current.name !== name ? page.current : null;
     page.current = roomFor(name);
+    leaving?.leave({ keepQueued: true });
     // A refusal comes as `error` and `ended`.
     page.current.connect({ nick, token }).catch(() => {});
   },
@@ -195,6 +199,7 @@ export const connection: Connection = {
     page.current = null;
     leaving?.leave({ keepQueued: true });
     page.events?.state(CLOSED);
+    page.events?.outbox([]);
   },
   send: (text, replyTo) => {
     const room = page.current;
