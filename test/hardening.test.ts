@@ -33,6 +33,20 @@ describe("reads and visits leave nothing stored", () => {
     expect(await roomTables(room)).not.toContain("messages");
   });
 
+  it("an anonymous member whose every action is refused leaves nothing stored", async () => {
+    const room = uniqueRoom();
+    const { c } = await member(room, "nobody");
+    for (const frame of [
+      { action: "edit", seq: 7, msg: "no such message" },
+      { action: "react", seq: 7, emoji: "👍" },
+      { action: "kick", member: "someone" },
+    ]) {
+      c.send(frame);
+      await c.until(isEvent("error"));
+    }
+    expect(await roomTables(room)).toEqual([]);
+  });
+
   it("the first message creates the room's history", async () => {
     const room = uniqueRoom();
     const { c } = await member(room, "talker");

@@ -33,9 +33,10 @@ export interface ActionHandler<A extends Action> {
   /**
    * The action is a way of speaking: it goes through the one speech check
    * (`silenced`, sanctions.ts) first, which refuses readers and members a
-   * ban or mute binds. `stored`: a refusal is answered, and an anonymous
-   * speaker's address is remembered (a ban after it left still reaches it).
-   * `notice`: refused without a word, as nothing answers a typing notice.
+   * ban or mute binds. `stored`: a refusal is answered (and what the action
+   * stores remembers an anonymous speaker's address, so a ban after it left
+   * still reaches it: say.ts, changes.ts). `notice`: refused without a word,
+   * as nothing answers a typing notice.
    */
   speech?: "stored" | "notice";
   run(room: RoomParts, conn: Connection, frame: ActionFrames[A]): void;
@@ -93,7 +94,6 @@ export function dispatch(room: RoomParts, conn: Connection, input: Result<Client
   else if (silence) {
     if (handler?.speech === "stored") room.reply(conn, silence);
   } else {
-    if (handler?.speech === "stored") room.sanctions.spoke(conn.att);
     handler?.run(room, conn, input.value);
   }
 }

@@ -25,6 +25,8 @@ export async function admission(room: RoomParts, params: ConnectParams, request:
   const { identity, role } = admitted.value;
   const id = identity ? identity.sub : newMemberId();
   const who = identity ? `sub:${identity.sub}` : `addr:${await sha256Hex(clientAddress(request))}`;
+  // Everything awaited comes before the checks: an await lets other events run (a ban, other joins) in between.
+  const sender = identity ? who : await senderOf(params.key, id);
   const ban = room.sanctions.binding(who, "ban", role, Date.now());
   if (ban) return { ok: false, error: refusal.banned(room.name, ban.reason ?? undefined) };
   if (room.connections.size >= room.limits.MAX_ROOM_MEMBERS) {
@@ -37,7 +39,7 @@ export async function admission(room: RoomParts, params: ConnectParams, request:
       nick: identity ? identity.name : (params.nick ?? ""),
       room: room.name,
       format,
-      sender: identity ? who : await senderOf(params.key, id),
+      sender,
       role,
       identity: who,
     },

@@ -30,6 +30,7 @@ export function edit(room: RoomParts, conn: Connection, frame: EditFrame): void 
   }
   const event = room.atomically(() => {
     room.history.rewrite(found.value.message, text);
+    room.sanctions.spoke(conn.att);
     return room.history.record(memberOf(conn.att), { kind: "edit", target: seq, text }, Date.now());
   });
   room.connections.broadcast(event);
@@ -45,7 +46,9 @@ export function react(room: RoomParts, conn: Connection, frame: ReactFrame): voi
   // Counted per sender, like authorship: the same browser after a reconnect takes its reaction back.
   const event = room.atomically(() => {
     const on = room.history.toggleReaction(seq, emoji, conn.att.sender, MAX_REACTIONS);
-    return on === "full" ? null : room.history.record(memberOf(conn.att), { kind: "reaction", target: seq, emoji, on }, Date.now());
+    if (on === "full") return null;
+    room.sanctions.spoke(conn.att);
+    return room.history.record(memberOf(conn.att), { kind: "reaction", target: seq, emoji, on }, Date.now());
   });
   if (event) room.connections.broadcast(event);
   else room.reply(conn, refusal.tooManyReactions(seq, MAX_REACTIONS));

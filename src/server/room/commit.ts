@@ -70,8 +70,26 @@ export class GroupCommit {
       return;
     }
     for (const [i, result] of stored.entries()) {
-      if (result.created) this.connections.broadcast(result.message);
-      batch[i]?.settle({ ok: true, value: result });
+      const send = batch[i];
+      if (send) this.deliver(send, result);
+    }
+  }
+
+  /**
+   * Broadcasts one stored message and settles its send. The batch is stored
+   * already: a throw here is logged and goes no further, so every other send
+   * of the batch is still delivered and settled (an HTTP post waits on it).
+   */
+  private deliver(send: PendingSend, result: Appended): void {
+    for (const step of [
+      () => result.created && this.connections.broadcast(result.message),
+      () => send.settle({ ok: true, value: result }),
+    ]) {
+      try {
+        step();
+      } catch (error) {
+        logInternal("deliver", error, { room: this.room, conn: send.conn });
+      }
     }
   }
 

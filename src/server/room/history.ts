@@ -282,8 +282,9 @@ export class History {
   private stored(): boolean {
     if (this.exists === undefined) {
       const table = tableExists(this.sql, "messages");
-      this.exists = table !== undefined;
+      // Remembered only once brought up to the schema: a migration that throws is tried again.
       if (table) migrate(this.sql, table);
+      this.exists = table !== undefined;
     }
     return this.exists;
   }

@@ -162,8 +162,9 @@ export class Sanctions {
   }
 
   private all(): Map<string, Sanction> {
+    // Built whole before it is kept: a read that throws leaves no empty map behind to let everyone in.
     if (!this.cache) {
-      this.cache = new Map();
+      const cache = new Map<string, Sanction>();
       const schema = tableExists(this.sql, "sanctions");
       if (schema) {
         // Stored before sanctions recorded who placed them.
@@ -172,21 +173,23 @@ export class Sanctions {
           "SELECT identity, kind, member, until, reason, role FROM sanctions",
         )) {
           const { role, ...s } = row;
-          this.cache.set(`${s.kind}:${s.identity}`, { ...s, by: isRole(role) ? role : LEGACY_PLACER });
+          cache.set(`${s.kind}:${s.identity}`, { ...s, by: isRole(role) ? role : LEGACY_PLACER });
         }
       }
+      this.cache = cache;
     }
     return this.cache;
   }
 
   private knownRoles(): Map<string, Role> {
     if (!this.roles) {
-      this.roles = new Map();
+      const roles = new Map<string, Role>();
       if (tableExists(this.sql, "roles")) {
         for (const { identity, role } of this.sql.exec<{ identity: string; role: string }>("SELECT identity, role FROM roles")) {
-          if (isRole(role)) this.roles.set(identity, role);
+          if (isRole(role)) roles.set(identity, role);
         }
       }
+      this.roles = roles;
     }
     return this.roles;
   }

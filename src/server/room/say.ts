@@ -41,7 +41,9 @@ export function say(room: RoomParts, conn: Connection, frame: SendFrame): void {
     settle: (result) => {
       if (!result.ok) room.connections.send(conn, result.error);
       else if ("prunedSeq" in result.value) room.reply(conn, refusal.alreadyStored(id ?? "", result.value.prunedSeq));
-      else if (!result.value.created) room.reply(conn, result.value.message);
+      // Stored: an anonymous speaker's address is remembered, so a ban placed after it left still reaches it.
+      else if (result.value.created) room.sanctions.spoke(conn.att);
+      else room.reply(conn, result.value.message);
     },
   });
 }
