@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   invalid_since: "`since` not a non-negative integer.",
   invalid_key: "`key` not 16–128 letters, digits, `-` or `_`.",
   already_stored: "A resend of an id whose message the room stored but no longer keeps (it was pruned); nothing is stored again.",
-  not_in_room: "`send_to_room` or `leave` before `join`.",
+  not_in_room: "An action other than `join` before joining a room (or after leaving it).",
   room_bound: "`join` of another room on a direct socket.",
   frame_too_large: "A frame over 16 KiB.",
   binary_unsupported: "A binary frame.",
@@ -49,7 +49,7 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export const CloseCode = {
   /** The member left (`leave` on a direct socket, or the relay closing a room it left). */
   NORMAL: 1000,
-  /** Refused: a direct socket's `room`, `nick` or `since` was invalid, or the connection kept flooding past the rate limit. The error came first. */
+  /** Refused: a direct socket's `room`, `nick`, `since` or `key` was invalid, or the connection kept flooding past the rate limit. The error came first. */
   POLICY_VIOLATION: 1008,
   /** The server's end of the socket failed. */
   INTERNAL_ERROR: 1011,
@@ -68,7 +68,7 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 export const CLOSE_CODE_MEANINGS: Record<CloseCode, string> = {
   [CloseCode.NORMAL]: "After `leave` on a direct socket.",
   [CloseCode.POLICY_VIOLATION]:
-    "You kept sending past the rate limit, or a direct socket's `room`, `nick` or `since` was invalid (the error came first).",
+    "You kept sending past the rate limit, or a direct socket's `room`, `nick`, `since` or `key` was invalid (the error came first).",
   [CloseCode.INTERNAL_ERROR]: "The server's end of the socket failed.",
   [CloseCode.SERVICE_RESTART]: "In-band join: the room went away (restart or deploy). Reconnect.",
   [CloseCode.TRY_AGAIN_LATER]: "The room is full (`room_full` was sent first). Try again later.",

@@ -1,5 +1,6 @@
 // Role order holds for members who are not connected: a moderator may not
-// kick, ban, unban or mute an owner or another moderator who has left, nor
+// ban, unban or mute an owner or another moderator who has left (a kick needs
+// its target connected: no_such_member), nor
 // undo or replace a sanction an owner placed; a sanction binds only members
 // below the role of whoever placed it, judged by the role they come with.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";

@@ -85,6 +85,7 @@ describe.each(["direct", "in-band"] as const)("over the limit on the %s path", (
     const c = await joined(path, room, "eager");
     for (let i = 0; i < 22; i++) c.send({ action: "send_to_room", msg: `m${i}`, id: `m${i}` });
     const first = (await c.until(isEvent("error"))) as ErrorEvent;
+    expect(first.ref).toMatch(/^m\d+$/);
     expect(first).toEqual({ type: "error", code: "rate_limited", message: "slow down: at most 5 messages a second", ref: first.ref });
     await c.until((e) => (e.type === "error" || e.type === "message") && (e.type === "error" ? e.ref : e.id) === "m21");
     expect((await stored(room)).map((m) => m.id)).not.toContain(first.ref);

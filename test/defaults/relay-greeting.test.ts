@@ -5,8 +5,11 @@ import { describe, expect, it } from "vitest";
 import { connect, inBandMember, uniqueRoom } from "../client";
 
 describe("in-band join: greeted or refused", () => {
-  it("a member whose nick reads like an error line is greeted all the same: a flooder is closed with 1008", async () => {
+  it("a member whose nick reads like an error line is greeted all the same: in the room, and a flooder closed with 1008", async () => {
     const c = await inBandMember(uniqueRoom(), "error: x");
+    // Only a member in the room hears its own message; one left in no room would hear "join a room first".
+    c.send({ action: "send_to_room", msg: "in" });
+    expect(await c.next()).toBe("error: x : in");
     for (let i = 0; i < 60; i++) c.send({ action: "send_to_room", msg: `m${i}` });
     expect((await c.closedWith()).code).toBe(1008);
   });
