@@ -30,7 +30,8 @@ export class GroupCommit {
   private queue: PendingSend[] = [];
 
   constructor(
-    private readonly storage: DurableObjectStorage,
+    /** RoomParts.atomically: one transaction, and what the parts cached of storage forgotten on a rollback. */
+    private readonly atomically: <T>(write: () => T) => T,
     private readonly history: History,
     private readonly connections: Connections,
     private readonly room: string,
@@ -60,11 +61,10 @@ export class GroupCommit {
     const now = Date.now();
     let stored: Appended[];
     try {
-      stored = this.storage.transactionSync(() =>
+      stored = this.atomically(() =>
         batch.map((send) => this.history.append(send.from, send.sender, send.text, send.id, now, send.replyTo)),
       );
     } catch (error) {
-      this.history.forget();
       logInternal("commit", error, { room: this.room, conns: batch.flatMap((send) => send.conn ?? []) });
       for (const send of batch) send.settle({ ok: false, error: refusal.internal(send.id) });
       return;

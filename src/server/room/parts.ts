@@ -47,6 +47,15 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
   const connections = new Connections(ctx);
   const buckets = new WeakMap<WebSocket, TokenBucket>();
   const sanctions = new Sanctions(ctx.storage.sql);
+  const atomically = <T>(write: () => T): T => {
+    try {
+      return ctx.storage.transactionSync(write);
+    } catch (error) {
+      history.forget();
+      sanctions.forget();
+      throw error;
+    }
+  };
   return {
     name,
     env,
@@ -55,7 +64,7 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
     sanctions,
     connections,
     presence: new Presence(name, connections),
-    commit: new GroupCommit(ctx.storage, history, connections, name),
+    commit: new GroupCommit(atomically, history, connections, name),
     bucket(ws) {
       let bucket = buckets.get(ws);
       if (!bucket) {
@@ -68,14 +77,6 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
       if (event.type === "error") log("refusal", { room: name, conn: conn.att.id, code: event.code });
       return connections.send(conn, event);
     },
-    atomically(write) {
-      try {
-        return ctx.storage.transactionSync(write);
-      } catch (error) {
-        history.forget();
-        sanctions.forget();
-        throw error;
-      }
-    },
+    atomically,
   };
 }
