@@ -310,7 +310,7 @@ describe("logs", () => {
       // One that comes and goes at once: told to nobody, but the log accounts for it.
       const [blink] = await fill(room, 1, "blink");
       // Logs name members by their pseudonyms.
-      blinkId = pseudonym((JSON.parse((blink as Client).frames[0] as string) as JoinedEvent).self.id);
+      blinkId = await pseudonym((JSON.parse((blink as Client).frames[0] as string) as JoinedEvent).self.id);
       (blink as Client).close();
       const logged = () => lines.some((l) => l.includes('"brief":1') || (l.includes(blinkId) && l.includes('"left":1')));
       await waitUntil("the window that saw the blink leave is logged", logged, presenceWindowMs(9) * 2 + 2_000, () => lines.join("\n"));
@@ -318,7 +318,7 @@ describe("logs", () => {
       spy.mockRestore();
     }
     // Each one's first frame is its greeting, which names it.
-    const lateIds = late.map((c) => pseudonym((JSON.parse(c.frames[0] as string) as JoinedEvent).self.id));
+    const lateIds = await Promise.all(late.map((c) => pseudonym((JSON.parse(c.frames[0] as string) as JoinedEvent).self.id)));
     const events = lines
       .filter((l) => l.startsWith('{"event":'))
       .map(

@@ -3,24 +3,22 @@
  * error, and
  * per room one "presence" line per presence window: how many came and went
  * (and how many did both within it, whom nobody is told of), the ids of those
- * its event lists, and the member count. A member id is logged as its
- * pseudonym (platform/identity.ts), never as it is: a token member's id is
- * its `sub`, which may be an e-mail address. Joins and leaves
+ * its event lists, and the member count. A member is named by its alias, the
+ * pseudonym of its id (platform/identity.ts, worked out at admission), never
+ * by its id: a token member's id is its `sub`, which may be an e-mail address. Joins and leaves
  * are summed up rather than logged one by one so that a room's log volume is
  * bounded however fast people come and go (a reconnect storm, a big room
  * filling). Message text is left out unless the LOG_DEBUG var is "true"
  * (then a "message" line per message carries it): chat content is the
  * users', not the operator's.
  */
-import { pseudonym } from "./identity";
-
 export type LogEvent = "connect" | "presence" | "refusal" | "internal" | "message";
 
 export interface LogFields {
   room?: string;
-  /** A connection's member id: written as its pseudonym. */
+  /** A connection: its member's alias (Attachment.alias), or the relay's own random id. */
   conn?: string;
-  /** Member ids: written as their pseudonyms. */
+  /** Members, by their aliases. */
   conns?: string[];
   code?: string;
   [key: string]: unknown;
@@ -28,13 +26,7 @@ export interface LogFields {
 
 /** Writes one structured log line. */
 export function log(event: LogEvent, fields: LogFields): void {
-  const { conn, conns } = fields;
-  const line = JSON.stringify({
-    event,
-    ...fields,
-    conn: conn === undefined ? undefined : pseudonym(conn),
-    conns: conns?.map(pseudonym),
-  });
+  const line = JSON.stringify({ event, ...fields });
   if (event === "internal") console.error(line);
   else console.log(line);
 }

@@ -8,7 +8,7 @@ import type { Format } from "../../shared/format";
 import type { ConnectParams } from "../../shared/frames";
 import type { Result } from "../../shared/validate";
 import { admitToken } from "../auth/tokens";
-import { clientAddress, sha256Hex } from "../platform/identity";
+import { clientAddress, pseudonym, sha256Hex } from "../platform/identity";
 import { type Attachment, newMemberId, presentMemberOf, senderOf } from "./attachment";
 import type { Connection } from "./connections";
 import { greeting } from "./greeting";
@@ -27,6 +27,7 @@ export async function admission(room: RoomParts, params: ConnectParams, request:
   const who = identity ? `sub:${identity.sub}` : `addr:${await sha256Hex(clientAddress(request))}`;
   // Everything awaited comes before the checks: an await lets other events run (a ban, other joins) in between.
   const sender = identity ? who : await senderOf(params.key, id);
+  const alias = await pseudonym(id);
   const ban = room.sanctions.binding(who, "ban", role, Date.now());
   if (ban) return { ok: false, error: refusal.banned(room.name, ban.reason ?? undefined) };
   if (room.connections.size >= room.limits.MAX_ROOM_MEMBERS) {
@@ -36,6 +37,7 @@ export async function admission(room: RoomParts, params: ConnectParams, request:
     ok: true,
     value: {
       id,
+      alias,
       nick: identity ? identity.name : (params.nick ?? ""),
       room: room.name,
       format,
@@ -54,7 +56,7 @@ export function admit(room: RoomParts, conn: Connection, since: number | undefin
   room.connections.add(conn);
   room.sanctions.entered(conn.att.identity, conn.att.role);
   room.reply(conn, greeting(room, conn, since));
-  room.presence.arrived(presentMemberOf(conn.att));
+  room.presence.arrived(presentMemberOf(conn.att), conn.att.alias);
 }
 
 /**
@@ -66,5 +68,5 @@ export function admit(room: RoomParts, conn: Connection, since: number | undefin
  */
 export function depart(room: RoomParts, ws: WebSocket, markLeft = false): void {
   const att = room.connections.remove(ws, markLeft);
-  if (att) room.presence.departed(presentMemberOf(att));
+  if (att) room.presence.departed(presentMemberOf(att), att.alias);
 }

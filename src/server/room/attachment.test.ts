@@ -7,6 +7,7 @@ describe("Attachment", () => {
     // Four-byte characters, so the UTF-8 size is the worst case.
     const att: Attachment = {
       id: newMemberId(),
+      alias: "ff8d9819fc0e",
       nick: "🦇".repeat(DEFAULT_LIMITS.MAX_NICK_CHARS),
       room: "🦇".repeat(MAX_ROOM_CHARS),
       sender: `key:${"f".repeat(32)}`,

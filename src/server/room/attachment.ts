@@ -5,7 +5,8 @@
  *
  * Parley's state sits under its own key (`parley`), so the attachment can
  * carry other namespaces later without a migration. The platform caps an
- * attachment at 16 KiB; this one holds a 16-character member id, a nick
+ * attachment at 16 KiB; this one holds a 16-character member id (and its
+ * 12-character alias for the logs), a nick
  * (≤ MAX_NICK_CHARS), a room name (≤ 64 characters) and two short fields:
  * well under 1 KiB at the default limits (checked in attachment.test.ts).
  */
@@ -17,6 +18,8 @@ import { sha256Hex } from "../platform/identity";
 export interface Attachment {
   /** Member id: a token member's `sub` (shared by its connections), otherwise unique per connection. */
   id: string;
+  /** What the logs call this member: its id's pseudonym (platform/identity.ts), never the id itself. */
+  alias: string;
   /** The nick this member joined with; every message it sends carries it. */
   nick: string;
   /** Whose message ids this member's are (see senderOf): resends are recognised per sender. */
@@ -44,7 +47,10 @@ export function writeAttachment(ws: WebSocket, att: Attachment): void {
 
 /** Reads a socket's attachment; `null` for a socket Parley never tagged. */
 export function readAttachment(ws: WebSocket): Attachment | null {
-  return (ws.deserializeAttachment() as Stored | null)?.parley ?? null;
+  const att = (ws.deserializeAttachment() as Stored | null)?.parley ?? null;
+  // A socket accepted before aliases were kept: the logs call it by a name that says so, never by its id.
+  if (att && att.alias === undefined) att.alias = "unnamed";
+  return att;
 }
 
 /** The public face of a member, as events show it. */

@@ -20,7 +20,7 @@ export interface PendingSend {
   text: string;
   id: string | undefined;
   replyTo?: ReplyRef;
-  /** The sending connection's member id, for the log; undefined for an HTTP post. */
+  /** The sending member's alias, for the log; undefined for an HTTP post. */
   conn?: string;
   /** Called once: what storing did, or the `internal` error (ref = `id`) when the batch was rolled back. */
   settle(result: Result<Appended>): void;

@@ -74,7 +74,7 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
       return bucket;
     },
     reply(conn, event) {
-      if (event.type === "error") log("refusal", { room: name, conn: conn.att.id, code: event.code });
+      if (event.type === "error") log("refusal", { room: name, conn: conn.att.alias, code: event.code });
       return connections.send(conn, event);
     },
     atomically,

@@ -16,7 +16,6 @@
  */
 import type { PresenceChangesEvent, PresenceEvent, PresentMember } from "../../shared/events";
 import { PRESENCE_LIST_MAX, presenceWindowMs } from "../../shared/limits";
-import { pseudonym } from "../platform/identity";
 import { log, logInternal } from "../platform/log";
 import type { Connections, V1Event } from "./connections";
 
@@ -37,7 +36,11 @@ export class Presence {
     private readonly connections: Connections,
   ) {}
 
-  arrived(member: PresentMember): void {
+  /** What the logs call each member told of in this window (see Attachment.alias). */
+  private readonly aliases = new Map<string, string>();
+
+  arrived(member: PresentMember, alias: string): void {
+    this.aliases.set(member.id, alias);
     // Back within the window: its departure was never told, so neither is this.
     if (!this.left.delete(member.id)) this.joined.set(member.id, member);
     this.order.set(member.id, ++this.changes);
@@ -45,7 +48,8 @@ export class Presence {
     this.schedule();
   }
 
-  departed(member: PresentMember): void {
+  departed(member: PresentMember, alias: string): void {
+    this.aliases.set(member.id, alias);
     // Came and went within the window: nobody needs to hear of either.
     if (this.joined.delete(member.id)) this.brief++;
     else this.left.set(member.id, member);
@@ -73,16 +77,18 @@ export class Presence {
     const count = this.connections.size;
     const joined = [...this.joined.values()].slice(0, PRESENCE_LIST_MAX);
     const left = [...this.left.values()].slice(0, PRESENCE_LIST_MAX);
-    // The room's one log line for the window (see log.ts), with the ids the
-    // event lists as their pseudonyms: a token member's id is its sub.
+    // The room's one log line for the window (see log.ts), naming whom the
+    // event lists by their aliases: a token member's id is its sub.
+    const aliasOf = (m: PresentMember) => this.aliases.get(m.id) ?? "unnamed";
     log("presence", {
       room: this.room,
       joined: this.joined.size,
       left: this.left.size,
       brief: this.brief,
       members: count,
-      ids: { joined: joined.map((m) => pseudonym(m.id)), left: left.map((m) => pseudonym(m.id)) },
+      ids: { joined: joined.map(aliasOf), left: left.map(aliasOf) },
     });
+    this.aliases.clear();
     this.brief = 0;
     if (this.joined.size === 0 && this.left.size === 0) {
       this.order.clear();

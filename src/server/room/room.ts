@@ -166,7 +166,7 @@ export class Room extends DurableObject<Env> {
   private failed(where: string, error: unknown, ws?: WebSocket): void {
     let conn: string | undefined;
     try {
-      conn = ws && readAttachment(ws)?.id;
+      conn = ws && readAttachment(ws)?.alias;
     } catch {
       // The attachment may be what failed: the log goes without the id.
     }

@@ -27,14 +27,14 @@ export function say(room: RoomParts, conn: Connection, frame: SendFrame): void {
     const { message } = answered.value;
     replyTo = { seq: message.seq, nick: message.from.nick, snippet: snippetOf(message.text) };
   }
-  if (debugEnabled(room.env)) log("message", { room: room.name, conn: conn.att.id, text });
+  if (debugEnabled(room.env)) log("message", { room: room.name, conn: conn.att.alias, text });
   room.commit.enqueue({
     from: memberOf(conn.att),
     sender: conn.att.sender,
     text,
     id,
     replyTo,
-    conn: conn.att.id,
+    conn: conn.att.alias,
     // The message itself reaches the sender in the broadcast. A resent id is
     // answered to its sender alone: the original, or that it is no longer kept.
     // A failed batch was logged once by the commit, so its error is sent unlogged.
