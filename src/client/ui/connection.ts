@@ -13,17 +13,22 @@ import {
   newMessageId,
   type OutboxEntry,
   ParleyClient,
+  type ParleyError,
   type ParleyRoom,
   parseOutbox,
   type RoomJoinedEvent,
   type StateEvent,
+  type StoredBatchEvent,
 } from "parley/client";
 import type { ErrorEvent, MembersEvent, PresenceChangesEvent, PresentMember, StoredEvent, TypingEvent } from "../../shared/events";
 import type { Limits } from "../../shared/limits";
 import { validateKey } from "../../shared/validate";
 import { KEY_OUTBOX, KEY_SENDER, local, tab } from "./storage";
 
-export type { OutboxEntry, RoomJoinedEvent, StateEvent };
+export type { OutboxEntry, ParleyError, RoomJoinedEvent, StateEvent };
+
+/** Where a batch of stored events comes from (see StoredBatchEvent). */
+export type StoredFrom = StoredBatchEvent["from"];
 
 /** What the page hears from the current room. */
 export interface ConnectionEvents {
@@ -31,8 +36,8 @@ export interface ConnectionEvents {
   state(status: StateEvent): void;
   /** A `joined` arrived (`resumed`: a reconnect, or a new nick), with the events of its history not told before. */
   joined(event: RoomJoinedEvent, history: StoredEvent[]): void;
-  /** Events of the seq stream (each seq once), in seq order; `live` = just happened, not history or a page. */
-  messages(events: StoredEvent[], live: boolean): void;
+  /** Events of the seq stream (each seq once), in seq order, and where they come from (live, a page, older ones). */
+  messages(events: StoredEvent[], from: StoredFrom): void;
   /** Who came and went over one presence window, and the exact count. */
   presence(event: PresenceChangesEvent): void;
   /** A page of the member list, answering a `members` command. */
@@ -45,8 +50,8 @@ export interface ConnectionEvents {
   failed(entry: OutboxEntry, error: ErrorEvent): void;
   /** An error the server sent that no `failed` tells. */
   error(error: ErrorEvent): void;
-  /** The server ended the visit (kicked, banned, refused): no reconnect. The reason came as an error. */
-  ended(): void;
+  /** The server ended the visit (kicked, banned, refused): no reconnect. Its error event, if it sent one, came first. */
+  ended(error: ParleyError): void;
   /** The connection dropped while in the room; a reconnect follows. */
   dropped(): void;
 }
@@ -141,7 +146,7 @@ function roomFor(name: string): ParleyRoom {
   });
   room.on("stored", (batch) => {
     if (batch.from === "joined" && greeting) greet(batch.events);
-    else hear()?.messages(batch.events, batch.from === "live");
+    else hear()?.messages(batch.events, batch.from);
   });
   room.on("presence_changes", (event) => hear()?.presence(event));
   room.on("members", (event) => hear()?.members(event));
@@ -151,11 +156,11 @@ function roomFor(name: string): ParleyRoom {
   // A refused send comes as `error` and then as `failed`, with the message: the page says it once.
   room.on("error", (error) => error.ref === undefined && hear()?.error(error));
   room.on("dropped", () => hear()?.dropped());
-  room.on("ended", () => {
+  room.on("ended", ({ error }) => {
     const events = hear();
     if (!events) return;
     page.current = null;
-    events.ended();
+    events.ended(error);
     events.state(CLOSED);
     // Its unconfirmed messages stay saved for a later visit, but the page is in no room now.
     events.outbox([]);

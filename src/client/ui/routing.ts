@@ -9,7 +9,7 @@ import { isPrivateRoom } from "../../shared/auth";
 import { validateNick, validateRoom } from "../../shared/validate";
 import { hashForRoom, inviteFromHash, roomFromHash, tokenName } from "../core/address";
 import { cancelMode, stopTyping } from "./composer";
-import { connection, type RoomJoinedEvent, type StateEvent } from "./connection";
+import { connection, type ParleyError, type RoomJoinedEvent, type StateEvent } from "./connection";
 import {
   joinForm,
   leaveButton,
@@ -104,8 +104,10 @@ export function joinedNotice(event: RoomJoinedEvent): void {
   visit.joinedAs = event.self.nick;
 }
 
-/** The room ended the visit (kicked, banned, refused): no reconnect; the reason was shown with the error. */
-export function onEnded(): void {
+/** The room ended the visit (kicked, banned, refused): no reconnect. */
+export function onEnded(error: ParleyError): void {
+  // An end the server gave no error event for (a close of its own) is said here; the others were, as they came.
+  if (error.event === undefined) showJoinError(null, `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`);
   stopTyping();
   clearMembers();
   showRoomTitle(null);

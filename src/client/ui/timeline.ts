@@ -6,7 +6,7 @@
 import type { DeleteEvent, EditEvent, ErrorEvent, MessageEvent, ModerationEvent, ReactionEvent, StoredEvent } from "../../shared/events";
 import { Reactions } from "../core/reactions";
 import { cancelMode, messageDeleted, startEdit, startReply, stopTyping } from "./composer";
-import { connection, type OutboxEntry } from "./connection";
+import { connection, type OutboxEntry, type StoredFrom } from "./connection";
 import { emptyState, jumpButton, log, messageInput, olderButton, outboxList, scroller } from "./dom";
 import { mayDeleteAny, mayTalk } from "./moderation";
 import { announce, announceMessage, atBottom, countUnread, notConnected, noticeAloud, scrollToBottom, updateList } from "./notices";
@@ -36,20 +36,21 @@ import {
  * message, the newest seq its text reflects (an edit event not newer than
  * that is already in it).
  */
-const shown = { loadingOlder: false, reactions: new Reactions(), textAsOf: new Map<number, number>() };
+const shown = { reactions: new Reactions(), textAsOf: new Map<number, number>() };
 
 function isOwn(message: MessageEvent): boolean {
   return isMine(message.from.id);
 }
 
 /**
- * Shows events of the seq stream. `live` = they happened just now (one event
- * as it arrived, not history): changes by others are then also announced.
+ * Shows events of the seq stream, as the client tells them (`from`): live
+ * ones happened just now, so changes by others are also announced and
+ * counted; older ones (loaded on request) go in above without a word.
  */
-export function onMessages(events: StoredEvent[], live = events.length === 1): void {
+export function onMessages(events: StoredEvent[], from: StoredFrom): void {
   if (!events.length) return;
-  const older = shown.loadingOlder;
-  const tell = live && !older;
+  const older = from === "older";
+  const tell = from === "live";
   // A message's stored text is its latest as of now: every seq up to the cursor is already in it.
   const asOf = connection.cursor ?? 0;
   updateList(() => {
@@ -156,7 +157,7 @@ export function timelineJoined(history: StoredEvent[], resumed: boolean): void {
     const msg = item.closest<HTMLElement>(".msg");
     if (msg) showChips(msg, Number(msg.dataset.seq));
   }
-  onMessages(history, false);
+  onMessages(history, "joined");
   if (!resumed) {
     const first = history[0];
     olderButton.hidden = !first || first.seq <= 1;
@@ -238,7 +239,6 @@ jumpButton.addEventListener("click", () => {
 olderButton.addEventListener("click", async () => {
   olderButton.disabled = true;
   const height = scroller.scrollHeight;
-  shown.loadingOlder = true;
   try {
     const more = await connection.loadOlder(50);
     // Keep the message that was at the top where it was.
@@ -247,7 +247,6 @@ olderButton.addEventListener("click", async () => {
   } catch {
     noticeAloud("Could not load earlier messages.", "error");
   } finally {
-    shown.loadingOlder = false;
     olderButton.disabled = false;
   }
 });
