@@ -28,7 +28,7 @@ export type {
 } from "../shared/events";
 export type { Limits, PublicLimits } from "../shared/limits";
 export { newMessageId } from "./core/address";
-export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./core/backoff";
+export type { BackoffOptions } from "./core/backoff";
 export { ParleyClient } from "./core/client";
 export { type OutboxEntry, parseOutbox } from "./core/outbox";
 export { ParleyRoom } from "./core/room";
