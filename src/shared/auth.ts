@@ -26,7 +26,7 @@ export function mayModerate(actor: Role, target: Role): boolean {
 }
 
 /** Rooms whose names start with this need a token that covers them. */
-export const PRIVATE_PREFIX = "private-";
+const PRIVATE_PREFIX = "private-";
 
 export function isPrivateRoom(room: string): boolean {
   return room.startsWith(PRIVATE_PREFIX);

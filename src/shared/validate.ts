@@ -159,7 +159,7 @@ export function validateMemberId(raw: unknown): Result<string> {
 }
 
 /** Longest reason a moderator may give. */
-export const MAX_REASON_CHARS = 200;
+const MAX_REASON_CHARS = 200;
 
 /** A moderation reason: at most MAX_REASON_CHARS, on one line. */
 export function validateReason(raw: unknown): Result<string> {
@@ -170,7 +170,7 @@ export function validateReason(raw: unknown): Result<string> {
 }
 
 /** Longest ban or mute, in seconds: a year. */
-export const MAX_SANCTION_SECONDS = 365 * 24 * 3600;
+const MAX_SANCTION_SECONDS = 365 * 24 * 3600;
 
 /** A ban's or mute's length: whole seconds, 1 to a year. */
 export function validateSeconds(raw: unknown): Result<number> {

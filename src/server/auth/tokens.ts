@@ -32,7 +32,7 @@ const MAX_TOKEN_CHARS = 4096;
 const SUB = /^[\p{L}\p{N}._:@-]{1,64}$/u;
 
 /** Whether anonymous members may enter rooms that are not private (ANONYMOUS, default true). */
-export function anonymousAllowed(env: { ANONYMOUS?: string }): boolean {
+function anonymousAllowed(env: { ANONYMOUS?: string }): boolean {
   return env.ANONYMOUS !== "false";
 }
 
@@ -62,7 +62,7 @@ export async function verifyToken(token: string, secret: string | undefined, lim
 }
 
 /** A `room` claim: a room name, or a prefix ending in `*`. */
-export function validateRoomClaim(raw: unknown): Result<string> {
+function validateRoomClaim(raw: unknown): Result<string> {
   if (raw === "*") return ok(raw);
   if (typeof raw === "string" && raw.endsWith("*")) {
     const prefix = validateRoom(raw.slice(0, -1));
@@ -110,7 +110,7 @@ export interface TokenRequest {
 }
 
 /** The longest lifetime a minted token may have: tokens travel in URLs, so they should be short-lived. */
-export const MAX_TOKEN_TTL_S = 7 * 24 * 3600;
+const MAX_TOKEN_TTL_S = 7 * 24 * 3600;
 
 /** Signs a token for `request`, valid from now for `ttl` seconds. */
 export function mintToken(request: TokenRequest, secret: string, nowMs: number): Promise<string> {

@@ -12,9 +12,9 @@
  * (then a "message" line per message carries it): chat content is the
  * users', not the operator's.
  */
-export type LogEvent = "connect" | "presence" | "refusal" | "internal" | "message";
+type LogEvent = "connect" | "presence" | "refusal" | "internal" | "message";
 
-export interface LogFields {
+interface LogFields {
   room?: string;
   /** A connection: its member's alias (Attachment.alias), or the relay's own random id. */
   conn?: string;

@@ -17,7 +17,7 @@ const LEAVE_FRAME = JSON.stringify({ action: "leave" });
 export type UpstreamEnd = "refused" | "unreachable" | number;
 
 /** What the relay hears from an upstream. */
-export interface UpstreamEvents {
+interface UpstreamEvents {
   /** The room answered the join with `frame` (its first): the greeting, or a refusal. */
   answered(frame: string): void;
   /** The room's side is gone without our asking. */

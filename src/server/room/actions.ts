@@ -22,7 +22,7 @@ import { silenced } from "./sanctions";
 import { say } from "./say";
 import { typing } from "./typing";
 
-export interface ActionHandler<A extends Action> {
+interface ActionHandler<A extends Action> {
   /**
    * The action joins the group-commit queue (commit.ts), to be stored in seq
    * order with the sends around it. Every other action first has the queue

@@ -13,7 +13,7 @@ import type { Connections } from "./connections";
 import type { Appended, History } from "./history";
 
 /** A send waiting in the queue, and whom to tell once its batch is stored. */
-export interface PendingSend {
+interface PendingSend {
   from: Member;
   /** Whose ids `id` is among (see Sender in attachment.ts). */
   sender: string;

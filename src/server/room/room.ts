@@ -33,7 +33,7 @@ import { type RoomParts, roomParts } from "./parts";
 import { type HttpPost, post } from "./say";
 
 /** What `GET /api/rooms/:room` answers. */
-export interface RoomInfo {
+interface RoomInfo {
   room: string;
   members: number;
   lastSeq: number;

@@ -28,7 +28,7 @@ import type { ErrorEvent } from "../../shared/events";
 import type { Attachment } from "./attachment";
 import { tableExists } from "./storage";
 
-export type SanctionKind = "ban" | "mute";
+type SanctionKind = "ban" | "mute";
 
 export interface Sanction {
   identity: string;
