@@ -109,7 +109,7 @@ describe("in-band join onto a shard", () => {
     // The writer and shard 1 are full: the seed is the first member of shard 2.
     const now = await info(room);
     expect(now).toMatchObject({ members: 2 * SHARD_CAP + 1, shards: 3 });
-    expect(await placement(room, 2)).toEqual([SHARD_CAP, SHARD_CAP, 0]);
+    expect(await placement(room, 2)).toEqual([SHARD_CAP, SHARD_CAP, 1]); // the relay's upstream socket
 
     const [onWriter, onShard] = pick(members, 4, SHARD_CAP + 7);
     say(onWriter, "w1", "from the writer");
