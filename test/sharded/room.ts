@@ -208,7 +208,7 @@ export async function membersOverSocket(m: Joined, limit: number): Promise<{ cou
 
 /** The room's shard `k` (k ≥ 1). */
 export function shard(room: string, k: number): DurableObjectStub {
-  return (env as unknown as { SHARDS: DurableObjectNamespace }).SHARDS.getByName(`${room}#${k}`);
+  return env.SHARDS.getByName(`${room}#${k}`);
 }
 
 /** The room's own object, the writer. */
