@@ -6,7 +6,6 @@ import { uniqueRoom } from "../frames";
 import { waitUntil } from "../wait";
 import {
   DELIVERY_MS,
-  eventsOf,
   fill,
   info,
   infoUntil,
@@ -18,14 +17,9 @@ import {
   placement,
   SHARD_CAP,
   socketsOn,
+  toldCount,
   writer,
 } from "./room";
-
-/** The count a JSON member was told last (greeting, presence, member page). */
-const toldCount = (m: Joined) =>
-  eventsOf(m.c)
-    .flatMap((e) => ("count" in e && typeof e.count === "number" ? [e.count] : []))
-    .at(-1);
 
 const nicks = (list: PresentMember[]) => list.map((m) => m.nick).sort();
 

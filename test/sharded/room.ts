@@ -81,6 +81,13 @@ export function eventsOf(c: Client): ServerEvent[] {
     .flatMap((f) => [JSON.parse(f) as ServerEvent | ServerEvent[]].flat());
 }
 
+/** The count a JSON member was told last (greeting, presence, member page). */
+export function toldCount(m: Joined): number | undefined {
+  return eventsOf(m.c)
+    .flatMap((e) => ("count" in e && typeof e.count === "number" ? [e.count] : []))
+    .at(-1);
+}
+
 /** The messages a JSON member received live, in the order they came. */
 export function messagesOf(m: Joined): MessageEvent[] {
   return eventsOf(m.c).filter((e): e is MessageEvent => e.type === "message");
