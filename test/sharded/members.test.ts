@@ -1,11 +1,15 @@
 // Counts and the member list of a sharded room after members come and go on
 // several objects: the sum and merge of the shards, exact, each member once.
+import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { CloseCode } from "../../src/shared/codes";
 import type { PresentMember } from "../../src/shared/events";
+import { isEvent } from "../events";
 import { uniqueRoom } from "../frames";
 import { waitUntil } from "../wait";
 import {
   DELIVERY_MS,
+  eventsOf,
   fill,
   info,
   infoUntil,
@@ -84,5 +88,56 @@ describe("after churn on several shards", () => {
     expect(await placement(room, 1)).toEqual([SHARD_CAP, 1]);
     const watcher = back[0] as Joined;
     await waitUntil("the writer's member was told 11", () => toldCount(watcher) === SHARD_CAP + 1, DELIVERY_MS);
+  });
+
+  it("a member of a shard that leaves while the writer is evicted is counted gone and announced", async () => {
+    const room = uniqueRoom("churn");
+    const members = await fill(room, 2 * SHARD_CAP + 5, "m", () => "v1");
+    const watchers = pick(members, 0, 21);
+    await waitUntil("the watchers were told 25", () => watchers.every((w) => toldCount(w) === 25), DELIVERY_MS);
+    await evictDurableObject(writer(room));
+    const goer = members[15] as Joined;
+    goer.c.close();
+    await infoUntil(room, "the room counts 24", (i) => i.members === 24);
+    for (const w of watchers) {
+      await waitUntil(
+        `${w.nick} was told 24`,
+        () => toldCount(w) === 24,
+        DELIVERY_MS,
+        () => JSON.stringify(w.c.frames.slice(-2)),
+      );
+      const leave = eventsOf(w.c)
+        .filter((e) => e.type === "presence")
+        .at(-1);
+      expect(leave, w.nick).toMatchObject({ event: "leave", member: { nick: goer.nick }, count: 24 });
+    }
+  });
+
+  it("a member of a shard that sends leave is told left, closed normally, counted gone and announced", async () => {
+    const room = uniqueRoom("churn");
+    const members = await fill(room, 2 * SHARD_CAP + 5, "m", () => "v1");
+    const [watcher, leaver] = pick(members, 3, 22);
+    await waitUntil("the watcher was told 25", () => toldCount(watcher) === 25, DELIVERY_MS);
+    leaver.c.send({ action: "leave" });
+    expect(await leaver.c.until(isEvent("left"))).toEqual({ type: "left", room });
+    expect((await leaver.c.closedWith()).code).toBe(CloseCode.NORMAL);
+    await waitUntil("the watcher was told 24", () => toldCount(watcher) === 24, DELIVERY_MS);
+    expect(
+      eventsOf(watcher.c)
+        .filter((e) => e.type === "presence")
+        .at(-1),
+    ).toMatchObject({ event: "leave", member: { nick: leaver.nick } });
+    expect((await info(room)).members).toBe(24);
+  });
+
+  it("after the writer's eviction, the count, the shards and the member list are what they were", async () => {
+    const room = uniqueRoom("churn");
+    const members = await fill(room, 3 * SHARD_CAP + 4, "m", (i) => (i % 3 === 2 ? "text" : "v1"));
+    const before = { info: await info(room), list: await membersOverHttp(room, 100) };
+    expect(before.info).toMatchObject({ members: 34, shards: 4 });
+    await evictDurableObject(writer(room));
+    expect(await info(room)).toEqual(before.info);
+    expectWholeList(await membersOverHttp(room, 6), nicks(before.list.members));
+    expectWholeList(await membersOverSocket(members[31] as Joined, 8), nicks(before.list.members));
   });
 });

@@ -1,6 +1,7 @@
 // Moderation across the objects of a sharded room: the writer decides, the
 // member's own object carries it out, and a ban refuses a rejoin wherever it
 // would land.
+import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Role } from "../../src/shared/auth";
 import { CloseCode } from "../../src/shared/codes";
@@ -9,7 +10,7 @@ import { connect } from "../client";
 import { isEvent } from "../events";
 import { uniqueRoom } from "../frames";
 import { expectNothingFor } from "../wait";
-import { type Format, info, infoUntil, type Joined, join, messagesOf, pick, placement, SHARD_CAP, storedStream } from "./room";
+import { type Format, info, infoUntil, type Joined, join, messagesOf, pick, placement, SHARD_CAP, storedStream, writer } from "./room";
 
 /** A member signed in as `sub` (its nick the sub in capitals). */
 async function signed(room: string, sub: string, role: Role = "member", format: Format = "v1"): Promise<Joined> {
@@ -110,5 +111,15 @@ describe("moderation across shards", () => {
     expect(await troll.next()).toBe("error: join a room first");
     troll.send({ action: "join", msg: room, token: await token({ sub: "troll", name: "TROLL", room }) });
     expect(await troll.next()).toBe(`TROLL join room ${room} success .`);
+  });
+
+  it("after the writer's eviction, a moderator on the writer still bans a member on shard 2 by its id", async () => {
+    const { room, members } = await signedRoom(2 * SHARD_CAP + 4, { 1: "moderator" });
+    const [mod, target] = pick(members, 1, 23);
+    await evictDurableObject(writer(room));
+    mod.c.send({ action: "ban", member: "u23" });
+    expect(await target.c.until(isEvent("error"))).toMatchObject({ code: "banned" });
+    expect((await target.c.closedWith()).code).toBe(CloseCode.BANNED);
+    expect(await rejoin(room, "u23")).toEqual({ first: "banned", close: CloseCode.BANNED });
   });
 });
