@@ -13,6 +13,7 @@ import {
   fill,
   info,
   type Joined,
+  join,
   messagesOf,
   pick,
   placement,
@@ -64,6 +65,33 @@ describe("a room of 50 over five objects", () => {
     const [stored] = await storedMessages(room);
     expect(stored).toMatchObject({ seq: 1, text: "plain words", from: { nick: texter.nick } });
     assertHeardExactly(members, [stored as MessageEvent]);
+  });
+});
+
+describe("joining while messages flow", () => {
+  it("members that land on shards mid-burst get the history up to their greeting and every later message live, once", async () => {
+    const room = uniqueRoom("flow");
+    const members = await fill(room, SHARD_CAP + 2, "m", () => "v1");
+    const senders = pick(members, 0, 11); // the writer's, shard 1's
+    const comers: Joined[] = [];
+    let sent = 0;
+    for (let i = 0; i < 15; i++) {
+      for (const s of senders) say(s, `${s.nick}-${sent++}`);
+      comers.push(await join(room, { nick: `c${String(i).padStart(2, "0")}` }, i % 2 ? "v2" : "v1"));
+    }
+    for (const s of senders) say(s, `${s.nick}-${sent++}`);
+    expect((await info(room)).shards).toBe(3);
+    await everyoneHears(members, sent);
+    const stored = await storedMessages(room);
+    for (const c of comers) {
+      const lastSeq = c.joined?.lastSeq ?? -1;
+      const live = messagesOf(c).map((m) => m.seq);
+      const seen = [...(c.joined?.history ?? []).map((e) => e.seq), ...live];
+      // The greeting ends at lastSeq; what came after arrives live, each once, in order.
+      expect(c.joined?.history.at(-1)?.seq ?? 0, c.nick).toBe(lastSeq);
+      expect(live, c.nick).toEqual(stored.filter((m) => m.seq > lastSeq).map((m) => m.seq));
+      expect(seen, c.nick).toEqual(stored.map((m) => m.seq).slice(-seen.length));
+    }
   });
 });
 

@@ -4,7 +4,20 @@ import { describe, expect, it } from "vitest";
 import type { TypingEvent } from "../../src/shared/events";
 import { uniqueRoom } from "../frames";
 import { expectNothingFor, waitUntil } from "../wait";
-import { DELIVERY_MS, eventsOf, everyoneHears, fill, type Joined, join, pick, placement, SHARD_CAP, say, storedMessages } from "./room";
+import {
+  DELIVERY_MS,
+  eventsOf,
+  everyoneHears,
+  fill,
+  type Joined,
+  join,
+  pick,
+  placement,
+  SHARD_CAP,
+  say,
+  storedMessages,
+  toldCount,
+} from "./room";
 
 const typingOf = (m: Joined) => eventsOf(m.c).filter((e): e is TypingEvent => e.type === "typing");
 
@@ -43,5 +56,26 @@ describe("typing across objects", () => {
       );
     expect(typingOf(onShard1)[0]).toMatchObject({ room, member: { nick: typist.nick } });
     await expectNothingFor("the typist was told of itself", () => typingOf(typist).length > 0, 300);
+  });
+});
+
+describe("presence for parley.v1 members on shards", () => {
+  it("one event per change, never about itself or about whoever was there before it came", async () => {
+    const room = uniqueRoom("presence");
+    const members = await fill(room, SHARD_CAP + 2, "m", () => "v1");
+    const first = members[0] as Joined;
+    await waitUntil("m00 was told 12", () => toldCount(first) === SHARD_CAP + 2, DELIVERY_MS);
+    const heardOf = (m: Joined) => eventsOf(m.c).flatMap((e) => (e.type === "presence" ? [`${e.event} ${e.member.nick}`] : []));
+    const earlier = [first, members[11] as Joined];
+    const before = earlier.map((m) => heardOf(m).length);
+    // Three newcomers on shard 1, likely within one presence window.
+    const [x, y, z] = [await join(room, { nick: "x" }, "v1"), await join(room, { nick: "y" }, "v1"), await join(room, { nick: "z" }, "v1")];
+    const watchers = [...earlier, x, y, z];
+    await waitUntil("every watcher was told 15", () => watchers.every((w) => toldCount(w) === SHARD_CAP + 5), DELIVERY_MS);
+    await expectNothingFor("a watcher was told more", () => watchers.some((w) => toldCount(w) !== SHARD_CAP + 5), 300);
+    for (const [i, m] of earlier.entries()) expect(heardOf(m).slice(before[i]), m.nick).toEqual(["join x", "join y", "join z"]);
+    expect(heardOf(x)).toEqual(["join y", "join z"]);
+    expect(heardOf(y)).toEqual(["join z"]);
+    expect(heardOf(z)).toEqual([]);
   });
 });
