@@ -1,12 +1,13 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Five projects, one `vitest run`:
-// - four `workers*` projects: unit tests beside the code (src/**) and
+// Six projects, one `vitest run`:
+// - five `workers*` projects: unit tests beside the code (src/**) and
 //   integration tests (test/), inside workerd (@cloudflare/vitest-plugin), one
 //   project per set of vars: `workers` (limits raised), `workers-auth` (signed
-//   identities), `workers-defaults` (the vars as they ship) and
-//   `workers-tuned` (every limit turned down).
+//   identities), `workers-sharded` (rooms sharded past a cap of 10 members an
+//   object), `workers-defaults` (the vars as they ship) and `workers-tuned`
+//   (every limit turned down).
 // - `node`: end-to-end tests in plain Node that start a real `wrangler dev`
 //   (test/node/dev-server.ts) and talk to it over 127.0.0.1, with `ws` clients
 //   or with Debian's Chromium driven by playwright-core (test/browser/).
@@ -46,9 +47,12 @@ export default defineConfig({
         CONNECTS_PER_MINUTE: "0",
         HTTP_READS_PER_MINUTE: "0",
       }),
-      // Rooms sharded at 10 members per object (src/server/shard).
+      // Rooms past one object: a cap of 10 members an object, so a room of 50
+      // spans five; limits raised and signed identities, as above.
       workers("workers-sharded", ["test/sharded/**/*.test.ts"], {
         ROOM_SHARD_MEMBERS: "10",
+        AUTH_SECRET: "test-auth-secret-0123456789abcdef",
+        API_KEY: "test-api-key-0123456789",
         RATE_LIMIT_BURST: "1000000",
         RATE_LIMIT_PER_SECOND: "1000000",
         CONNECTS_PER_MINUTE: "0",
