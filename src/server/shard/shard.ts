@@ -35,6 +35,11 @@ export class RoomShard extends DurableObject<Env> {
   /** One stub, so that this shard's calls reach the room in the order they were made. */
   private readonly writer;
   private readonly buckets = new WeakMap<WebSocket, TokenBucket>();
+  /**
+   * Members whose departure the room has not yet taken: a room waking for it
+   * asks for the roster first, and must still find them there to announce it.
+   */
+  private readonly leaving = new Map<string, Attachment>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -96,9 +101,9 @@ export class RoomShard extends DurableObject<Env> {
     return this.feed.apply(batch);
   }
 
-  /** The members this shard holds (the room asks after it wakes). */
+  /** The members this shard holds, and those whose departure is on its way (the room asks after it wakes). */
   roster(): Attachment[] {
-    return [...this.connections.attachments()];
+    return [...this.connections.attachments(), ...this.leaving.values()];
   }
 
   // ------------------------------------------------------------ helpers
@@ -111,7 +116,11 @@ export class RoomShard extends DurableObject<Env> {
       if (!att?.key || att.left) return;
       this.feed.forget(att.key);
       const key = att.key;
-      void this.writer.gone(this.index, key).catch((error) => logInternal("shard.gone", error, { room: this.room }));
+      this.leaving.set(key, att);
+      void this.writer
+        .gone(this.index, key)
+        .catch((error) => logInternal("shard.gone", error, { room: this.room }))
+        .finally(() => this.leaving.delete(key));
     } catch (error) {
       logInternal("shard.webSocketClose", error, { room: this.room, shard: this.index });
     }
