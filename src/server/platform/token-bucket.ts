@@ -69,3 +69,16 @@ export class TokenBucket {
     this.tokens = Math.min(this.burst, this.tokens + elapsed * this.perSecond);
   }
 }
+
+/** The rate limit of each socket an object holds: one bucket per socket, made at its first frame. */
+export function socketBuckets(limits: { RATE_LIMIT_BURST: number; RATE_LIMIT_PER_SECOND: number }): (ws: WebSocket) => TokenBucket {
+  const buckets = new WeakMap<WebSocket, TokenBucket>();
+  return (ws) => {
+    let found = buckets.get(ws);
+    if (!found) {
+      found = new TokenBucket(limits.RATE_LIMIT_BURST, limits.RATE_LIMIT_PER_SECOND, Date.now());
+      buckets.set(ws, found);
+    }
+    return found;
+  };
+}

@@ -8,7 +8,7 @@ import type { ServerEvent } from "../../shared/events";
 import { type Limits, limitsFrom } from "../../shared/limits";
 import type { Env } from "../env";
 import { log } from "../platform/log";
-import { TokenBucket } from "../platform/token-bucket";
+import { socketBuckets, type TokenBucket } from "../platform/token-bucket";
 import { Audience, type Connection } from "./audience";
 import { GroupCommit } from "./commit";
 import { Connections } from "./connections";
@@ -49,15 +49,7 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
   const name = ctx.id.name ?? "";
   const limits = limitsFrom(env);
   const history = new History(ctx.storage.sql, name, limits.MAX_ROOM_HISTORY);
-  const buckets = new WeakMap<WebSocket, TokenBucket>();
-  const bucket = (ws: WebSocket): TokenBucket => {
-    let found = buckets.get(ws);
-    if (!found) {
-      found = new TokenBucket(limits.RATE_LIMIT_BURST, limits.RATE_LIMIT_PER_SECOND, Date.now());
-      buckets.set(ws, found);
-    }
-    return found;
-  };
+  const bucket = socketBuckets(limits);
   const shards = new Shards(ctx.storage.sql, env, name, limits.ROOM_SHARD_MEMBERS, history);
   const audience = new Audience(new Connections(ctx), shards, bucket);
   const sanctions = new Sanctions(ctx.storage.sql);

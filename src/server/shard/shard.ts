@@ -19,7 +19,7 @@ import type { Env } from "../env";
 import { httpError } from "../http/errors";
 import { logInternal } from "../platform/log";
 import { closeQuietly, socketPair, trySend, upgradeResponse } from "../platform/socket";
-import { TokenBucket } from "../platform/token-bucket";
+import { socketBuckets, type TokenBucket } from "../platform/token-bucket";
 import { type Heard, hear } from "../room/actions";
 import { type Attachment, readAttachment, readWaiting, writeWaiting } from "../room/attachment";
 import { Connections } from "../room/connections";
@@ -34,7 +34,7 @@ export class RoomShard extends DurableObject<Env> {
   private readonly feed: Feed;
   /** One stub, so that this shard's calls reach the room in the order they were made. */
   private readonly writer;
-  private readonly buckets = new WeakMap<WebSocket, TokenBucket>();
+  private readonly bucket: (ws: WebSocket) => TokenBucket;
   /**
    * Members whose departure the room has not yet taken: a room waking for it
    * asks for the roster first, and must still find them there to announce it.
@@ -47,7 +47,8 @@ export class RoomShard extends DurableObject<Env> {
     this.limits = limitsFrom(env);
     this.connections = new Connections(ctx);
     this.writer = env.ROOMS.getByName(this.room);
-    this.feed = new Feed(ctx, this.connections, this.writer, (ws) => this.bucket(ws));
+    this.bucket = socketBuckets(this.limits);
+    this.feed = new Feed(ctx, this.connections, this.writer, this.bucket);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
@@ -139,14 +140,5 @@ export class RoomShard extends DurableObject<Env> {
       if (!heard) closeQuietly(ws, DISCONNECT.internal);
     };
     call().then((result) => result.ok || failed(), failed);
-  }
-
-  private bucket(ws: WebSocket): TokenBucket {
-    let found = this.buckets.get(ws);
-    if (!found) {
-      found = new TokenBucket(this.limits.RATE_LIMIT_BURST, this.limits.RATE_LIMIT_PER_SECOND, Date.now());
-      this.buckets.set(ws, found);
-    }
-    return found;
   }
 }
