@@ -20,6 +20,7 @@ import { moderate } from "./moderation";
 import type { RoomParts } from "./parts";
 import { silenced } from "./sanctions";
 import { say } from "./say";
+import { search } from "./search";
 import { typing } from "./typing";
 
 interface ActionHandler<A extends Action> {
@@ -58,6 +59,8 @@ export const ACTION_HANDLERS: { [A in Action]: ActionHandler<A> } = {
   react: { speech: "stored", run: react },
   // Not stored, so nothing to order it after: but a send before it should still show first.
   typing: { speech: "notice", run: typing },
+  // A read: readers may search.
+  search: { run: search },
 };
 
 /** Handles one frame from a member: parse and validate, spend a token, then dispatch. */

@@ -15,7 +15,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
-import type { MembersEvent, MessageState, StoredEvent } from "../../shared/events";
+import type { MembersEvent, MessageState, SearchEvent, StoredEvent } from "../../shared/events";
 import { encode, formatFromOffer } from "../../shared/format";
 import { type JoinFrame, parseClientFrame, parseConnectParams, refOf } from "../../shared/frames";
 import { PAGE_MAX } from "../../shared/limits";
@@ -31,6 +31,7 @@ import type { Appended } from "./history";
 import { memberPage } from "./members";
 import { type RoomParts, roomParts } from "./parts";
 import { type HttpPost, post } from "./say";
+import { searchPage } from "./search";
 
 /** What `GET /api/rooms/:room` answers. */
 interface RoomInfo {
@@ -148,6 +149,15 @@ export class Room extends DurableObject<Env> {
       return { ok: true, value: this.room.history.after(since, Math.min(Math.max(1, limit), PAGE_MAX)) };
     } catch (error) {
       return this.failedCall("messages", error);
+    }
+  }
+
+  /** Kept messages matching `q` before seq `before`, most relevant first; `invalid_query` when the engine refuses it (search.ts). */
+  search(q: string, before: number | undefined, limit: number): Result<SearchEvent> {
+    try {
+      return searchPage(this.room, q, before, limit);
+    } catch (error) {
+      return this.failedCall("search", error);
     }
   }
 
