@@ -84,8 +84,10 @@ export function matchOf(q: string): string {
   return words.map((word, i) => `"${word.replaceAll('"', '""')}"${i === words.length - 1 ? "*" : ""}`).join(" ");
 }
 
-/** Whether a throw was FTS5 refusing a query (its syntax), rather than the storage failing. */
+/** What FTS5's query parser says when it refuses a query (fts5_expr.c), as opposed to the storage failing. */
+const QUERY_ERROR = /\bfts5: |unterminated string|no such column|unknown special query|expected integer/;
+
+/** Whether a throw was FTS5 refusing a query, rather than the storage failing. */
 export function isQueryError(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
-  return /\bfts5: |no such column|unknown special query/.test(message);
+  return QUERY_ERROR.test(error instanceof Error ? error.message : String(error));
 }
