@@ -95,6 +95,17 @@ describe("search", () => {
     });
   });
 
+  it("takes a deleted message's words out of the index's pages, not only out of its results", async () => {
+    await withStorage((sql) => {
+      const h = historyOf(sql, ["the zqxjkv plan", "other words"]);
+      const pagesHolding = (word: string) =>
+        sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM search_data WHERE instr(block, CAST(? AS BLOB)) > 0", word).one().n;
+      expect(pagesHolding("zqxjkv")).toBeGreaterThan(0);
+      h.tombstone(1);
+      expect(pagesHolding("zqxjkv")).toBe(0);
+    });
+  });
+
   it("finds a pruned message no more", async () => {
     await withStorage((sql) => {
       const h = historyOf(
