@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   message_deleted: "The message was deleted: a tombstone cannot be edited, reacted to or deleted again.",
   too_many_reactions: "The message already carries the most distinct emoji a message may (`MAX_REACTIONS`).",
   invalid_emoji: "`emoji` is not one emoji.",
+  invalid_query:
+    "A search query (`q`) that is missing, longer than 200 characters, without a letter or digit to search for, or that the search engine could not parse.",
   internal:
     "Something failed on our side (HTTP 500); nothing about it is sent. A send it answers (`ref`) was not stored: send it again, with the same id.",
 } as const;

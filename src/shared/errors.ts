@@ -42,5 +42,6 @@ export const refusal = {
   bodyTooLarge: (): ErrorEvent => errorEvent("body_too_large", `request bodies are limited to ${MAX_FRAME_BYTES} bytes`),
   badJson: (): ErrorEvent => errorEvent("bad_json", "body is not valid JSON"),
   badBody: (shape: string): ErrorEvent => errorEvent("bad_frame", `body must be a JSON object ${shape}`),
+  invalidQuery: (why: string, ref?: string): ErrorEvent => errorEvent("invalid_query", `q ${why}`, ref),
   badLimit: (max: number): ErrorEvent => errorEvent("bad_frame", `limit must be an integer from 1 to ${max}`),
 };

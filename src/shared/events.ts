@@ -185,6 +185,32 @@ export interface MembersEvent {
   next?: string;
 }
 
+/** One message a search found: its seq, the words around what matched, and the message as it stands now. */
+export interface SearchResult {
+  seq: number;
+  /**
+   * Up to 16 words of the message's text around the best match, each matched
+   * word between SEARCH_MARK_START and SEARCH_MARK_END, with "…" where the
+   * text was cut. Plain text otherwise: escape it before showing it as HTML.
+   */
+  snippet: string;
+  message: MessageEvent;
+}
+
+/** What marks the start of a matched word in a {@link SearchResult}'s snippet: U+E000, a private-use character. */
+export const SEARCH_MARK_START = "\uE000";
+/** What marks the end of a matched word in a snippet: U+E001. */
+export const SEARCH_MARK_END = "\uE001";
+
+/** The answer to a `search` frame (and the body of GET …/search, without `type`): most relevant first, then newest. */
+export interface SearchEvent {
+  type: "search";
+  room: string;
+  results: SearchResult[];
+  /** The `id` of the `search` frame this answers, where it had one. */
+  ref?: string;
+}
+
 export interface LeftEvent {
   type: "left";
   room: string;
@@ -209,6 +235,7 @@ export type ServerEvent =
   | PresenceEvent
   | PresenceChangesEvent
   | MembersEvent
+  | SearchEvent
   | LeftEvent
   | ErrorEvent;
 

@@ -88,6 +88,7 @@ export function toTextLine(event: ServerEvent, nick: string): string | null {
     case "presence":
     case "presence_changes":
     case "members":
+    case "search":
       return null;
   }
 }

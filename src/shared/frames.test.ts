@@ -53,10 +53,22 @@ describe("parseClientFrame", () => {
     ["a blank send", '{"action":"send_to_room","msg":" \\n "}', "invalid_message"],
     ["a send with an empty id", '{"action":"send_to_room","msg":"x","id":""}', "invalid_id"],
     ["a send with a numeric id", '{"action":"send_to_room","msg":"x","id":7}', "invalid_id"],
+    ["a search without q", '{"action":"search"}', "invalid_query"],
+    ["a search without a word in it", '{"action":"search","q":" ?! "}', "invalid_query"],
+    ["a search over 200 characters", `{"action":"search","q":"${"x".repeat(201)}"}`, "invalid_query"],
+    ["a search before seq 0", '{"action":"search","q":"x","before":0}', "bad_frame"],
+    ["a search with a limit over 50", '{"action":"search","q":"x","limit":51}', "bad_frame"],
   ])("refuses %s", (_name, frame, code) => {
     const result = parseClientFrame(frame);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.code).toBe(code);
+  });
+
+  it("keeps a search's words trimmed, and its before, limit and id", () => {
+    expect(parseClientFrame('{"action":"search","q":"  fox hunt ","before":9,"limit":5,"id":"q-1"}')).toEqual({
+      ok: true,
+      value: { action: "search", q: "fox hunt", before: 9, limit: 5, id: "q-1" },
+    });
   });
 
   it("refers errors to the frame's id", () => {

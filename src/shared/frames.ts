@@ -10,7 +10,7 @@
 
 import { refusal } from "./errors";
 import { errorEvent, type ModerationAction } from "./events";
-import { DEFAULT_LIMITS, type Limits, MAX_FRAME_BYTES, MAX_ID_CHARS, MEMBERS_PAGE } from "./limits";
+import { DEFAULT_LIMITS, type Limits, MAX_FRAME_BYTES, MAX_ID_CHARS, MEMBERS_PAGE, SEARCH_PAGE_MAX } from "./limits";
 import {
   fail,
   ok,
@@ -20,6 +20,7 @@ import {
   validateKey,
   validateMemberId,
   validateNick,
+  validateQuery,
   validateReason,
   validateRoom,
   validateSeconds,
@@ -90,6 +91,19 @@ export interface MembersFrame {
   limit?: number;
 }
 
+/**
+ * Searches the room's kept messages for `q` (plain words: see validateQuery),
+ * among those older than `before` when it is given. Answered with a `search`
+ * event naming `id` as its `ref`.
+ */
+export interface SearchFrame {
+  action: "search";
+  q: string;
+  before?: number;
+  limit?: number;
+  id?: string;
+}
+
 /** How long a mute lasts when the moderator gives no `seconds`. */
 export const MUTE_DEFAULT_SECONDS = 600;
 
@@ -113,6 +127,7 @@ export interface ActionFrames {
   edit: EditFrame;
   react: ReactFrame;
   typing: TypingFrame;
+  search: SearchFrame;
 }
 export type Action = keyof ActionFrames;
 export type ClientFrame = ActionFrames[Action];
@@ -198,7 +213,29 @@ const PARSERS: { [A in Action]: FrameParser<ActionFrames[A]> } = {
     }
     return ok(frame);
   },
+  search: parseSearch,
 };
+
+function parseSearch(f: Record<string, unknown>, _limits: Limits, ref: string | undefined): Result<SearchFrame> {
+  const id = validateId(f.id);
+  if (!id.ok) return id;
+  const q = validateQuery(f.q, ref);
+  if (!q.ok) return q;
+  const frame: SearchFrame = { action: "search", q: q.value };
+  if (id.value !== undefined) frame.id = id.value;
+  if (f.before !== undefined) {
+    const before = validateSeq(f.before);
+    if (!before.ok) return fail("bad_frame", "before must be a positive integer (a seq)", ref);
+    frame.before = before.value;
+  }
+  if (f.limit !== undefined) {
+    if (typeof f.limit !== "number" || !Number.isInteger(f.limit) || f.limit < 1 || f.limit > SEARCH_PAGE_MAX) {
+      return fail("bad_frame", `limit must be a whole number from 1 to ${SEARCH_PAGE_MAX}`, ref);
+    }
+    frame.limit = f.limit;
+  }
+  return ok(frame);
+}
 
 function parseModeration(action: ModerationAction, f: Record<string, unknown>): Result<ModerationFrame> {
   const member = validateMemberId(f.member);

@@ -97,6 +97,13 @@ export const RESUME_CAP = 200;
 export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 200;
 
+/** Default and largest page of search results (`search`, GET /api/rooms/:room/search): each carries a whole message. */
+export const SEARCH_PAGE_DEFAULT = 20;
+export const SEARCH_PAGE_MAX = 50;
+
+/** Longest search query, in code points. */
+export const MAX_QUERY_CHARS = 200;
+
 /**
  * Reads the limits from the environment's vars. A var that is missing or not
  * a non-negative number keeps its default, so a typo cannot disable a limit

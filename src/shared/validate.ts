@@ -5,8 +5,9 @@
  */
 
 import type { ErrorCode } from "./codes";
+import { refusal } from "./errors";
 import { type ErrorEvent, errorEvent } from "./events";
-import { DEFAULT_LIMITS, type Limits, MAX_ID_CHARS, MAX_ROOM_CHARS } from "./limits";
+import { DEFAULT_LIMITS, type Limits, MAX_ID_CHARS, MAX_QUERY_CHARS, MAX_ROOM_CHARS } from "./limits";
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorEvent };
 
@@ -101,6 +102,25 @@ export function validateText(raw: unknown, limits: Limits = DEFAULT_LIMITS, ref?
     return fail("invalid_message", `msg is longer than ${limits.MAX_MESSAGE_CHARS} characters`, ref);
   }
   return ok(raw);
+}
+
+/** What a search can find: words are runs of letters and digits (the search index splits text there), so a query needs one. */
+export const SEARCHABLE = /[\p{L}\p{N}]/u;
+
+/**
+ * A search query (`q`): trimmed, 1–MAX_QUERY_CHARS code points, with a
+ * letter or digit to search for. Plain words: the room decides how they
+ * become the search engine's query (search-index.ts).
+ */
+export function validateQuery(raw: unknown, ref?: string): Result<string> {
+  if (typeof raw !== "string") return { ok: false, error: refusal.invalidQuery("must be a string", ref) };
+  const q = raw.trim();
+  if (LONE_SURROGATE.test(q)) return { ok: false, error: refusal.invalidQuery("may not contain an unpaired surrogate", ref) };
+  if (!withinChars(q, MAX_QUERY_CHARS)) {
+    return { ok: false, error: refusal.invalidQuery(`is longer than ${MAX_QUERY_CHARS} characters`, ref) };
+  }
+  if (!SEARCHABLE.test(q)) return { ok: false, error: refusal.invalidQuery("has no letter or digit to search for", ref) };
+  return ok(q);
 }
 
 /**

@@ -265,6 +265,20 @@ export const CASES: { [A in Action]: Case[] } = {
     { name: "members: a limit of 0", frames: [{ action: "members", limit: 0 }], answer: refused("bad_frame") },
     { name: "members: after no member id", frames: [{ action: "members", after: "" }], answer: refused("bad_frame") },
   ],
+  search: [
+    { name: "search: a word", frames: [{ action: "search", q: "join", id: "q1" }], answer: ["search"] },
+    { name: "search: by a reader", as: "reader", frames: [{ action: "search", q: "mine" }], answer: ["search"] },
+    {
+      name: "search: before a seq, one a page",
+      frames: [{ action: "search", q: "leave", before: SEQ.mine, limit: 1 }],
+      answer: ["search"],
+    },
+    { name: "search: FTS5 syntax is searched as words", frames: [{ action: "search", q: 'NEAR("x" -y' }], answer: ["search"] },
+    { name: "search: no word in it", frames: [{ action: "search", q: "?!" }], answer: refused("invalid_query") },
+    { name: "search: q not a string", frames: [{ action: "search", q: 5 }], answer: refused("invalid_query") },
+    { name: "search: a limit too large", frames: [{ action: "search", q: "x", limit: 51 }], answer: refused("bad_frame") },
+    { name: "search: before no seq", frames: [{ action: "search", q: "x", before: 0 }], answer: refused("bad_frame") },
+  ],
 };
 
 /** Frames that are no action at all: the room answers them on both paths. */

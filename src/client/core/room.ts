@@ -245,6 +245,7 @@ export class ParleyRoom {
     typing: (event) => event.room === this.name && this.emit("typing", event),
     presence_changes: (event) => event.room === this.name && this.emit("presence_changes", event),
     members: (event) => event.room === this.name && this.emit("members", event),
+    search: (event) => event.room === this.name && this.emit("search", event),
     error: (event) => this.onError(event),
     // Only an answer to a leave, and leave() has stopped listening by then: the server ended the visit.
     left: () => this.end(new ParleyError("left", "the server said the room was left")),

@@ -7,7 +7,7 @@
 
 import type { ErrorCode } from "../../shared/codes";
 import type { ErrorEvent, JoinedEvent, PresenceEvent, ServerEvent, StoredEvent } from "../../shared/events";
-import type { DeleteFrame, EditFrame, MembersFrame, ModerationFrame, ReactFrame, TypingFrame } from "../../shared/frames";
+import type { DeleteFrame, EditFrame, MembersFrame, ModerationFrame, ReactFrame, SearchFrame, TypingFrame } from "../../shared/frames";
 import type { BackoffOptions } from "./backoff";
 import type { OutboxEntry } from "./outbox";
 
@@ -111,7 +111,7 @@ export interface ClientEventMap {
 }
 
 /** A frame that is not a message, for `room.command()`: answered by events, never queued. */
-export type CommandFrame = ModerationFrame | DeleteFrame | MembersFrame | EditFrame | ReactFrame | TypingFrame;
+export type CommandFrame = ModerationFrame | DeleteFrame | MembersFrame | EditFrame | ReactFrame | TypingFrame | SearchFrame;
 
 /** Why a promise of the client was rejected: a server refusal's code, or one of the client's own. */
 export type ParleyErrorCode =

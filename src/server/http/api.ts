@@ -7,12 +7,13 @@ import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import { ANONYMOUS_ROLE } from "../../shared/auth";
 import { refusal } from "../../shared/errors";
-import { limitsFrom, MEMBERS_PAGE, PAGE_DEFAULT, PAGE_MAX, publicLimits } from "../../shared/limits";
+import { limitsFrom, MEMBERS_PAGE, PAGE_DEFAULT, PAGE_MAX, publicLimits, SEARCH_PAGE_DEFAULT, SEARCH_PAGE_MAX } from "../../shared/limits";
 import {
   type Result,
   validateId,
   validateMemberId,
   validateNick,
+  validateQuery,
   validateRoom,
   validateSeq,
   validateSince,
@@ -122,6 +123,24 @@ api.get("/rooms/:room/messages/:seq", async (c) => {
   const state = await c.env.ROOMS.getByName(room.value).messageState(seq.value);
   if (!state.ok) return httpError(state.error);
   return state.value ? c.json(state.value) : httpError(refusal.noSuchMessage(seq.value));
+});
+
+// GET /api/rooms/:room/search?q=&before=&limit= → {room, results}: most relevant first, then newest
+api.get("/rooms/:room/search", async (c) => {
+  const room = await readable(c);
+  if (!room.ok) return httpError(room.error);
+  const q = validateQuery(c.req.query("q"));
+  if (!q.ok) return httpError(q.error);
+  const beforeRaw = c.req.query("before");
+  const before = beforeRaw === undefined ? undefined : validateSeq(Number(beforeRaw));
+  if (before && !before.ok) return httpError(refusal.badBody("?before=<seq>"));
+  const limitRaw = c.req.query("limit");
+  const limit = limitRaw === undefined ? SEARCH_PAGE_DEFAULT : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > SEARCH_PAGE_MAX) return httpError(refusal.badLimit(SEARCH_PAGE_MAX));
+  const found = await c.env.ROOMS.getByName(room.value).search(q.value, before?.value, limit);
+  if (!found.ok) return httpError(found.error);
+  const { type: _, ...body } = found.value;
+  return c.json(body);
 });
 
 /** A request's JSON object body (at most 16 KiB). */

@@ -22,6 +22,7 @@ import { moderate } from "./moderation";
 import type { RoomParts } from "./parts";
 import { silenced } from "./sanctions";
 import { say } from "./say";
+import { search } from "./search";
 import { typing } from "./typing";
 
 interface ActionHandler<A extends Action> {
@@ -60,6 +61,8 @@ export const ACTION_HANDLERS: { [A in Action]: ActionHandler<A> } = {
   react: { speech: "stored", run: react },
   // Not stored, so nothing to order it after: but a send before it should still show first.
   typing: { speech: "notice", run: typing },
+  // A read: readers may search.
+  search: { run: search },
 };
 
 /** A member's frame as the object holding its socket read it: parsed and validated, and what its rate limit said. */

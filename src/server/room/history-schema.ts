@@ -5,7 +5,8 @@
  * room and costs a room that needs none only the catalogue read.
  */
 import { REPLY_SNIPPET_CHARS } from "../../shared/limits";
-import { indexExists } from "./storage";
+import { buildIndex } from "./search-index";
+import { indexExists, tableExists } from "./storage";
 
 /**
  * Where copies of a message's text are found: its edit events, and the
@@ -56,6 +57,8 @@ export const SCHEMA = [
 export function migrate(sql: SqlStorage, table: string): void {
   if (!table.includes("sender")) migrateV1(sql);
   if (!indexExists(sql, "edits_by_target")) migrateCopies(sql);
+  // Last: the index is built from the text the steps before leave.
+  if (!tableExists(sql, "search")) buildIndex(sql);
 }
 
 /**

@@ -20,10 +20,21 @@
  * row, the edit events that target it carry it and the replies that quote it
  * carry its start (their `snippet`). An edit rewrites every copy, a delete
  * blanks every copy and marks it `deleted`, in the same synchronous writes
- * as the change itself (see {@link History.tombstone}).
+ * as the change itself (see {@link History.tombstone}). The search index
+ * (search-index.ts) follows the same writes: it holds the words of the
+ * kept messages' latest text, and none of a tombstone's.
  */
-import { type Member, type MessageEvent, type MessageState, type ReplyRef, type StoredEvent, snippetOf } from "../../shared/events";
+import {
+  type Member,
+  type MessageEvent,
+  type MessageState,
+  type ReplyRef,
+  type SearchResult,
+  type StoredEvent,
+  snippetOf,
+} from "../../shared/events";
 import { EDITS_OF, migrate, REPLIES_TO, SCHEMA } from "./history-schema";
+import { createIndex, INDEX, SEARCH, searchParams, unindex } from "./search-index";
 import { tableExists } from "./storage";
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -127,6 +138,7 @@ export class History {
       message.id,
     ).rowsWritten;
     if (inserted === 0) return this.original(sender, message.id);
+    this.sql.exec(INDEX, seq, text);
     this.seq = seq;
     if (seq % PRUNE_EVERY === 0) this.prune(now);
     return { created: true, message };
@@ -182,6 +194,7 @@ export class History {
    * seq stays.
    */
   tombstone(seq: number): void {
+    this.sql.exec(unindex("seq = ?"), seq);
     this.sql.exec("UPDATE messages SET text = '', data = NULL, deleted = 1 WHERE seq = ? AND kind = 'message'", seq);
     this.sql.exec("DELETE FROM reactions WHERE target = ?", seq);
     this.sql.exec(`UPDATE messages SET data = json_set(data, '$.text', '', '$.deleted', json('true')) WHERE ${EDITS_OF}`, seq);
@@ -199,7 +212,9 @@ export class History {
   rewrite(message: MessageEvent, text: string): void {
     const data: MessageData = { edited: true };
     if (message.replyTo) data.replyTo = message.replyTo;
+    this.sql.exec(unindex("seq = ?"), message.seq);
     this.sql.exec("UPDATE messages SET text = ?, data = ? WHERE seq = ?", text, JSON.stringify(data), message.seq);
+    this.sql.exec(INDEX, message.seq, text);
     this.sql.exec(`UPDATE messages SET data = json_set(data, '$.text', ?) WHERE ${EDITS_OF}`, text, message.seq);
     this.sql.exec(`UPDATE messages SET data = json_set(data, '$.replyTo.snippet', ?) WHERE ${REPLIES_TO}`, snippetOf(text), message.seq);
   }
@@ -252,6 +267,19 @@ export class History {
     return this.after(Math.max(0, this.lastSeq - limit), limit);
   }
 
+  /**
+   * The kept messages matching `match` (an FTS5 query: see matchOf) with seq
+   * below `before`, most relevant first, then newest; at most `limit`. A
+   * query FTS5 cannot parse throws (see isQueryError).
+   */
+  search(match: string, before: number, limit: number): SearchResult[] {
+    if (!this.stored()) return [];
+    return this.sql
+      .exec<Row & { snippet: string }>(SEARCH, ...searchParams(match, before, limit))
+      .toArray()
+      .map((r) => ({ seq: r.seq, snippet: r.snippet, message: this.toEvent(r) as MessageEvent }));
+  }
+
   /** What a sender stored under an id the insert refused. */
   private original(sender: string, id: string): Appended {
     const row = this.sql.exec<Row>(`SELECT ${COLUMNS} FROM messages WHERE sender = ? AND id = ?`, sender, id).toArray()[0];
@@ -269,6 +297,7 @@ export class History {
         "INSERT OR IGNORE INTO pruned_ids (sender, id, seq, ts) SELECT sender, id, seq, ts FROM messages WHERE seq <= ?",
         floor,
       );
+      this.sql.exec(unindex("seq <= ?"), floor);
       this.sql.exec("DELETE FROM messages WHERE seq <= ?", floor);
       this.sql.exec("DELETE FROM reactions WHERE target <= ?", floor);
     }
@@ -292,6 +321,7 @@ export class History {
   private create(): void {
     if (this.stored()) return;
     for (const statement of SCHEMA) this.sql.exec(statement);
+    createIndex(this.sql);
     this.exists = true;
   }
 

@@ -15,7 +15,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
-import type { MembersEvent, MessageState, StoredEvent } from "../../shared/events";
+import type { MembersEvent, MessageState, SearchEvent, StoredEvent } from "../../shared/events";
 import { encode, formatFromOffer } from "../../shared/format";
 import { type JoinFrame, parseClientFrame, parseConnectParams, refOf } from "../../shared/frames";
 import { PAGE_MAX } from "../../shared/limits";
@@ -32,6 +32,7 @@ import { memberPage } from "./members";
 import { type RoomParts, roomParts } from "./parts";
 import { arrival, placement, shardsTakeNewcomers } from "./placement";
 import { type HttpPost, post } from "./say";
+import { searchPage } from "./search";
 import { RemotePeer } from "./shards";
 
 /** What `GET /api/rooms/:room` answers. */
@@ -167,6 +168,15 @@ export class Room extends DurableObject<Env> {
       return { ok: true, value: this.room.history.after(since, Math.min(Math.max(1, limit), PAGE_MAX)) };
     } catch (error) {
       return this.failedCall("messages", error);
+    }
+  }
+
+  /** Kept messages matching `q` before seq `before`, most relevant first; `invalid_query` when the engine refuses it (search.ts). */
+  search(q: string, before: number | undefined, limit: number): Result<SearchEvent> {
+    try {
+      return searchPage(this.room, q, before, limit);
+    } catch (error) {
+      return this.failedCall("search", error);
     }
   }
 
