@@ -52,6 +52,7 @@ export type EventData = DataOf<RoomEvent>;
 interface MessageData {
   replyTo?: ReplyRef;
   edited?: true;
+  mentions?: string[];
 }
 
 /** The sender recorded on events the room itself writes (their ids are UUIDs, so they collide with nothing). */
@@ -103,12 +104,21 @@ export class History {
    * Stores a message from `sender` under the next seq. An id that sender
    * already stored is not stored again.
    */
-  append(from: Member, sender: string, text: string, id: string | undefined, now: number, replyTo?: ReplyRef): Appended {
+  append(
+    from: Member,
+    sender: string,
+    text: string,
+    id: string | undefined,
+    now: number,
+    replyTo?: ReplyRef,
+    mentions?: string[],
+  ): Appended {
     this.create();
     const seq = this.lastSeq + 1;
     const message: MessageEvent = { type: "message", room: this.room, seq, id: id ?? crypto.randomUUID(), from, text, ts: now };
     if (replyTo) message.replyTo = replyTo;
-    const data: MessageData | null = replyTo ? { replyTo } : null;
+    if (mentions) message.mentions = mentions;
+    const data: MessageData | null = replyTo || mentions ? { replyTo, mentions } : null;
     // One statement on the common path: the unique index decides whether
     // this is a resend of a kept message, the pruned ids whether of an older one.
     const inserted = this.sql.exec(
@@ -127,6 +137,7 @@ export class History {
       message.id,
     ).rowsWritten;
     if (inserted === 0) return this.original(sender, message.id);
+    for (const member of mentions ?? []) this.sql.exec("INSERT INTO mentions (seq, member) VALUES (?, ?)", seq, member);
     this.seq = seq;
     if (seq % PRUNE_EVERY === 0) this.prune(now);
     return { created: true, message };
@@ -184,6 +195,7 @@ export class History {
   tombstone(seq: number): void {
     this.sql.exec("UPDATE messages SET text = '', data = NULL, deleted = 1 WHERE seq = ? AND kind = 'message'", seq);
     this.sql.exec("DELETE FROM reactions WHERE target = ?", seq);
+    this.sql.exec("DELETE FROM mentions WHERE seq = ?", seq);
     this.sql.exec(`UPDATE messages SET data = json_set(data, '$.text', '', '$.deleted', json('true')) WHERE ${EDITS_OF}`, seq);
     this.sql.exec(
       `UPDATE messages SET data = json_set(data, '$.replyTo.snippet', '', '$.replyTo.deleted', json('true')) WHERE ${REPLIES_TO}`,
@@ -199,6 +211,7 @@ export class History {
   rewrite(message: MessageEvent, text: string): void {
     const data: MessageData = { edited: true };
     if (message.replyTo) data.replyTo = message.replyTo;
+    if (message.mentions) data.mentions = message.mentions;
     this.sql.exec("UPDATE messages SET text = ?, data = ? WHERE seq = ?", text, JSON.stringify(data), message.seq);
     this.sql.exec(`UPDATE messages SET data = json_set(data, '$.text', ?) WHERE ${EDITS_OF}`, text, message.seq);
     this.sql.exec(`UPDATE messages SET data = json_set(data, '$.replyTo.snippet', ?) WHERE ${REPLIES_TO}`, snippetOf(text), message.seq);
@@ -238,6 +251,35 @@ export class History {
     return { message: found.message, reactions };
   }
 
+  /**
+   * What is new for one person after their marker `after`: the kept
+   * messages of others that are not deleted (edits, reactions and room
+   * events are no new message), the mentions of `member` among them, and the
+   * newest kept message. Two range scans, bounded by MAX_ROOM_HISTORY.
+   */
+  since(after: number, sender: string, member: string): { unread: number; mentions: number; last: MessageEvent | null } {
+    if (!this.stored()) return { unread: 0, mentions: 0, last: null };
+    const unread = this.sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM messages WHERE seq > ? AND kind = 'message' AND deleted = 0 AND sender != ?",
+        after,
+        sender,
+      )
+      .one().n;
+    const mentions = this.sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM mentions AS m JOIN messages AS g ON g.seq = m.seq WHERE m.member = ? AND m.seq > ? AND g.sender != ?",
+        member,
+        after,
+        sender,
+      )
+      .one().n;
+    const row = this.sql
+      .exec<Row>(`SELECT ${COLUMNS} FROM messages WHERE kind = 'message' AND deleted = 0 ORDER BY seq DESC LIMIT 1`)
+      .toArray()[0];
+    return { unread, mentions, last: row ? (this.toEvent(row) as MessageEvent) : null };
+  }
+
   /** Up to `limit` events with seq > `since`, oldest first. */
   after(since: number, limit: number): StoredEvent[] {
     if (!this.stored()) return [];
@@ -271,6 +313,7 @@ export class History {
       );
       this.sql.exec("DELETE FROM messages WHERE seq <= ?", floor);
       this.sql.exec("DELETE FROM reactions WHERE target <= ?", floor);
+      this.sql.exec("DELETE FROM mentions WHERE seq <= ?", floor);
     }
     this.sql.exec("DELETE FROM pruned_ids WHERE ts < ?", now - ID_WINDOW_MS);
   }
@@ -310,6 +353,7 @@ export class History {
       const data = JSON.parse(r.data) as MessageData;
       if (data.edited) message.edited = true;
       if (data.replyTo) message.replyTo = data.replyTo;
+      if (data.mentions) message.mentions = data.mentions;
     }
     return message;
   }
