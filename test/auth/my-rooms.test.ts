@@ -7,7 +7,7 @@ import type { CountedRoom, MyRoom, MyRooms } from "../../src/shared/my-rooms";
 import { type Client, call, connect, member, uniqueRoom } from "../client";
 import { isEvent } from "../events";
 import { WAIT_MS } from "../frames";
-import { waitUntil } from "../wait";
+import { expectNothingFor, waitUntil } from "../wait";
 import { API_KEY, token } from "./tokens";
 
 /** A unique person, so no test sees another's list. */
@@ -141,8 +141,27 @@ describe("read markers", () => {
     expect(counted(await entry(alice, room, (r) => r.lastRead === second.seq))).toMatchObject({ unread: 0 });
     // The phone, behind, says it read less: the marker stays where the laptop put it.
     phone.send({ action: "read", seq: first.seq });
+    await expectNothingFor(
+      "the marker went back",
+      async () => (await get(alice)).some((r) => r.room === room && r.lastRead !== second.seq),
+      300,
+    );
     await say(b, "three");
     expect(counted(await entry(alice, room, (r) => r.access === "ok" && r.unread === 1))).toMatchObject({ lastRead: second.seq });
+  });
+
+  it("a join and a read after an in-band join count as on a direct socket", async () => {
+    const room = uniqueRoom();
+    const alice = person("alice");
+    const a = await connect("/ws", { json: true });
+    a.send({ action: "join", msg: room, token: await tokenOf(alice) });
+    await a.until(isEvent("joined"));
+    const b = await enter(room, person("bob"));
+    await entry(alice, room);
+    const first = await say(b, "one");
+    await say(b, "two");
+    a.send({ action: "read", seq: first.seq });
+    expect(counted(await entry(alice, room, (r) => r.lastRead === first.seq))).toMatchObject({ unread: 1 });
   });
 
   it("an anonymous member's read is refused: its client keeps its own", async () => {
