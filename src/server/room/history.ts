@@ -16,6 +16,10 @@
  * ID_WINDOW_MS after it was pruned (the ids of pruned messages are kept that
  * long in `pruned_ids`).
  *
+ * Who a message mentions is kept beside it in `mentions` (history-schema.ts),
+ * written in the same transaction, dropped when it is deleted or pruned:
+ * a person's count is a range scan there, never a write per member.
+ *
  * A message's text is kept in one version only, its latest: besides its own
  * row, the edit events that target it carry it and the replies that quote it
  * carry its start (their `snippet`). An edit rewrites every copy, a delete
@@ -255,7 +259,9 @@ export class History {
    * What is new for one person after their marker `after`: the kept
    * messages of others that are not deleted (edits, reactions and room
    * events are no new message), the mentions of `member` among them, and the
-   * newest kept message. Two range scans, bounded by MAX_ROOM_HISTORY.
+   * newest kept message. Range scans, bounded by MAX_ROOM_HISTORY. A
+   * deleted message's mentions are gone with it, and a sender's mentions of
+   * themselves were never stored (say.ts), so the mentions need no join.
    */
   since(after: number, sender: string, member: string): { unread: number; mentions: number; last: MessageEvent | null } {
     if (!this.stored()) return { unread: 0, mentions: 0, last: null };
@@ -266,14 +272,7 @@ export class History {
         sender,
       )
       .one().n;
-    const mentions = this.sql
-      .exec<{ n: number }>(
-        "SELECT COUNT(*) AS n FROM mentions AS m JOIN messages AS g ON g.seq = m.seq WHERE m.member = ? AND m.seq > ? AND g.sender != ?",
-        member,
-        after,
-        sender,
-      )
-      .one().n;
+    const mentions = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM mentions WHERE member = ? AND seq > ?", member, after).one().n;
     const row = this.sql
       .exec<Row>(`SELECT ${COLUMNS} FROM messages WHERE kind = 'message' AND deleted = 0 ORDER BY seq DESC LIMIT 1`)
       .toArray()[0];
