@@ -11,6 +11,8 @@ export const refusal = {
   alreadyStored: (id: string, seq: number): ErrorEvent =>
     errorEvent("already_stored", `message ${id} was stored as seq ${seq}, which the room no longer keeps`, id),
   unauthenticated: (why: string): ErrorEvent => errorEvent("unauthenticated", why),
+  readNeedsToken: (): ErrorEvent =>
+    errorEvent("unauthenticated", "read markers are kept for token members; an anonymous member keeps its own"),
   forbidden: (why: string, ref?: string): ErrorEvent => errorEvent("forbidden", why, ref),
   muted: (untilMs: number, ref?: string): ErrorEvent => errorEvent("muted", `you are muted until ${new Date(untilMs).toISOString()}`, ref),
   banned: (room: string, reason: string | undefined): ErrorEvent =>

@@ -35,6 +35,8 @@ export interface MessageEvent {
   edited?: true;
   /** The message this one answers (kept with the reply, so it shows even once that one is pruned). */
   replyTo?: ReplyRef;
+  /** The member ids it mentions, as its sender named them (see `send_to_room`); absent when none. */
+  mentions?: string[];
 }
 
 /**

@@ -29,6 +29,18 @@ describe("parseClientFrame", () => {
     });
   });
 
+  it("keeps a send's mentions without repeats, and drops an empty list", () => {
+    expect(parseClientFrame('{"action":"send_to_room","msg":"hi","mentions":["a","b","a"]}')).toEqual({
+      ok: true,
+      value: { action: "send_to_room", msg: "hi", mentions: ["a", "b"] },
+    });
+    expect(parseClientFrame('{"action":"send_to_room","msg":"hi","mentions":[]}')).toEqual({
+      ok: true,
+      value: { action: "send_to_room", msg: "hi" },
+    });
+    expect(parseClientFrame('{"action":"read","seq":7}')).toEqual({ ok: true, value: { action: "read", seq: 7 } });
+  });
+
   it("keeps a send's id and text exactly as sent", () => {
     expect(parseClientFrame('{"action":"send_to_room","msg":"  two\\nlines ","id":"c-1"}')).toEqual({
       ok: true,
@@ -58,6 +70,15 @@ describe("parseClientFrame", () => {
     ["a search over 200 characters", `{"action":"search","q":"${"x".repeat(201)}"}`, "invalid_query"],
     ["a search before seq 0", '{"action":"search","q":"x","before":0}', "bad_frame"],
     ["a search with a limit over 50", '{"action":"search","q":"x","limit":51}', "bad_frame"],
+    ["a send with mentions that are no array", '{"action":"send_to_room","msg":"x","mentions":"m"}', "bad_frame"],
+    [
+      "a send with 21 mentions",
+      `{"action":"send_to_room","msg":"x","mentions":${JSON.stringify(Array.from({ length: 21 }, (_, i) => `m${i}`))}}`,
+      "bad_frame",
+    ],
+    ["a send with an empty mention", '{"action":"send_to_room","msg":"x","mentions":[""]}', "bad_frame"],
+    ["a read without seq", '{"action":"read"}', "bad_frame"],
+    ["a read of seq 0", '{"action":"read","seq":0}', "bad_frame"],
   ])("refuses %s", (_name, frame, code) => {
     const result = parseClientFrame(frame);
     expect(result.ok).toBe(false);

@@ -10,7 +10,7 @@
 
 import { refusal } from "./errors";
 import { errorEvent, type ModerationAction } from "./events";
-import { DEFAULT_LIMITS, type Limits, MAX_FRAME_BYTES, MAX_ID_CHARS, MEMBERS_PAGE, SEARCH_PAGE_MAX } from "./limits";
+import { DEFAULT_LIMITS, type Limits, MAX_FRAME_BYTES, MAX_ID_CHARS, MAX_MENTIONS, MEMBERS_PAGE, SEARCH_PAGE_MAX } from "./limits";
 import {
   fail,
   ok,
@@ -49,6 +49,8 @@ export interface SendFrame {
   msg: string;
   id?: string;
   replyTo?: number;
+  /** Member ids this message mentions (at most MAX_MENTIONS, no repeats): counted in their `GET /api/me/rooms` until they read past it. */
+  mentions?: string[];
 }
 
 /** Changes the text of one's own message. */
@@ -113,6 +115,12 @@ export interface DeleteFrame {
   seq: number;
 }
 
+/** Moves the member's read marker in this room forward to `seq` (a token member's; never back). */
+export interface ReadFrame {
+  action: "read";
+  seq: number;
+}
+
 /** The frame type of every action. */
 export interface ActionFrames {
   join: JoinFrame;
@@ -128,6 +136,7 @@ export interface ActionFrames {
   react: ReactFrame;
   typing: TypingFrame;
   search: SearchFrame;
+  read: ReadFrame;
 }
 export type Action = keyof ActionFrames;
 export type ClientFrame = ActionFrames[Action];
@@ -171,6 +180,11 @@ const PARSERS: { [A in Action]: FrameParser<ActionFrames[A]> } = {
       if (!replyTo.ok) return { ok: false, error: { ...replyTo.error, ref } };
       frame.replyTo = replyTo.value;
     }
+    if (f.mentions !== undefined) {
+      const mentions = validateMentions(f.mentions);
+      if (!mentions.ok) return { ok: false, error: { ...mentions.error, ref } };
+      if (mentions.value.length > 0) frame.mentions = mentions.value;
+    }
     return ok(frame);
   },
   leave(f) {
@@ -198,6 +212,10 @@ const PARSERS: { [A in Action]: FrameParser<ActionFrames[A]> } = {
     return emoji.ok ? ok({ action: "react", seq: seq.value, emoji: emoji.value }) : emoji;
   },
   typing: () => ok({ action: "typing" }),
+  read(f) {
+    const seq = validateSeq(f.seq);
+    return seq.ok ? ok({ action: "read", seq: seq.value }) : seq;
+  },
   members(f) {
     const frame: MembersFrame = { action: "members" };
     if (f.after !== undefined) {
@@ -235,6 +253,20 @@ function parseSearch(f: Record<string, unknown>, _limits: Limits, ref: string | 
     frame.limit = f.limit;
   }
   return ok(frame);
+}
+
+/** A send's `mentions`: an array of at most MAX_MENTIONS member ids, repeats dropped. */
+function validateMentions(raw: unknown): Result<string[]> {
+  if (!Array.isArray(raw) || raw.length > MAX_MENTIONS) {
+    return fail("bad_frame", `mentions must be an array of at most ${MAX_MENTIONS} member ids`);
+  }
+  const ids = new Set<string>();
+  for (const item of raw) {
+    const id = validateMemberId(item);
+    if (!id.ok) return fail("bad_frame", "mentions must hold member ids (1–64 visible characters)");
+    ids.add(id.value);
+  }
+  return ok([...ids]);
 }
 
 function parseModeration(action: ModerationAction, f: Record<string, unknown>): Result<ModerationFrame> {

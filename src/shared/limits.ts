@@ -87,6 +87,9 @@ export const MAX_REACTIONS = 20;
 /** How much of the answered message a reply keeps. */
 export const REPLY_SNIPPET_CHARS = 100;
 
+/** Most members one message may mention (`send_to_room`'s `mentions`). */
+export const MAX_MENTIONS = 20;
+
 /** Messages a `joined` event carries when the client gives no `since`. */
 export const RECENT_HISTORY = 50;
 

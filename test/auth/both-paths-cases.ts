@@ -13,7 +13,7 @@
  */
 import type { Role } from "../../src/shared/auth";
 import type { Action } from "../../src/shared/frames";
-import { MAX_REACTIONS } from "../../src/shared/limits";
+import { MAX_MENTIONS, MAX_REACTIONS } from "../../src/shared/limits";
 
 /** Seqs of the room every case starts from. */
 export const SEQ = { peers: 1, deleted: 2, mine: 4, none: 99 } as const;
@@ -93,6 +93,22 @@ export const CASES: { [A in Action]: Case[] } = {
     { name: "send: a lone surrogate", frames: ['{"action":"send_to_room","msg":"\\ud83d"}'], answer: refused("invalid_message") },
     { name: "send: a bad id", frames: [{ action: "send_to_room", msg: "x", id: "" }], answer: refused("invalid_id") },
     { name: "send: a bad replyTo", frames: [{ action: "send_to_room", msg: "x", replyTo: "1" }], answer: refused("bad_frame") },
+    {
+      name: "send: mentions",
+      frames: [{ action: "send_to_room", msg: "hey @peer", mentions: ["peer", "mod"], id: "s9" }],
+      answer: ok.message,
+    },
+    {
+      name: "send: mentions past MAX_MENTIONS",
+      frames: [{ action: "send_to_room", msg: "x", mentions: Array.from({ length: MAX_MENTIONS + 1 }, (_, i) => `m${i}`) }],
+      answer: refused("bad_frame"),
+    },
+    {
+      name: "send: mentions that are no array",
+      frames: [{ action: "send_to_room", msg: "x", mentions: "peer" }],
+      answer: refused("bad_frame"),
+    },
+    { name: "send: a mention that is no id", frames: [{ action: "send_to_room", msg: "x", mentions: [""] }], answer: refused("bad_frame") },
     {
       name: "send: a reply to no message",
       frames: [{ action: "send_to_room", msg: "x", replyTo: SEQ.none }],
@@ -258,6 +274,19 @@ export const CASES: { [A in Action]: Case[] } = {
       frames: [{ action: "delete", seq: SEQ.mine }],
       answer: ok.delete,
     },
+  ],
+  read: [
+    { name: "read: up to one's own message", frames: [{ action: "read", seq: SEQ.mine }], answer: [] },
+    { name: "read: past the stream (held at its end)", frames: [{ action: "read", seq: SEQ.none }], answer: [] },
+    { name: "read: by a reader", as: "reader", frames: [{ action: "read", seq: SEQ.peers }], answer: [] },
+    {
+      name: "read: while muted",
+      before: [{ action: "mute", member: "actor", seconds: 60 }],
+      frames: [{ action: "read", seq: SEQ.peers }],
+      answer: [],
+    },
+    { name: "read: a seq of 0", frames: [{ action: "read", seq: 0 }], answer: refused("bad_frame") },
+    { name: "read: no seq", frames: [{ action: "read" }], answer: refused("bad_frame") },
   ],
   members: [
     { name: "members", frames: [{ action: "members" }], answer: ["members"] },

@@ -26,6 +26,7 @@ import { admin } from "./admin";
 import { callerOf, hasCredential, mayRead, mayWrite, posterOf } from "./auth";
 import { httpError } from "./errors";
 import { checkCredential, checkOrigin, checkRate, readBody } from "./guards";
+import { me } from "./me";
 import { parseAllowedOrigins } from "./origin";
 
 export const api = new Hono<{ Bindings: Env }>();
@@ -37,7 +38,7 @@ api.use(
   "*",
   cors({
     origin: (origin, c) => (parseAllowedOrigins((c.env as Env).ALLOWED_ORIGINS).has(origin.toLowerCase()) ? origin : null),
-    allowMethods: ["GET", "POST"],
+    allowMethods: ["GET", "POST", "DELETE"],
     allowHeaders: ["Authorization", "Content-Type"],
     maxAge: 600,
   }),
@@ -219,5 +220,6 @@ api.post("/tokens", async (c) => {
 });
 
 api.route("/admin", admin);
+api.route("/me", me);
 
 api.notFound(() => httpError(refusal.notFound("no such API route")));

@@ -20,6 +20,7 @@ import { leave } from "./leave";
 import { members } from "./members";
 import { moderate } from "./moderation";
 import type { RoomParts } from "./parts";
+import { read } from "./read";
 import { silenced } from "./sanctions";
 import { say } from "./say";
 import { search } from "./search";
@@ -63,6 +64,8 @@ export const ACTION_HANDLERS: { [A in Action]: ActionHandler<A> } = {
   typing: { speech: "notice", run: typing },
   // A read: readers may search.
   search: { run: search },
+  // Not speech: a reader, a muted member, anyone in the room may say how far it read.
+  read: { run: read },
 };
 
 /** A member's frame as the object holding its socket read it: parsed and validated, and what its rate limit said. */

@@ -8,6 +8,7 @@ import type { Format } from "../../shared/format";
 import type { ConnectParams } from "../../shared/frames";
 import type { Result } from "../../shared/validate";
 import { admitToken } from "../auth/tokens";
+import { tellJoined } from "../person/tell";
 import { clientAddress, pseudonym, sha256Hex } from "../platform/identity";
 import { type Attachment, newMemberId, presentMemberOf, senderOf } from "./attachment";
 import type { Connection, Peer } from "./audience";
@@ -51,12 +52,15 @@ export async function admission(room: RoomParts, params: ConnectParams, request:
 /**
  * Registers a new member, greets it, and tells the others. The room
  * remembers the role it came with, so that role order holds once it is gone.
+ * A token member's object (src/server/person) is told it joined: one RPC the
+ * greeting does not wait for.
  */
 export function admit(room: RoomParts, conn: Connection, since: number | undefined): void {
   room.audience.add(conn);
   room.sanctions.entered(conn.att.identity, conn.att.role);
   room.reply(conn, greeting(room, conn, since));
   room.presence.arrived(presentMemberOf(conn.att), conn.att.alias);
+  tellJoined(room.env, conn.att, room.name, room.history.lastSeq);
 }
 
 /**

@@ -20,6 +20,8 @@ interface PendingSend {
   text: string;
   id: string | undefined;
   replyTo?: ReplyRef;
+  /** Member ids the message mentions, stored with it (history.ts's `mentions` table). */
+  mentions?: string[];
   /** The sending member's alias, for the log; undefined for an HTTP post. */
   conn?: string;
   /** Called once: what storing did, or the `internal` error (ref = `id`) when the batch was rolled back. */
@@ -62,7 +64,7 @@ export class GroupCommit {
     let stored: Appended[];
     try {
       stored = this.atomically(() =>
-        batch.map((send) => this.history.append(send.from, send.sender, send.text, send.id, now, send.replyTo)),
+        batch.map((send) => this.history.append(send.from, send.sender, send.text, send.id, now, send.replyTo, send.mentions)),
       );
     } catch (error) {
       logInternal("commit", error, { room: this.room, conns: batch.flatMap((send) => send.conn ?? []) });

@@ -23,6 +23,20 @@ export const EDITS_OF = "kind = 'edit' AND json_extract(data, '$.target') = ?";
 /** The replies that quote message `?` (as EDITS_OF, for its index). */
 export const REPLIES_TO = "kind = 'message' AND data IS NOT NULL AND json_extract(data, '$.replyTo.seq') = ?";
 
+/**
+ * Who each message mentions: one row per mentioned member id, written with
+ * the message. Keyed by seq (a delete and the pruning drop by seq) and
+ * indexed by member, so a person's count after their marker is a range scan.
+ */
+const MENTIONS = [
+  `CREATE TABLE IF NOT EXISTS mentions (
+    seq INTEGER NOT NULL,
+    member TEXT NOT NULL,
+    PRIMARY KEY (seq, member)
+  ) WITHOUT ROWID`,
+  "CREATE INDEX IF NOT EXISTS mentions_by_member ON mentions (member, seq)",
+];
+
 export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY,
@@ -51,12 +65,15 @@ export const SCHEMA = [
     PRIMARY KEY (sender, id)
   ) WITHOUT ROWID`,
   ...COPY_INDEXES,
+  ...MENTIONS,
 ];
 
 /** Brings a room's stored `messages` table (`table` is its CREATE statement) up to SCHEMA. */
 export function migrate(sql: SqlStorage, table: string): void {
   if (!table.includes("sender")) migrateV1(sql);
   if (!indexExists(sql, "edits_by_target")) migrateCopies(sql);
+  // Rooms stored before mentions: nothing mentioned anyone yet, so the table starts empty.
+  if (!indexExists(sql, "mentions_by_member")) for (const statement of MENTIONS) sql.exec(statement);
   // Last: the index is built from the text the steps before leave.
   if (!tableExists(sql, "search")) buildIndex(sql);
 }

@@ -209,3 +209,40 @@ describe("History: every copy of a text follows its message", () => {
     });
   });
 });
+
+describe("History.since: what is new for one person", () => {
+  it("counts others' kept messages after the marker and the mentions of that person among them", async () => {
+    await withStorage((sql) => {
+      const h = new History(sql, "r", 100);
+      h.append(alice, "sub:a", "before", undefined, 1, undefined, ["m"]);
+      h.append(mallory, "sub:m", "mine", undefined, 2);
+      h.append(alice, "sub:a", "@m", undefined, 3, undefined, ["m", "x"]);
+      const gone = h.append(alice, "sub:a", "@m again", undefined, 4, undefined, ["m"]);
+      if (gone.created) h.tombstone(gone.message.seq);
+      expect(h.since(1, "sub:m", "m")).toMatchObject({ unread: 1, mentions: 1, last: { seq: 3, mentions: ["m", "x"] } });
+      expect(h.since(0, "sub:x", "x")).toMatchObject({ unread: 3, mentions: 1 });
+    });
+  });
+
+  it("keeps a message's mentions through an edit, and drops them with the messages pruned", async () => {
+    await withStorage((sql) => {
+      const h = new History(sql, "r", 10);
+      const first = h.append(alice, "sub:a", "@m", undefined, 1, undefined, ["m"]);
+      if (first.created) h.rewrite(first.message, "@m, edited");
+      expect(h.after(0, 1)[0]).toMatchObject({ text: "@m, edited", edited: true, mentions: ["m"] });
+      for (let i = 2; i <= 64; i++) h.append(alice, "sub:a", `m${i}`, undefined, 1);
+      expect(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM mentions").one().n).toBe(0);
+    });
+  });
+
+  it("gives a room stored before mentions its table when first read", async () => {
+    await withStorage((sql) => {
+      new History(sql, "r", 100).append(alice, "sub:a", "old", undefined, 1);
+      sql.exec("DROP TABLE mentions");
+      const h = new History(sql, "r", 100);
+      expect(h.since(0, "sub:m", "m")).toMatchObject({ unread: 1, mentions: 0 });
+      h.append(alice, "sub:a", "@m", undefined, 2, undefined, ["m"]);
+      expect(h.since(0, "sub:m", "m")).toMatchObject({ unread: 2, mentions: 1 });
+    });
+  });
+});

@@ -16,6 +16,10 @@
  * ID_WINDOW_MS after it was pruned (the ids of pruned messages are kept that
  * long in `pruned_ids`).
  *
+ * Who a message mentions is kept beside it in `mentions` (history-schema.ts),
+ * written in the same transaction, dropped when it is deleted or pruned:
+ * a person's count is a range scan there, never a write per member.
+ *
  * A message's text is kept in one version only, its latest: besides its own
  * row, the edit events that target it carry it and the replies that quote it
  * carry its start (their `snippet`). An edit rewrites every copy, a delete
@@ -63,6 +67,7 @@ export type EventData = DataOf<RoomEvent>;
 interface MessageData {
   replyTo?: ReplyRef;
   edited?: true;
+  mentions?: string[];
 }
 
 /** The sender recorded on events the room itself writes (their ids are UUIDs, so they collide with nothing). */
@@ -114,12 +119,21 @@ export class History {
    * Stores a message from `sender` under the next seq. An id that sender
    * already stored is not stored again.
    */
-  append(from: Member, sender: string, text: string, id: string | undefined, now: number, replyTo?: ReplyRef): Appended {
+  append(
+    from: Member,
+    sender: string,
+    text: string,
+    id: string | undefined,
+    now: number,
+    replyTo?: ReplyRef,
+    mentions?: string[],
+  ): Appended {
     this.create();
     const seq = this.lastSeq + 1;
     const message: MessageEvent = { type: "message", room: this.room, seq, id: id ?? crypto.randomUUID(), from, text, ts: now };
     if (replyTo) message.replyTo = replyTo;
-    const data: MessageData | null = replyTo ? { replyTo } : null;
+    if (mentions) message.mentions = mentions;
+    const data: MessageData | null = replyTo || mentions ? { replyTo, mentions } : null;
     // One statement on the common path: the unique index decides whether
     // this is a resend of a kept message, the pruned ids whether of an older one.
     const inserted = this.sql.exec(
@@ -139,6 +153,7 @@ export class History {
     ).rowsWritten;
     if (inserted === 0) return this.original(sender, message.id);
     this.sql.exec(INDEX, seq, text);
+    for (const member of mentions ?? []) this.sql.exec("INSERT INTO mentions (seq, member) VALUES (?, ?)", seq, member);
     this.seq = seq;
     if (seq % PRUNE_EVERY === 0) this.prune(now);
     return { created: true, message };
@@ -197,6 +212,7 @@ export class History {
     this.sql.exec(unindex("seq = ?"), seq);
     this.sql.exec("UPDATE messages SET text = '', data = NULL, deleted = 1 WHERE seq = ? AND kind = 'message'", seq);
     this.sql.exec("DELETE FROM reactions WHERE target = ?", seq);
+    this.sql.exec("DELETE FROM mentions WHERE seq = ?", seq);
     this.sql.exec(`UPDATE messages SET data = json_set(data, '$.text', '', '$.deleted', json('true')) WHERE ${EDITS_OF}`, seq);
     this.sql.exec(
       `UPDATE messages SET data = json_set(data, '$.replyTo.snippet', '', '$.replyTo.deleted', json('true')) WHERE ${REPLIES_TO}`,
@@ -213,6 +229,7 @@ export class History {
     const data: MessageData = { edited: true };
     if (message.replyTo) data.replyTo = message.replyTo;
     this.sql.exec(unindex("seq = ?"), message.seq);
+    if (message.mentions) data.mentions = message.mentions;
     this.sql.exec("UPDATE messages SET text = ?, data = ? WHERE seq = ?", text, JSON.stringify(data), message.seq);
     this.sql.exec(INDEX, message.seq, text);
     this.sql.exec(`UPDATE messages SET data = json_set(data, '$.text', ?) WHERE ${EDITS_OF}`, text, message.seq);
@@ -251,6 +268,30 @@ export class History {
       reactions[r.emoji] = r.n;
     }
     return { message: found.message, reactions };
+  }
+
+  /**
+   * What is new for one person after their marker `after`: the kept
+   * messages of others that are not deleted (edits, reactions and room
+   * events are no new message), the mentions of `member` among them, and the
+   * newest kept message. Range scans, bounded by MAX_ROOM_HISTORY. A
+   * deleted message's mentions are gone with it, and a sender's mentions of
+   * themselves were never stored (say.ts), so the mentions need no join.
+   */
+  since(after: number, sender: string, member: string): { unread: number; mentions: number; last: MessageEvent | null } {
+    if (!this.stored()) return { unread: 0, mentions: 0, last: null };
+    const unread = this.sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM messages WHERE seq > ? AND kind = 'message' AND deleted = 0 AND sender != ?",
+        after,
+        sender,
+      )
+      .one().n;
+    const mentions = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM mentions WHERE member = ? AND seq > ?", member, after).one().n;
+    const row = this.sql
+      .exec<Row>(`SELECT ${COLUMNS} FROM messages WHERE kind = 'message' AND deleted = 0 ORDER BY seq DESC LIMIT 1`)
+      .toArray()[0];
+    return { unread, mentions, last: row ? (this.toEvent(row) as MessageEvent) : null };
   }
 
   /** Up to `limit` events with seq > `since`, oldest first. */
@@ -300,6 +341,7 @@ export class History {
       this.sql.exec(unindex("seq <= ?"), floor);
       this.sql.exec("DELETE FROM messages WHERE seq <= ?", floor);
       this.sql.exec("DELETE FROM reactions WHERE target <= ?", floor);
+      this.sql.exec("DELETE FROM mentions WHERE seq <= ?", floor);
     }
     this.sql.exec("DELETE FROM pruned_ids WHERE ts < ?", now - ID_WINDOW_MS);
   }
@@ -340,6 +382,7 @@ export class History {
       const data = JSON.parse(r.data) as MessageData;
       if (data.edited) message.edited = true;
       if (data.replyTo) message.replyTo = data.replyTo;
+      if (data.mentions) message.mentions = data.mentions;
     }
     return message;
   }

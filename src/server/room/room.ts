@@ -13,12 +13,14 @@
  * presence.ts).
  */
 import { DurableObject } from "cloudflare:workers";
+import type { Role } from "../../shared/auth";
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
 import type { MembersEvent, MessageState, SearchEvent, StoredEvent } from "../../shared/events";
 import { encode, formatFromOffer } from "../../shared/format";
 import { type JoinFrame, parseClientFrame, parseConnectParams, refOf } from "../../shared/frames";
 import { PAGE_MAX } from "../../shared/limits";
+import type { CountedRoom } from "../../shared/my-rooms";
 import type { Result } from "../../shared/validate";
 import type { Env } from "../env";
 import { httpError } from "../http/errors";
@@ -43,6 +45,9 @@ interface RoomInfo {
   /** How many objects hold members now (1 for a room without shards). */
   shards: number;
 }
+
+/** What is new in the room for one person (see Room.newsFor). */
+export type News = Pick<CountedRoom, "lastSeq" | "unread" | "mentions" | "lastMessage">;
 
 /** The operator's fan-out counters since this object started (GET /api/admin/rooms/:room). */
 interface Fanout {
@@ -186,6 +191,22 @@ export class Room extends DurableObject<Env> {
       return post(this.room, posted);
     } catch (error) {
       return Promise.resolve(this.failedCall("post", error));
+    }
+  }
+
+  /**
+   * What is new for one person after their marker `after` (GET /api/me/rooms
+   * asks each room on their list), or null when a ban binds them here.
+   * Counted from the history at read time: a message writes nothing per member.
+   */
+  newsFor(sub: string, role: Role, after: number): Result<News | null> {
+    try {
+      const who = `sub:${sub}`;
+      if (this.room.sanctions.binding(who, "ban", role, Date.now())) return { ok: true, value: null };
+      const { unread, mentions, last } = this.room.history.since(after, who, sub);
+      return { ok: true, value: { lastSeq: this.room.history.lastSeq, unread, mentions, lastMessage: last } };
+    } catch (error) {
+      return this.failedCall("newsFor", error);
     }
   }
 

@@ -28,12 +28,15 @@ export function say(room: RoomParts, conn: Connection, frame: SendFrame): void {
     replyTo = { seq: message.seq, nick: message.from.nick, snippet: snippetOf(message.text) };
   }
   if (debugEnabled(room.env)) log("message", { room: room.name, conn: conn.att.alias, text });
+  // Mentioning oneself would count for nobody: it is dropped.
+  const mentions = frame.mentions?.filter((member) => member !== conn.att.id);
   room.commit.enqueue({
     from: memberOf(conn.att),
     sender: conn.att.sender,
     text,
     id,
     replyTo,
+    mentions: mentions?.length ? mentions : undefined,
     conn: conn.att.alias,
     // The message itself reaches the sender in the broadcast. A resent id is
     // answered to its sender alone: the original, or that it is no longer kept.
