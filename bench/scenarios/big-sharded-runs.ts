@@ -54,13 +54,11 @@ async function measured(sr: ShardedRoom, mode: string, body: (P: Phase) => Promi
   await sleep(300); // a late duplicate would show here
   const win = w();
   const after = await roomAdmin(sr.admin, sr.room.name);
-  const row: Row = {
-    ...sr.base,
-    mode,
-    ...phaseRow(P, win),
-    fanout: fanoutPerMessage(before.fanout, after.fanout, P.sent),
-    ...(error ? { error } : {}),
-  };
+  const fanout = fanoutPerMessage(before.fanout, after.fanout, P.sent);
+  // The counters start with the writer's object: lower after than before, it started again during the run.
+  const reset =
+    fanout.turns < 0 || fanout.calls < 0 || fanout.frames < 0 ? "the writer's counters went back: it restarted during the run" : undefined;
+  const row: Row = { ...sr.base, mode, ...phaseRow(P, win), fanout, ...(error || reset ? { error: error ?? reset } : {}) };
   const f = row.fanout;
   log(`${brief(row)}; writer per message: ${f?.callsPerMessage} calls, ${f?.framesPerMessage} frames, ${f?.turnsPerMessage} turns`);
   return row;
@@ -105,11 +103,11 @@ export function sustained(row: Row): boolean {
 /**
  * Open-loop steps at BENCH_SHARDED_RATES messages/s, BENCH_SHARDED_STEP_S
  * each, from senders spread over the room, until one is not sustained
- * (p99 over one second, or a loss); then waits for the server to go quiet.
+ * (p99 over one second, or a loss), into `rows`; then waits for the server
+ * to go quiet.
  */
-export async function rateSteps(sr: ShardedRoom): Promise<Row[]> {
+export async function rateSteps(sr: ShardedRoom, rows: Row[]): Promise<void> {
   const senders = spread(sr.clients, CFG.bigSenders);
-  const rows: Row[] = [];
   for (const rate of CFG.shardedRates) {
     const row = await measured(
       sr,
@@ -125,5 +123,4 @@ export async function rateSteps(sr: ShardedRoom): Promise<Row[]> {
     await sleep(500);
   }
   await serverQuiet(sr.admin.server, { maxMs: 60_000 });
-  return rows;
 }

@@ -36,10 +36,13 @@ function members(admin: AdminServer, room: Room): Client[] {
   return clients;
 }
 
-/** Fills the room, reads how many objects hold it, runs the measured runs: the configuration's rows. */
-async function fillAndMeasure(sr: ShardedRoom, timeWait: { from: number; at: number }): Promise<Row[]> {
+/** Fills the room, reads how many objects hold it, runs the measured runs: into `rows`, as they come. */
+async function fillAndMeasure(sr: ShardedRoom, timeWait: { from: number; at: number }, rows: Row[]): Promise<void> {
   const filled = await fillRoom(sr.admin.server, sr.clients, true);
-  if (filled.error !== undefined) return [{ ...sr.base, mode: "fill", ...filled }];
+  if (filled.error !== undefined) {
+    rows.push({ ...sr.base, mode: "fill", ...filled });
+    return;
+  }
   const fill = filled.fill;
   const state = await roomAdmin(sr.admin, sr.room.name);
   sr.base.objects = state.shards;
@@ -50,10 +53,14 @@ async function fillAndMeasure(sr: ShardedRoom, timeWait: { from: number; at: num
     `${sr.base.target} sharded big room filled to ${state.members} members (${fill.subprotocol}) over ${state.shards} objects: ` +
       `${fill.fillS} s, ${fill.serverCpuUsPerJoin} µs CPU/join, counts right: ${fill.countsConverged}`,
   );
-  const rows = [fillRow];
-  if (state.members !== sr.clients.length) fillRow.error = `the room reports ${state.members} members, ${sr.clients.length} joined`;
-  else rows.push(await serialRun(sr), await closedRun(sr), ...(await rateSteps(sr)));
-  return rows;
+  rows.push(fillRow);
+  if (state.members !== sr.clients.length) {
+    fillRow.error = `the room reports ${state.members} members, ${sr.clients.length} joined`;
+    return;
+  }
+  rows.push(await serialRun(sr));
+  rows.push(await closedRun(sr));
+  await rateSteps(sr, rows);
 }
 
 /** One configuration: its own server, the fill and the runs, the room emptied and the server stopped after. */
@@ -71,7 +78,7 @@ async function configRun(cap: number): Promise<Row[]> {
   const sr: ShardedRoom = { admin, room, clients: members(admin, room), base: { ...base, shardCap: cap, objects: null } };
   const rows: Row[] = [];
   try {
-    rows.push(...(await fillAndMeasure(sr, timeWait)));
+    await fillAndMeasure(sr, timeWait, rows);
   } catch (err) {
     rows.push({ ...sr.base, mode: "error", error: String(err instanceof Error ? err.message : err) });
   } finally {
