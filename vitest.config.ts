@@ -46,6 +46,14 @@ export default defineConfig({
         CONNECTS_PER_MINUTE: "0",
         HTTP_READS_PER_MINUTE: "0",
       }),
+      // Rooms sharded at 10 members per object (src/server/shard).
+      workers("workers-sharded", ["test/sharded/**/*.test.ts"], {
+        ROOM_SHARD_MEMBERS: "10",
+        RATE_LIMIT_BURST: "1000000",
+        RATE_LIMIT_PER_SECOND: "1000000",
+        CONNECTS_PER_MINUTE: "0",
+        HTTP_READS_PER_MINUTE: "0",
+      }),
       // wrangler.toml's vars as they ship: the default limits.
       workers("workers-defaults", ["test/defaults/**/*.test.ts"], {}),
       // Every limit turned down through its var, to test each refusal.

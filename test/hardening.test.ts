@@ -20,7 +20,7 @@ function roomTables(room: string): Promise<string[]> {
 describe("reads and visits leave nothing stored", () => {
   it("GET of an unknown room and its messages writes nothing", async () => {
     const room = uniqueRoom();
-    expect(await (await call(`/api/rooms/${room}`)).json()).toEqual({ room, members: 0, lastSeq: 0 });
+    expect(await (await call(`/api/rooms/${room}`)).json()).toEqual({ room, members: 0, lastSeq: 0, shards: 1 });
     expect(await (await call(`/api/rooms/${room}/messages`)).json()).toEqual({ room, messages: [] });
     expect(await roomTables(room)).not.toContain("messages");
   });

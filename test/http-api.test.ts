@@ -15,13 +15,13 @@ function post(room: string, body: unknown, headers: Record<string, string> = {})
 describe("HTTP API", () => {
   it("GET /api/rooms/:room counts live members and reports lastSeq", async () => {
     const room = uniqueRoom();
-    expect(await (await call(`/api/rooms/${room}`)).json()).toEqual({ room, members: 0, lastSeq: 0 });
+    expect(await (await call(`/api/rooms/${room}`)).json()).toEqual({ room, members: 0, lastSeq: 0, shards: 1 });
     const a = await connect(`/ws?room=${room}&nick=a`, { json: true });
     await a.event();
     await inBandMember(room, "b");
     a.send({ action: "send_to_room", msg: "hi" });
     await a.until(isEvent("message"));
-    expect(await (await call(`/api/rooms/${room}`)).json()).toEqual({ room, members: 2, lastSeq: 1 });
+    expect(await (await call(`/api/rooms/${room}`)).json()).toEqual({ room, members: 2, lastSeq: 1, shards: 1 });
   });
 
   it("POST stores and broadcasts to both formats; 201 with the stored message", async () => {

@@ -1,5 +1,6 @@
 import type { AddressLimiter } from "./http/address-limiter";
 import type { Room } from "./room/room";
+import type { RoomShard } from "./shard/shard";
 
 declare global {
   namespace Cloudflare {
@@ -10,6 +11,8 @@ declare global {
      */
     interface Env {
       ROOMS: DurableObjectNamespace<Room>;
+      /** The shard objects of rooms past ROOM_SHARD_MEMBERS, named `<room>#<index>` (src/server/shard). */
+      SHARDS: DurableObjectNamespace<RoomShard>;
       LIMITER: DurableObjectNamespace<AddressLimiter>;
       ASSETS: Fetcher;
       /** Comma-separated origins allowed besides the page's own. */
@@ -24,6 +27,8 @@ declare global {
       RATE_LIMIT_PER_SECOND?: string;
       CONNECTS_PER_MINUTE?: string;
       HTTP_READS_PER_MINUTE?: string;
+      /** Members one object of a room holds before newcomers go to shard objects; "0" never shards. */
+      ROOM_SHARD_MEMBERS?: string;
       /** Secret that signs user tokens (HS256); without it no token is accepted. A wrangler secret in production. */
       AUTH_SECRET?: string;
       /** Secret an app backend presents (Bearer) to post, read private rooms and mint tokens; when set, HTTP writes need it or a token. */
@@ -34,7 +39,7 @@ declare global {
     /** Types `exports` from "cloudflare:workers" (the Worker's own loopback). */
     interface GlobalProps {
       mainModule: typeof import("../index");
-      durableNamespaces: "Room" | "AddressLimiter";
+      durableNamespaces: "Room" | "RoomShard" | "AddressLimiter";
     }
   }
 }

@@ -19,6 +19,8 @@ export interface Limits {
   readonly CONNECTS_PER_MINUTE: number;
   /** HTTP API reads per client address per minute; 0 turns the check off. (Writes follow RATE_LIMIT_*.) */
   readonly HTTP_READS_PER_MINUTE: number;
+  /** Members one object of a room holds before the room places new members on shard objects; 0 never shards (docs/scaling.md). */
+  readonly ROOM_SHARD_MEMBERS: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -30,6 +32,7 @@ export const DEFAULT_LIMITS: Limits = {
   RATE_LIMIT_PER_SECOND: 5,
   CONNECTS_PER_MINUTE: 60,
   HTTP_READS_PER_MINUTE: 600,
+  ROOM_SHARD_MEMBERS: 1000,
 };
 
 /** Largest text frame a client may send, in bytes (fixed, not a var). */

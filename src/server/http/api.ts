@@ -21,6 +21,7 @@ import {
 import { mintToken, parseTokenRequest } from "../auth/tokens";
 import type { Env } from "../env";
 import { clientAddress, sha256Hex } from "../platform/identity";
+import { admin } from "./admin";
 import { callerOf, hasCredential, mayRead, mayWrite, posterOf } from "./auth";
 import { httpError } from "./errors";
 import { checkCredential, checkOrigin, checkRate, readBody } from "./guards";
@@ -74,7 +75,7 @@ async function readable(c: Context<{ Bindings: Env }>): Promise<Result<string>> 
   return allowed.ok ? room : allowed;
 }
 
-// GET /api/rooms/:room → {room, members, lastSeq}
+// GET /api/rooms/:room → {room, members, lastSeq, shards}
 api.get("/rooms/:room", async (c) => {
   const room = await readable(c);
   if (!room.ok) return httpError(room.error);
@@ -197,5 +198,7 @@ api.post("/tokens", async (c) => {
   const token = await mintToken(wanted.value, c.env.AUTH_SECRET, now);
   return c.json({ token, expires: Math.floor(now / 1000) + wanted.value.ttl }, 201);
 });
+
+api.route("/admin", admin);
 
 api.notFound(() => httpError(refusal.notFound("no such API route")));

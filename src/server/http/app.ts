@@ -14,6 +14,7 @@ import { clientAddress } from "../platform/identity";
 import { log, logInternal } from "../platform/log";
 import { refuseUpgrade } from "../platform/socket";
 import { openRelay } from "../relay/relay";
+import { connectRoom } from "../shard/connect";
 import { api } from "./api";
 import { httpError } from "./errors";
 import { checkCredential, checkOrigin, checkRate } from "./guards";
@@ -64,7 +65,7 @@ async function directSocket(request: Request, env: Env, query: URLSearchParams, 
     log("refusal", { code: admission.error.code });
     return httpError(admission.error);
   }
-  return env.ROOMS.getByName(room).fetch(request);
+  return connectRoom(env, room, request);
 }
 
 app.route("/api", api);

@@ -10,6 +10,7 @@ import { encode, type Format, subprotocolOf } from "../../shared/format";
 import { connectQuery, type JoinFrame } from "../../shared/frames";
 import type { Env } from "../env";
 import { closeQuietly, trySend } from "../platform/socket";
+import { connectRoom } from "../shard/connect";
 
 const LEAVE_FRAME = JSON.stringify({ action: "leave" });
 
@@ -107,7 +108,7 @@ export class Upstream {
     // but a socket here means the room could not be reached.
     let socket: WebSocket | null = null;
     try {
-      socket = (await env.ROOMS.getByName(join.msg).fetch(url, { headers })).webSocket;
+      socket = (await connectRoom(env, join.msg, new Request(url, { headers }))).webSocket;
     } catch {
       socket = null;
     }

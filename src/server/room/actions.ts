@@ -9,10 +9,12 @@
 import { DISCONNECT } from "../../shared/codes";
 import { refusal } from "../../shared/errors";
 import { type Action, type ActionFrames, type ClientFrame, parseClientFrame, refOf } from "../../shared/frames";
+import type { Limits } from "../../shared/limits";
 import type { Result } from "../../shared/validate";
+import type { TokenBucket, Verdict } from "../platform/token-bucket";
 import { depart } from "./admission";
+import type { Connection } from "./audience";
 import { deleteMessage, edit, react } from "./changes";
-import type { Connection } from "./connections";
 import { join } from "./join";
 import { leave } from "./leave";
 import { members } from "./members";
@@ -60,10 +62,20 @@ export const ACTION_HANDLERS: { [A in Action]: ActionHandler<A> } = {
   typing: { speech: "notice", run: typing },
 };
 
-/** Handles one frame from a member: parse and validate, spend a token, then dispatch. */
-export function receive(room: RoomParts, conn: Connection, data: string | ArrayBuffer): void {
-  const parsed = parseClientFrame(data, room.limits);
-  const verdict = room.bucket(conn.ws).take(Date.now());
+/** A member's frame as the object holding its socket read it: parsed and validated, and what its rate limit said. */
+export interface Heard {
+  input: Result<ClientFrame>;
+  verdict: Verdict;
+}
+
+/** Reads one frame from a socket: parse and validate, spend a token (the writer for its own sockets, a shard for its members). */
+export function hear(data: string | ArrayBuffer, limits: Limits, bucket: TokenBucket): Heard {
+  return { input: parseClientFrame(data, limits), verdict: bucket.take(Date.now()) };
+}
+
+/** Handles one frame a member sent, as {@link hear} read it: dispatched, or refused for its rate. */
+export function receive(room: RoomParts, conn: Connection, heard: Heard): void {
+  const { input: parsed, verdict } = heard;
   if (verdict === "ok") {
     dispatch(room, conn, parsed);
     return;
@@ -73,8 +85,8 @@ export function receive(room: RoomParts, conn: Connection, data: string | ArrayB
   const error = verdict === "close" ? refusal.flooding(ref) : refusal.rateLimited(room.limits.RATE_LIMIT_PER_SECOND, ref);
   dispatch(room, conn, { ok: false, error });
   if (verdict === "close") {
-    depart(room, conn.ws);
-    room.connections.close(conn.ws, DISCONNECT.flooding);
+    depart(room, conn.peer);
+    room.audience.close(conn.peer, DISCONNECT.flooding);
   }
 }
 

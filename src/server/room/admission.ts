@@ -10,7 +10,7 @@ import type { Result } from "../../shared/validate";
 import { admitToken } from "../auth/tokens";
 import { clientAddress, pseudonym, sha256Hex } from "../platform/identity";
 import { type Attachment, newMemberId, presentMemberOf, senderOf } from "./attachment";
-import type { Connection } from "./connections";
+import type { Connection, Peer } from "./audience";
 import { greeting } from "./greeting";
 import type { RoomParts } from "./parts";
 
@@ -30,7 +30,7 @@ export async function admission(room: RoomParts, params: ConnectParams, request:
   const alias = await pseudonym(id);
   const ban = room.sanctions.binding(who, "ban", role, Date.now());
   if (ban) return { ok: false, error: refusal.banned(room.name, ban.reason ?? undefined) };
-  if (room.connections.size >= room.limits.MAX_ROOM_MEMBERS) {
+  if (room.audience.size >= room.limits.MAX_ROOM_MEMBERS) {
     return { ok: false, error: refusal.roomFull(room.name, room.limits.MAX_ROOM_MEMBERS) };
   }
   return {
@@ -53,7 +53,7 @@ export async function admission(room: RoomParts, params: ConnectParams, request:
  * remembers the role it came with, so that role order holds once it is gone.
  */
 export function admit(room: RoomParts, conn: Connection, since: number | undefined): void {
-  room.connections.add(conn);
+  room.audience.add(conn);
   room.sanctions.entered(conn.att.identity, conn.att.role);
   room.reply(conn, greeting(room, conn, since));
   room.presence.arrived(presentMemberOf(conn.att), conn.att.alias);
@@ -66,7 +66,7 @@ export function admit(room: RoomParts, conn: Connection, since: number | undefin
  * first, since the departed socket hears nothing more and presence is not on
  * the seq stream.
  */
-export function depart(room: RoomParts, ws: WebSocket, markLeft = false): void {
-  const att = room.connections.remove(ws, markLeft);
+export function depart(room: RoomParts, peer: Peer, markLeft = false): void {
+  const att = room.audience.remove(peer, markLeft);
   if (att) room.presence.departed(presentMemberOf(att), att.alias);
 }

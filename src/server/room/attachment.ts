@@ -31,6 +31,8 @@ export interface Attachment {
   format: Format;
   /** Set once the member has left, while its socket finishes closing. */
   left?: true;
+  /** On a shard object (src/server/shard): the connection's own key, by which the room's writer addresses it. */
+  key?: string;
 }
 
 /** The platform's limit on one attachment, in bytes. */
@@ -38,11 +40,23 @@ export const ATTACHMENT_LIMIT_BYTES = 16 * 1024;
 
 interface Stored {
   parley?: Attachment;
+  /** A shard's socket the writer has not admitted yet: no member until then (shard.ts). */
+  waiting?: Attachment;
 }
 
 /** Stores a socket's attachment. */
 export function writeAttachment(ws: WebSocket, att: Attachment): void {
   ws.serializeAttachment({ parley: att } satisfies Stored);
+}
+
+/** Stores the attachment of a socket that waits for the room's writer to admit it: not a member yet. */
+export function writeWaiting(ws: WebSocket, att: Attachment): void {
+  ws.serializeAttachment({ waiting: att } satisfies Stored);
+}
+
+/** The attachment of a socket that waits to be admitted, or null. */
+export function readWaiting(ws: WebSocket): Attachment | null {
+  return (ws.deserializeAttachment() as Stored | null)?.waiting ?? null;
 }
 
 /** Reads a socket's attachment; `null` for a socket Parley never tagged. */

@@ -13,7 +13,7 @@ import type { DeleteFrame, EditFrame, ReactFrame } from "../../shared/frames";
 import { MAX_REACTIONS } from "../../shared/limits";
 import type { Result } from "../../shared/validate";
 import { memberOf } from "./attachment";
-import type { Connection } from "./connections";
+import type { Connection } from "./audience";
 import type { RoomParts } from "./parts";
 
 export function edit(room: RoomParts, conn: Connection, frame: EditFrame): void {
@@ -33,7 +33,7 @@ export function edit(room: RoomParts, conn: Connection, frame: EditFrame): void 
     room.sanctions.spoke(conn.att);
     return room.history.record(memberOf(conn.att), { kind: "edit", target: seq, text }, Date.now());
   });
-  room.connections.broadcast(event);
+  room.audience.broadcast(event);
 }
 
 export function react(room: RoomParts, conn: Connection, frame: ReactFrame): void {
@@ -50,7 +50,7 @@ export function react(room: RoomParts, conn: Connection, frame: ReactFrame): voi
     room.sanctions.spoke(conn.att);
     return room.history.record(memberOf(conn.att), { kind: "reaction", target: seq, emoji, on }, Date.now());
   });
-  if (event) room.connections.broadcast(event);
+  if (event) room.audience.broadcast(event);
   else room.reply(conn, refusal.tooManyReactions(seq, MAX_REACTIONS));
 }
 
@@ -77,5 +77,5 @@ export function deleteMessage(room: RoomParts, conn: Connection, frame: DeleteFr
     room.history.tombstone(seq);
     return room.history.record(memberOf(conn.att), { kind: "delete", target: seq }, Date.now());
   });
-  room.connections.broadcast(event);
+  room.audience.broadcast(event);
 }

@@ -9,7 +9,7 @@ import { refusal } from "../../shared/errors";
 import type { Member, ReplyRef } from "../../shared/events";
 import type { Result } from "../../shared/validate";
 import { logInternal } from "../platform/log";
-import type { Connections } from "./connections";
+import type { Audience } from "./audience";
 import type { Appended, History } from "./history";
 
 /** A send waiting in the queue, and whom to tell once its batch is stored. */
@@ -33,7 +33,7 @@ export class GroupCommit {
     /** RoomParts.atomically: one transaction, and what the parts cached of storage forgotten on a rollback. */
     private readonly atomically: <T>(write: () => T) => T,
     private readonly history: History,
-    private readonly connections: Connections,
+    private readonly audience: Audience,
     private readonly room: string,
   ) {}
 
@@ -81,10 +81,7 @@ export class GroupCommit {
    * of the batch is still delivered and settled (an HTTP post waits on it).
    */
   private deliver(send: PendingSend, result: Appended): void {
-    for (const step of [
-      () => result.created && this.connections.broadcast(result.message),
-      () => send.settle({ ok: true, value: result }),
-    ]) {
+    for (const step of [() => result.created && this.audience.broadcast(result.message), () => send.settle({ ok: true, value: result })]) {
       try {
         step();
       } catch (error) {
@@ -96,7 +93,7 @@ export class GroupCommit {
   /** The flush the 0 ms wait runs: a turn of its own, and an entry point of the room (its throws stop here). */
   private flushAlone(): void {
     try {
-      this.connections.turn(() => this.flush());
+      this.audience.turn(() => this.flush());
     } catch (error) {
       logInternal("commit", error, { room: this.room });
     }

@@ -19,16 +19,39 @@ import { type Format, toTextLine } from "../../shared/format";
 import { closeQuietly, trySend } from "../platform/socket";
 import { type Attachment, presentMemberOf, readAttachment, writeAttachment } from "./attachment";
 
-/** One member's socket and its state, as handlers see it. */
-export interface Connection {
+/** A member whose socket this object holds, and its state. */
+export interface Held {
   ws: WebSocket;
   att: Attachment;
 }
 
-/** An event in the shape parley.v1 members get, and which members it is not for. */
+/**
+ * An event in the shape parley.v1 members get (presence: one event per
+ * change), and whom it is hidden from: its `subject`, and every member whose
+ * rank in the window's `order` is above `rank` (it came in later, and its
+ * greeting already showed the change). Data only, so that a shard object can
+ * be handed it too.
+ */
 export interface V1Event {
   event: ServerEvent;
-  hiddenFrom: (memberId: string) => boolean;
+  subject?: string;
+  rank?: number;
+}
+
+/** The parley.v1 shape of a broadcast: its events, and the order members changed in, by member id. */
+export interface V1Shape {
+  events: V1Event[];
+  order: Record<string, number>;
+}
+
+/** Whether a parley.v1 event is hidden from a member. */
+function hidden(e: V1Event, order: Record<string, number>, memberId: string): boolean {
+  return memberId === e.subject || (e.rank !== undefined && (order[memberId] ?? 0) > e.rank);
+}
+
+/** A member's text for one event in its format (text lines, or JSON), or null when its format shows nothing of it. */
+export function itemOf(event: ServerEvent, att: Attachment): string | null {
+  return att.format === "text" || att.format === "lines" ? toTextLine(event, att.nick) : JSON.stringify(event);
 }
 
 /** The gathered formats, whose members get one frame per turn, and how a frame is made of its items. */
@@ -59,6 +82,9 @@ export class Connections {
   /** The first members, as {@link first} last listed them, and their sockets: the same for every joiner until one of them leaves. */
   private firstPage: { limit: number; members: PresentMember[]; sockets: Set<WebSocket> } | undefined;
 
+  /** Frames sent to this object's sockets since it started (the operator's fan-out counters). */
+  frames = 0;
+
   constructor(private readonly ctx: DurableObjectState) {}
 
   get size(): number {
@@ -66,13 +92,13 @@ export class Connections {
   }
 
   /** The connection of a socket that is still a member, or undefined. */
-  get(ws: WebSocket): Connection | undefined {
+  get(ws: WebSocket): Held | undefined {
     const att = this.live().get(ws);
     return att && { ws, att };
   }
 
   /** Makes a socket a member, with its state stored on the socket. */
-  add(conn: Connection): void {
+  add(conn: Held): void {
     writeAttachment(conn.ws, conn.att);
     const live = this.live().set(conn.ws, conn.att);
     // A newcomer is among the first members only while the room is smaller than the page.
@@ -142,26 +168,15 @@ export class Connections {
     return members;
   }
 
-  /** A page of members in id order after `after` (on demand only: it sorts the room). */
-  page(after: string | undefined, limit: number): { members: PresentMember[]; next?: string } {
-    const all = [...this.live().values()].map(presentMemberOf).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const start = after === undefined ? 0 : all.findIndex((m) => m.id > after);
-    const members = start < 0 ? [] : all.slice(start, start + limit);
-    const last = members.at(-1);
-    return last && start + limit < all.length ? { members, next: last.id } : { members };
+  /** Every member this object holds. */
+  attachments(): IterableIterator<Attachment> {
+    return this.live().values();
   }
 
-  /** The connections of one member (a token member may have several). */
-  ofMember(id: string): Connection[] {
-    const out: Connection[] = [];
-    for (const [ws, att] of this.live()) if (att.id === id) out.push({ ws, att });
-    return out;
-  }
-
-  /** The connections of one identity (a ban's reach: a token's sub, or every anonymous member at one address). */
-  ofIdentity(identity: string): Connection[] {
-    const out: Connection[] = [];
-    for (const [ws, att] of this.live()) if (att.identity === identity) out.push({ ws, att });
+  /** The members this object holds whose attachment matches. */
+  ofMatching(match: (att: Attachment) => boolean): Held[] {
+    const out: Held[] = [];
+    for (const [ws, att] of this.live()) if (match(att)) out.push({ ws, att });
     return out;
   }
 
@@ -186,13 +201,13 @@ export class Connections {
    * as it goes on the wire (serialised once: a caller that charges for its
    * size measures this), or null when nothing was sent.
    */
-  send(conn: Connection, event: ServerEvent): string | null {
+  send(conn: Held, event: ServerEvent): string | null {
     const { ws, att } = conn;
-    const item = att.format === "text" || att.format === "lines" ? toTextLine(event, att.nick) : JSON.stringify(event);
+    const item = itemOf(event, att);
     if (item === null) return null;
-    if (!isGathered(att.format)) return trySend(ws, item) ? item : null;
+    if (!isGathered(att.format)) return this.frame(ws, item) ? item : null;
     if (this.pending) this.ownList(att.format, ws).push(item);
-    else trySend(ws, GATHERED[att.format]([item]));
+    else this.frame(ws, GATHERED[att.format]([item]));
     return item;
   }
 
@@ -202,9 +217,9 @@ export class Connections {
    * those events, each with the members it is not for. Each shape is
    * serialised once.
    */
-  broadcast(event: ServerEvent, except?: WebSocket, v1Shape?: V1Event[]): void {
+  broadcast(event: ServerEvent, except?: WebSocket, v1Shape?: V1Shape): void {
     let json: string | undefined;
-    let v1: { hiddenFrom?: (memberId: string) => boolean; frame: string }[] | undefined;
+    let v1: { e?: V1Event; frame: string }[] | undefined;
     let text: string | null | undefined;
     const pending = this.pending;
     // Which gathered formats this room has members of: only theirs gather the event.
@@ -214,8 +229,8 @@ export class Connections {
       if (format === "v1") {
         if (ws === except) continue;
         json ??= JSON.stringify(event);
-        v1 ??= v1Shape ? v1Shape.map((e) => ({ hiddenFrom: e.hiddenFrom, frame: JSON.stringify(e.event) })) : [{ frame: json }];
-        for (const { hiddenFrom, frame } of v1) if (!hiddenFrom?.(att.id)) trySend(ws, frame);
+        v1 ??= v1Shape ? v1Shape.events.map((e) => ({ e, frame: JSON.stringify(e.event) })) : [{ frame: json }];
+        for (const { e, frame } of v1) if (!e || !v1Shape || !hidden(e, v1Shape.order, att.id)) this.frame(ws, frame);
         continue;
       }
       let item: string | null;
@@ -225,13 +240,13 @@ export class Connections {
         item = text;
       }
       if (format === "text") {
-        if (ws !== except && item !== null) trySend(ws, item);
+        if (ws !== except && item !== null) this.frame(ws, item);
         continue;
       }
       seen[format] = true;
       const channel = pending?.[format];
       if (!channel) {
-        if (ws !== except && item !== null) trySend(ws, GATHERED[format]([item]));
+        if (ws !== except && item !== null) this.frame(ws, GATHERED[format]([item]));
       } else if (ws === except) {
         // Left out of this one: from here on it needs its own list.
         if (!channel.own.has(ws)) channel.own.set(ws, [...channel.shared]);
@@ -256,7 +271,7 @@ export class Connections {
     const channel = this.pending?.[format];
     if (!channel) return;
     const list = channel.own.get(ws) ?? channel.shared;
-    if (list.length) trySend(ws, GATHERED[format](list));
+    if (list.length) this.frame(ws, GATHERED[format](list));
     channel.own.set(ws, []);
   }
 
@@ -273,14 +288,20 @@ export class Connections {
     for (const format of GATHERED_FORMATS) {
       const channel = pending[format];
       if (channel.shared.length) shared[format] = GATHERED[format](channel.shared);
-      for (const [ws, own] of channel.own) if (own.length) trySend(ws, GATHERED[format](own));
+      for (const [ws, own] of channel.own) if (own.length) this.frame(ws, GATHERED[format](own));
     }
     if (shared.v2 === undefined && shared.lines === undefined) return;
     for (const [ws, att] of this.live()) {
       if (!isGathered(att.format)) continue;
       const frame = shared[att.format];
-      if (frame !== undefined && !pending[att.format].own.has(ws)) trySend(ws, frame);
+      if (frame !== undefined && !pending[att.format].own.has(ws)) this.frame(ws, frame);
     }
+  }
+
+  /** Sends one frame, counted. */
+  private frame(ws: WebSocket, data: string): boolean {
+    this.frames++;
+    return trySend(ws, data);
   }
 
   private live(): Map<WebSocket, Attachment> {

@@ -7,7 +7,7 @@
 import type { JoinedEvent } from "../../shared/events";
 import { MEMBERS_PAGE, publicLimits, RECENT_HISTORY, RESUME_CAP } from "../../shared/limits";
 import { presentMemberOf } from "./attachment";
-import type { Connection } from "./connections";
+import type { Connection } from "./audience";
 import type { RoomParts } from "./parts";
 
 export function greeting(room: RoomParts, conn: Connection, since: number | undefined): JoinedEvent {
@@ -17,7 +17,7 @@ export function greeting(room: RoomParts, conn: Connection, since: number | unde
     room: conn.att.room,
     self: presentMemberOf(conn.att),
     members: [],
-    count: room.connections.size,
+    count: room.audience.size,
     history: [],
     lastSeq,
     limits: publicLimits(room.limits),
@@ -25,7 +25,7 @@ export function greeting(room: RoomParts, conn: Connection, since: number | unde
   // A text client's greeting is one line: skip the member list (O(room
   // size) per join) and the history query (text clients get none).
   if (conn.att.format === "v1" || conn.att.format === "v2") {
-    event.members = room.connections.first(MEMBERS_PAGE);
+    event.members = room.audience.first(MEMBERS_PAGE);
     if (since === undefined) {
       event.history = room.history.recent(RECENT_HISTORY);
     } else {

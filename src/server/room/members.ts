@@ -2,7 +2,7 @@
 import type { MembersEvent } from "../../shared/events";
 import type { MembersFrame } from "../../shared/frames";
 import { MEMBERS_PAGE } from "../../shared/limits";
-import type { Connection } from "./connections";
+import type { Connection } from "./audience";
 import type { RoomParts } from "./parts";
 
 export function members(room: RoomParts, conn: Connection, frame: MembersFrame): void {
@@ -11,6 +11,6 @@ export function members(room: RoomParts, conn: Connection, frame: MembersFrame):
 
 /** A page of the member list in id order after `after`; `limit` is clamped to 1..MEMBERS_PAGE. */
 export function memberPage(room: RoomParts, after: string | undefined, limit: number): MembersEvent {
-  const page = room.connections.page(after, Math.min(Math.max(1, limit), MEMBERS_PAGE));
-  return { type: "members", room: room.name, count: room.connections.size, ...page };
+  const page = room.audience.page(after, Math.min(Math.max(1, limit), MEMBERS_PAGE));
+  return { type: "members", room: room.name, count: room.audience.size, ...page };
 }

@@ -17,7 +17,7 @@ import { type ModerationFrame, MUTE_DEFAULT_SECONDS } from "../../shared/frames"
 import type { Result } from "../../shared/validate";
 import { depart } from "./admission";
 import { memberOf } from "./attachment";
-import type { Connection } from "./connections";
+import type { Connection } from "./audience";
 import type { EventData } from "./history";
 import type { RoomParts } from "./parts";
 
@@ -58,13 +58,13 @@ export function moderate(room: RoomParts, conn: Connection, frame: ModerationFra
     }
     return room.history.record(memberOf(conn.att), data, now);
   });
-  room.connections.broadcast(event);
+  room.audience.broadcast(event);
   if (action === "kick" || action === "ban") {
     const told = action === "kick" ? refusal.kicked(room.name, reason) : refusal.banned(room.name, reason);
     for (const t of reached) {
       room.reply(t, told);
-      depart(room, t.ws, true);
-      room.connections.close(t.ws, action === "kick" ? DISCONNECT.kicked : DISCONNECT.banned);
+      depart(room, t.peer, true);
+      room.audience.close(t.peer, action === "kick" ? DISCONNECT.kicked : DISCONNECT.banned);
     }
   }
 }
@@ -78,13 +78,13 @@ function target(room: RoomParts, conn: Connection, frame: ModerationFrame): Resu
   const { action, member } = frame;
   const actor = conn.att.role;
   if (!atLeast(actor, "moderator")) return refused(refusal.forbidden(`only moderators may ${action}`));
-  const named = room.connections.ofMember(member);
+  const named = room.audience.ofMember(member);
   // Only a connected member can be kicked.
   if (action === "kick" && named.length === 0) return refused(refusal.noSuchMember(member));
   // A member not connected: the identity the room knew it by, else a token member's sub.
   const identity = named[0]?.att.identity ?? room.sanctions.identityOf(member) ?? `sub:${member}`;
   // A kick reaches the member named; a sanction, every connection of its identity (an anonymous one: its address).
-  const reached = action === "kick" ? named : room.connections.ofIdentity(identity);
+  const reached = action === "kick" ? named : room.audience.ofIdentity(identity);
   const role = reached.length > 0 ? strongest(reached) : room.sanctions.roleOf(identity);
   if (!mayModerate(actor, role)) return refused(refusal.forbidden(`you may not ${action} a member of your own role or above`));
   const kind = action === "unban" ? "ban" : action;

@@ -9,11 +9,13 @@ import { type Limits, limitsFrom } from "../../shared/limits";
 import type { Env } from "../env";
 import { log } from "../platform/log";
 import { TokenBucket } from "../platform/token-bucket";
+import { Audience, type Connection } from "./audience";
 import { GroupCommit } from "./commit";
-import { type Connection, Connections } from "./connections";
+import { Connections } from "./connections";
 import { History } from "./history";
 import { Presence } from "./presence";
 import { Sanctions } from "./sanctions";
+import { Shards } from "./shards";
 
 export interface RoomParts {
   readonly name: string;
@@ -21,11 +23,14 @@ export interface RoomParts {
   readonly limits: Limits;
   readonly history: History;
   readonly sanctions: Sanctions;
-  readonly connections: Connections;
+  /** Everyone the room speaks to, on this object or its shards. */
+  readonly audience: Audience;
+  /** The room's shard objects: where a new member goes, and the fan-out to them. */
+  readonly shards: Shards;
   readonly presence: Presence;
   /** The queue of sends stored together (commit.ts). */
   readonly commit: GroupCommit;
-  /** This connection's rate limit; see TokenBucket for why memory is enough. */
+  /** The rate limit of a socket this object holds; see TokenBucket for why memory is enough. */
   bucket(ws: WebSocket): TokenBucket;
   /** Sends one event to one member (errors are logged as refusals); returns its text as sent, or null. */
   reply(conn: Connection, event: ServerEvent): string | null;
@@ -44,8 +49,17 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
   const name = ctx.id.name ?? "";
   const limits = limitsFrom(env);
   const history = new History(ctx.storage.sql, name, limits.MAX_ROOM_HISTORY);
-  const connections = new Connections(ctx);
   const buckets = new WeakMap<WebSocket, TokenBucket>();
+  const bucket = (ws: WebSocket): TokenBucket => {
+    let found = buckets.get(ws);
+    if (!found) {
+      found = new TokenBucket(limits.RATE_LIMIT_BURST, limits.RATE_LIMIT_PER_SECOND, Date.now());
+      buckets.set(ws, found);
+    }
+    return found;
+  };
+  const shards = new Shards(ctx.storage.sql, env, name, limits.ROOM_SHARD_MEMBERS, history);
+  const audience = new Audience(new Connections(ctx), shards, bucket);
   const sanctions = new Sanctions(ctx.storage.sql);
   const atomically = <T>(write: () => T): T => {
     try {
@@ -62,20 +76,14 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
     limits,
     history,
     sanctions,
-    connections,
-    presence: new Presence(name, connections),
-    commit: new GroupCommit(atomically, history, connections, name),
-    bucket(ws) {
-      let bucket = buckets.get(ws);
-      if (!bucket) {
-        bucket = new TokenBucket(limits.RATE_LIMIT_BURST, limits.RATE_LIMIT_PER_SECOND, Date.now());
-        buckets.set(ws, bucket);
-      }
-      return bucket;
-    },
+    audience,
+    shards,
+    presence: new Presence(name, audience),
+    commit: new GroupCommit(atomically, history, audience, name),
+    bucket,
     reply(conn, event) {
       if (event.type === "error") log("refusal", { room: name, conn: conn.att.alias, code: event.code });
-      return connections.send(conn, event);
+      return audience.send(conn, event);
     },
     atomically,
   };

@@ -17,7 +17,8 @@
 import type { PresenceChangesEvent, PresenceEvent, PresentMember } from "../../shared/events";
 import { PRESENCE_LIST_MAX, presenceWindowMs } from "../../shared/limits";
 import { log, logInternal } from "../platform/log";
-import type { Connections, V1Event } from "./connections";
+import type { Audience } from "./audience";
+import type { V1Event } from "./connections";
 
 export class Presence {
   private readonly joined = new Map<string, PresentMember>();
@@ -33,7 +34,7 @@ export class Presence {
 
   constructor(
     private readonly room: string,
-    private readonly connections: Connections,
+    private readonly audience: Audience,
   ) {}
 
   /** What the logs call each member told of in this window (see Attachment.alias). */
@@ -59,13 +60,13 @@ export class Presence {
   }
 
   private schedule(): void {
-    this.timer ??= setTimeout(() => this.tellAlone(), presenceWindowMs(this.connections.size));
+    this.timer ??= setTimeout(() => this.tellAlone(), presenceWindowMs(this.audience.size));
   }
 
   /** The window's end: a turn of its own, and an entry point of the room (its throws stop here). */
   private tellAlone(): void {
     try {
-      this.connections.turn(() => this.tell());
+      this.audience.turn(() => this.tell());
     } catch (error) {
       logInternal("presence", error, { room: this.room });
     }
@@ -74,7 +75,7 @@ export class Presence {
   /** Tells the room what changed since the last window. */
   private tell(): void {
     this.timer = undefined;
-    const count = this.connections.size;
+    const count = this.audience.size;
     const joined = [...this.joined.values()].slice(0, PRESENCE_LIST_MAX);
     const left = [...this.left.values()].slice(0, PRESENCE_LIST_MAX);
     // The room's one log line for the window (see log.ts), naming whom the
@@ -101,16 +102,13 @@ export class Presence {
     const changes: PresenceChangesEvent = { type: "presence_changes", room: this.room, joined, left, count };
     if (more) changes.more = true;
     // A parley.v1 member is not told of itself, nor of what happened before
-    // it came (its `joined` showed the room as it was then).
-    const order = new Map(this.order);
+    // it came (its `joined` showed the room as it was then): each event is
+    // hidden from members ranked after its subject in the window's order.
+    const order = Object.fromEntries(this.order);
     this.order.clear();
-    const cameLater = (recipient: string, member: string) => (order.get(recipient) ?? 0) > (order.get(member) ?? 0);
-    const v1: V1Event[] = [
-      ...joined.map((member) => ({
-        event: this.v1("join", member, count),
-        hiddenFrom: (r: string) => r === member.id || cameLater(r, member.id),
-      })),
-      ...left.map((member) => ({ event: this.v1("leave", member, count), hiddenFrom: (r: string) => cameLater(r, member.id) })),
+    const events: V1Event[] = [
+      ...joined.map((member) => ({ event: this.v1("join", member, count), subject: member.id, rank: order[member.id] ?? 0 })),
+      ...left.map((member) => ({ event: this.v1("leave", member, count), rank: order[member.id] ?? 0 })),
     ];
     // With changes left out, a member who came after all the listed ones would
     // hear none of them, and keep a stale count: the latest change goes to
@@ -118,9 +116,9 @@ export class Presence {
     const latest = this.latest;
     this.latest = undefined;
     if (more && latest && !joined.includes(latest.member) && !left.includes(latest.member)) {
-      v1.push({ event: this.v1(latest.event, latest.member, count), hiddenFrom: (r: string) => r === latest.member.id });
+      events.push({ event: this.v1(latest.event, latest.member, count), subject: latest.member.id });
     }
-    this.connections.broadcast(changes, undefined, v1);
+    this.audience.broadcast(changes, undefined, { events, order });
   }
 
   private v1(event: "join" | "leave", member: PresentMember, count: number): PresenceEvent {

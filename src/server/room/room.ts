@@ -24,19 +24,33 @@ import type { Env } from "../env";
 import { httpError } from "../http/errors";
 import { log, logInternal } from "../platform/log";
 import { closeQuietly, refuseUpgrade, socketPair, trySend, upgradeResponse } from "../platform/socket";
-import { dispatch, receive } from "./actions";
+import { dispatch, type Heard, hear, receive } from "./actions";
 import { admission, depart } from "./admission";
-import { readAttachment } from "./attachment";
+import { type Attachment, readAttachment } from "./attachment";
 import type { Appended } from "./history";
 import { memberPage } from "./members";
 import { type RoomParts, roomParts } from "./parts";
+import { arrival, placement, shardsTakeNewcomers } from "./placement";
 import { type HttpPost, post } from "./say";
+import { RemotePeer } from "./shards";
 
 /** What `GET /api/rooms/:room` answers. */
 interface RoomInfo {
   room: string;
   members: number;
   lastSeq: number;
+  /** How many objects hold members now (1 for a room without shards). */
+  shards: number;
+}
+
+/** The operator's fan-out counters since this object started (GET /api/admin/rooms/:room). */
+interface Fanout {
+  /** Turns of the room (each sends at most one batch per shard). */
+  turns: number;
+  /** Delivery calls to shard objects. */
+  calls: number;
+  /** WebSocket frames to the sockets this object holds. */
+  frames: number;
 }
 
 export class Room extends DurableObject<Env> {
@@ -47,6 +61,8 @@ export class Room extends DurableObject<Env> {
     this.room = roomParts(ctx, env);
     // Answered by the runtime without waking the room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    // A room that ever had shards asks them who they hold before anything else runs.
+    if (this.room.shards.used) void ctx.blockConcurrencyWhile(() => this.room.shards.restore());
   }
 
   // ------------------------------------------------------------ sockets
@@ -66,13 +82,15 @@ export class Room extends DurableObject<Env> {
         log("refusal", { room: this.room.name, code: att.error.code });
         return refuseUpgrade(att.error, format);
       }
+      // Past ROOM_SHARD_MEMBERS the member goes to a shard object: the worker takes it there.
+      if (shardsTakeNewcomers(this.room)) return placement(this.room, att.value);
       const { client, server } = socketPair();
       this.ctx.acceptWebSocket(server);
       accepted = server;
       // A new socket joins the room the way a member's `join` frame would.
       const join: JoinFrame = { action: "join", msg: this.room.name, nick: att.value.nick };
       if (params.value.since !== undefined) join.since = params.value.since;
-      this.room.connections.turn(() => dispatch(this.room, { ws: server, att: att.value }, { ok: true, value: join }));
+      this.room.audience.turn(() => dispatch(this.room, { peer: server, att: att.value }, { ok: true, value: join }));
       return upgradeResponse(client, format);
     } catch (error) {
       this.failed("fetch", error, accepted);
@@ -83,9 +101,9 @@ export class Room extends DurableObject<Env> {
 
   override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {
     try {
-      const conn = this.room.connections.get(ws);
+      const conn = this.room.audience.get(ws);
       // Otherwise a member that already left: its socket is closing.
-      if (conn) this.room.connections.turn(() => receive(this.room, conn, data));
+      if (conn) this.room.audience.turn(() => receive(this.room, conn, hear(data, this.room.limits, this.room.bucket(ws))));
     } catch (error) {
       this.failed("webSocketMessage", error, ws);
       this.tellInternal(ws, data);
@@ -94,7 +112,7 @@ export class Room extends DurableObject<Env> {
 
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {
     try {
-      this.room.connections.turn(() => depart(this.room, ws));
+      this.room.audience.turn(() => depart(this.room, ws));
     } catch (error) {
       this.failed("webSocketClose", error, ws);
     }
@@ -104,7 +122,7 @@ export class Room extends DurableObject<Env> {
 
   override webSocketError(ws: WebSocket): void {
     try {
-      this.room.connections.turn(() => depart(this.room, ws));
+      this.room.audience.turn(() => depart(this.room, ws));
     } catch (error) {
       this.failed("webSocketError", error, ws);
     }
@@ -118,7 +136,8 @@ export class Room extends DurableObject<Env> {
   /** Room summary: live member count and the newest stored seq. */
   info(): Result<RoomInfo> {
     try {
-      return { ok: true, value: { room: this.room.name, members: this.room.connections.size, lastSeq: this.room.history.lastSeq } };
+      const { name: room, audience, history } = this.room;
+      return { ok: true, value: { room, members: audience.size, lastSeq: history.lastSeq, shards: audience.objects } };
     } catch (error) {
       return this.failedCall("info", error);
     }
@@ -160,6 +179,51 @@ export class Room extends DurableObject<Env> {
     }
   }
 
+  /** The fan-out counters since this object started. */
+  fanout(): Result<Fanout> {
+    try {
+      const { audience, shards } = this.room;
+      return { ok: true, value: { turns: audience.turns, calls: shards.calls, frames: audience.frames } };
+    } catch (error) {
+      return this.failedCall("fanout", error);
+    }
+  }
+
+  // ------------------------------------------------------------ RPC (the room's shard objects)
+
+  /** A shard accepted the socket of a member this room placed on it: it joins (greeted through the shard). */
+  arrive(shard: number, att: Attachment, since: number | undefined): Result<null> {
+    try {
+      const peer = new RemotePeer(shard, att.key ?? "");
+      this.room.audience.turn(() => arrival(this.room, { peer, att }, since));
+      return { ok: true, value: null };
+    } catch (error) {
+      return this.failedCall("arrive", error);
+    }
+  }
+
+  /** A frame a member on a shard sent, as the shard heard it (parsed, rate-limited). */
+  act(shard: number, key: string, heard: Heard): Result<null> {
+    try {
+      const conn = this.room.audience.get(new RemotePeer(shard, key));
+      // Otherwise a member that already left: its close is on its way to the shard.
+      if (conn) this.room.audience.turn(() => receive(this.room, conn, heard));
+      return { ok: true, value: null };
+    } catch (error) {
+      return this.failedCall("act", error);
+    }
+  }
+
+  /** A member's socket on a shard closed. */
+  gone(shard: number, key: string): Result<null> {
+    try {
+      this.room.audience.turn(() => depart(this.room, new RemotePeer(shard, key)));
+      return { ok: true, value: null };
+    } catch (error) {
+      return this.failedCall("gone", error);
+    }
+  }
+
   // ------------------------------------------------------------ the error boundary's cold path
 
   /** Logs a throw an entry point caught, once: the room and the connection's id, never what was sent. */
@@ -197,7 +261,7 @@ export class Room extends DurableObject<Env> {
    */
   private drop(ws: WebSocket): void {
     try {
-      this.room.connections.remove(ws);
+      this.room.audience.remove(ws);
     } catch {
       // Removing it is what failed: the close still goes out.
     }

@@ -8,8 +8,8 @@ import type { SendFrame } from "../../shared/frames";
 import type { Result } from "../../shared/validate";
 import { debugEnabled, log } from "../platform/log";
 import { memberOf } from "./attachment";
+import type { Connection } from "./audience";
 import { keptMessage } from "./changes";
-import type { Connection } from "./connections";
 import type { Appended } from "./history";
 import type { RoomParts } from "./parts";
 import { type Speaker, silenced } from "./sanctions";
@@ -39,7 +39,7 @@ export function say(room: RoomParts, conn: Connection, frame: SendFrame): void {
     // answered to its sender alone: the original, or that it is no longer kept.
     // A failed batch was logged once by the commit, so its error is sent unlogged.
     settle: (result) => {
-      if (!result.ok) room.connections.send(conn, result.error);
+      if (!result.ok) room.audience.send(conn, result.error);
       else if ("prunedSeq" in result.value) room.reply(conn, refusal.alreadyStored(id ?? "", result.value.prunedSeq));
       // Stored: an anonymous speaker's address is remembered, so a ban placed after it left still reaches it.
       else if (result.value.created) room.sanctions.spoke(conn.att);

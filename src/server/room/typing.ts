@@ -4,9 +4,9 @@
  * drops it unanswered before it gets here).
  */
 import { memberOf } from "./attachment";
-import type { Connection } from "./connections";
+import type { Connection } from "./audience";
 import type { RoomParts } from "./parts";
 
 export function typing(room: RoomParts, conn: Connection): void {
-  room.connections.broadcast({ type: "typing", room: room.name, member: memberOf(conn.att) }, conn.ws);
+  room.audience.broadcast({ type: "typing", room: room.name, member: memberOf(conn.att) }, conn.peer);
 }
