@@ -23,7 +23,7 @@
  *   BENCH_SHARDED_MEMBERS (4000; quick 400)  sharded big room (opt in: big-sharded): members, filled once
  *                                     unsharded and once sharded, each on a wrangler dev of its own
  *   BENCH_SHARD_MEMBERS (500; quick 50)  sharded big room: ROOM_SHARD_MEMBERS of the sharded fill
- *   BENCH_SHARDED_MESSAGES (100; quick 20)  sharded big room: messages of the serial run (one at a time)
+ *   BENCH_SHARDED_MESSAGES (50; quick 20)  sharded big room: messages of the serial run (one at a time)
  *   BENCH_SHARDED_RATES (5,10,15,20,30,40,60,80,120,160; quick 5,20)  sharded big room: offered
  *                                     messages/s of the open-loop steps, until p99 passes 1 s
  *   BENCH_SHARDED_STEP_S (4; quick 1.5)  sharded big room: seconds of each step
@@ -99,7 +99,7 @@ export const CFG = {
   bigRounds: Math.max(1, Math.floor(num("BENCH_BIG_ROUNDS", 3, 2))),
   shardedMembers: num("BENCH_SHARDED_MEMBERS", 4000, 400),
   shardMembers: num("BENCH_SHARD_MEMBERS", 500, 50),
-  shardedMessages: num("BENCH_SHARDED_MESSAGES", 100, 20),
+  shardedMessages: num("BENCH_SHARDED_MESSAGES", 50, 20),
   shardedRates: rates("BENCH_SHARDED_RATES", QUICK ? "5,20" : "5,10,15,20,30,40,60,80,120,160"),
   shardedStepS: num("BENCH_SHARDED_STEP_S", 4, 1.5),
   timeWaitMax: num("BENCH_TIME_WAIT_MAX", 2000),

@@ -7,7 +7,7 @@
  */
 import { SUSTAINED_P99_MS, sustained } from "../scenarios/big-sharded-runs.ts";
 import type { Row } from "./rows.ts";
-import { type Fig, r0, ratio } from "./stats.ts";
+import { type Fig, median, r0, r2, ratio } from "./stats.ts";
 import type { Verdict } from "./verdicts.ts";
 
 const SCENARIO = "big-sharded";
@@ -52,6 +52,20 @@ function model(c: Config) {
   return { workerUsPerMessage: r0(perMessageUs), objects, messagesPerS: r0((1e6 * objects) / perMessageUs) };
 }
 
+/**
+ * CPU per delivery sharded ÷ unsharded at each offered rate both held, and
+ * their median: the same load on both, batching alike (information).
+ */
+function stepRatios(u: Config, s: Config) {
+  const perRate: Record<string, Fig> = {};
+  for (const a of s.steps.filter(sustained)) {
+    const b = u.steps.find((r) => r.offeredRate === a.offeredRate && sustained(r));
+    if (b) perRate[`${a.offeredRate}/s`] = ratio(a.serverCpuUsPerDelivery, b.serverCpuUsPerDelivery);
+  }
+  const known = Object.values(perRate).filter((x) => x !== null);
+  return { cpuPerDeliveryOpen: known.length ? r2(median(known)) : null, cpuPerDeliveryOpenByRate: perRate };
+}
+
 /** Sharded ÷ unsharded, into `out` (see verdicts.ts's ratios()). */
 export function shardedRatios(rows: Row[], out: Record<string, Record<string, unknown>>): void {
   const u = config(rows, false);
@@ -61,6 +75,7 @@ export function shardedRatios(rows: Row[], out: Record<string, Record<string, un
     cpuPerDelivery: ratio(s.closed?.serverCpuUsPerDelivery, u.closed?.serverCpuUsPerDelivery),
     workerCpuPerDelivery: ratio(workerPerDelivery(s.closed), workerPerDelivery(u.closed)),
     cpuPerDeliverySerial: ratio(s.serial?.serverCpuUsPerDelivery, u.serial?.serverCpuUsPerDelivery),
+    ...stepRatios(u, s),
     p50Serial: ratio(s.serial?.latencyMs?.p50, u.serial?.latencyMs?.p50),
     p99Serial: ratio(s.serial?.latencyMs?.p99, u.serial?.latencyMs?.p99),
     cpuPerJoin: ratio(s.fill?.serverCpuUsPerJoin, u.fill?.serverCpuUsPerJoin),
