@@ -21,6 +21,7 @@ import { type BenchServer, gitState, snapshot, startWrangler } from "./lib/serve
 import { r0, r2 } from "./lib/stats.ts";
 import { ratios, verdicts } from "./lib/verdicts.ts";
 import { big, refillRounds } from "./scenarios/big.ts";
+import { bigSharded, shardedMembers } from "./scenarios/big-sharded.ts";
 import { streamJoins } from "./scenarios/big-stream.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { idle } from "./scenarios/idle.ts";
@@ -28,7 +29,7 @@ import { inband } from "./scenarios/inband.ts";
 import { inbandFanout } from "./scenarios/inband-fanout.ts";
 import { rooms } from "./scenarios/rooms.ts";
 
-const SCENARIOS: Record<string, Scenario> = { idle, fanout, rooms, inband, "inband-fanout": inbandFanout, big };
+const SCENARIOS: Record<string, Scenario> = { idle, fanout, rooms, inband, "inband-fanout": inbandFanout, big, "big-sharded": bigSharded };
 
 /** File descriptors wrangler's dev proxy holds per open client socket (measured; see checkOpenFiles()). */
 const FDS_PER_CLIENT_IN_PROXY = 4;
@@ -48,12 +49,13 @@ function checkOpenFiles(info: Machine): void {
     has("rooms") || has("inband") ? CFG.rooms * CFG.roomClients : 0,
     // The room's members and, at most, one join stream's.
     has("big") ? CFG.bigMembers + streamJoins() : 0,
+    has("big-sharded") ? shardedMembers() : 0,
   );
   const needFds = FDS_PER_CLIENT_IN_PROXY * clients + 256;
   if (info.openFilesLimit >= needFds) return;
   throw new Error(
     `open files limit ${info.openFilesLimit} is below the ${needFds} this run needs (wrangler's dev proxy holds about ${FDS_PER_CLIENT_IN_PROXY} per client): ` +
-      `raise it (ulimit -n; above the hard limit only with CAP_SYS_RESOURCE) or lower BENCH_IDLE_CONNECTIONS / BENCH_BIG_MEMBERS / BENCH_BIG_STREAM_S ` +
+      `raise it (ulimit -n; above the hard limit only with CAP_SYS_RESOURCE) or lower BENCH_IDLE_CONNECTIONS / BENCH_BIG_MEMBERS / BENCH_BIG_STREAM_S / BENCH_SHARDED_MEMBERS ` +
       `(at most ${Math.floor((info.openFilesLimit - 256) / FDS_PER_CLIENT_IN_PROXY)} clients at once with this limit)`,
   );
 }

@@ -20,6 +20,13 @@
  *   BENCH_BIG_PROTOCOLS (parley.v2,parley.v1)  big room: subprotocols offered (the server picks)
  *   BENCH_BIG_ROUNDS (3; quick 2)     big room: fills per target, interleaved across the targets; the
  *                                     CPU-per-join verdict is the median of the rounds' ratios
+ *   BENCH_SHARDED_MEMBERS (4000; quick 400)  sharded big room (opt in: big-sharded): members, filled once
+ *                                     unsharded and once sharded, each on a wrangler dev of its own
+ *   BENCH_SHARD_MEMBERS (500; quick 50)  sharded big room: ROOM_SHARD_MEMBERS of the sharded fill
+ *   BENCH_SHARDED_MESSAGES (50; quick 20)  sharded big room: messages of the serial run (one at a time)
+ *   BENCH_SHARDED_RATES (5,10,15,20,30,40,60,80,120,160; quick 5,20)  sharded big room: offered
+ *                                     messages/s of the open-loop steps, until p99 passes 1 s
+ *   BENCH_SHARDED_STEP_S (4; quick 1.5)  sharded big room: seconds of each step
  *   BENCH_TIME_WAIT_MAX (2000)        before each target's idle and big-room connects (and each further
  *                                     round of big-room fills), wait (≤ 65 s)
  *                                     until at most this many sockets are in TIME_WAIT
@@ -51,6 +58,12 @@ function list(name: string, dflt: string): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+}
+/** Positive numbers, ascending (a list of offered rates). */
+function rates(name: string, dflt: string): number[] {
+  const out = list(name, dflt).map(Number);
+  if (out.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`${name} must be positive numbers, got ${process.env[name]}`);
+  return out.sort((a, b) => a - b);
 }
 function vars(name: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -84,6 +97,11 @@ export const CFG = {
   bigStreamS: num("BENCH_BIG_STREAM_S", 10, 3),
   bigProtocols: list("BENCH_BIG_PROTOCOLS", "parley.v2,parley.v1"),
   bigRounds: Math.max(1, Math.floor(num("BENCH_BIG_ROUNDS", 3, 2))),
+  shardedMembers: num("BENCH_SHARDED_MEMBERS", 4000, 400),
+  shardMembers: num("BENCH_SHARD_MEMBERS", 500, 50),
+  shardedMessages: num("BENCH_SHARDED_MESSAGES", 50, 20),
+  shardedRates: rates("BENCH_SHARDED_RATES", QUICK ? "5,20" : "5,10,15,20,30,40,60,80,120,160"),
+  shardedStepS: num("BENCH_SHARDED_STEP_S", 4, 1.5),
   timeWaitMax: num("BENCH_TIME_WAIT_MAX", 2000),
   maxS: num("BENCH_MAX_S", 900),
   ref: process.env.BENCH_REF || undefined,

@@ -5,6 +5,7 @@
 
 import type { StreamFigures } from "../scenarios/big-stream.ts";
 import type { Row } from "./rows.ts";
+import { shardedTable } from "./sharded-report.ts";
 import { r0, r1 } from "./stats.ts";
 import { fillsByRound, type Verdict } from "./verdicts.ts";
 
@@ -192,6 +193,7 @@ export function table(rows: Row[]): string {
     const streams = big.flatMap((r) => [r.stream?.small, r.stream?.big].flatMap((st) => (st ? [{ r, st }] : [])));
     if (streams.length) out.push("", ...streamTable(streams));
   }
+  if (rows.some((r) => r.scenario === "big-sharded")) out.push("", ...shardedTable(rows));
   return out.join("\n");
 }
 
@@ -210,6 +212,13 @@ export function printReport(heading: string, rows: Row[], rat: Record<string, un
         "counts: every member told the exact size; probe all: ms until every member had the probe; leave µs: server CPU per leave\n" +
         "while the room empties (information). Join streams: joins at a fixed rate into the room after its first tenth (N/10) and\n" +
         "after the fill (N), per join everything every member received until all knew the count; growth: at N ÷ at N/10 (the verdicts).",
+    );
+  if (rows.some((r) => r.scenario === "big-sharded"))
+    console.log(
+      "Sharded big room: parley:S=N is Parley with ROOM_SHARD_MEMBERS=N (0: never shards), each on a wrangler dev of its own;\n" +
+        "calls/frames per msg: the writer's RPCs to shards and frames to its own sockets per message, one message at a time (serial);\n" +
+        "CPU/worker µs/dl: closed loop; msgs/s held: the highest open-loop rate with p99 ≤ 1 s and no loss; model: with one thread\n" +
+        "per object (not visible here: every object runs in one workerd process, on the generator's 2 cores).",
     );
   console.log("");
   console.log("Ratios (Parley ÷ floor; CPU per delivery, lower is better):");

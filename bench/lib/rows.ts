@@ -5,6 +5,7 @@
  */
 import type { BigRowFigures } from "../scenarios/big.ts";
 import type { IdleFigures } from "../scenarios/idle.ts";
+import type { FanoutFigures } from "./admin.ts";
 import type { BenchServer } from "./server.ts";
 import type { ConnectFigures, Fig, PhaseFigures } from "./stats.ts";
 
@@ -30,7 +31,19 @@ export interface RowBase {
   framesPerDelivery?: Fig;
 }
 
-export type Row = RowBase & Partial<PhaseFigures> & Partial<IdleFigures> & Partial<BigRowFigures>;
+/** The sharded big room's own fields (bench/scenarios/big-sharded.ts). */
+export interface ShardedFigures {
+  /** the server's ROOM_SHARD_MEMBERS (0: never shards) */
+  shardCap: number;
+  /** objects holding the room's members after the fill (GET /api/admin/rooms/:room's `shards`) */
+  objects: number | null;
+  /** the writer's counters over the run, and per message sent */
+  fanout: FanoutFigures;
+  /** open-loop step: messages per second offered */
+  offeredRate: number;
+}
+
+export type Row = RowBase & Partial<PhaseFigures> & Partial<IdleFigures> & Partial<BigRowFigures> & Partial<ShardedFigures>;
 
 /** One measured run of a scenario on one target: measured again, once, if the server restarts during it. */
 export type Run = () => Promise<Row[]>;

@@ -4,6 +4,7 @@
  */
 import { CFG } from "./config.ts";
 import type { Row } from "./rows.ts";
+import { shardedRatios, shardedVerdicts } from "./sharded-report.ts";
 import { type Fig, median, r2, ratio } from "./stats.ts";
 
 const FLOORS = ["floor-bare", "floor-storage"];
@@ -141,6 +142,7 @@ export function ratios(rows: Row[]): Ratios {
   loadRatios(rows, out);
   bigRatios(rows, out);
   inbandRatios(rows, out);
+  shardedRatios(rows, out);
   return out;
 }
 
@@ -240,5 +242,6 @@ export function verdicts(rows: Row[], rat: Ratios): Verdict[] {
   deliveryVerdicts(rows, rat, v);
   bigVerdicts(rows, rat, v);
   inbandVerdicts(rat, v);
+  shardedVerdicts(rows, rat, v);
   return v;
 }
