@@ -31,10 +31,10 @@
  *                                     round of big-room fills), wait (≤ 65 s)
  *                                     until at most this many sockets are in TIME_WAIT
  *   BENCH_TARGETS (parley,floor-bare,floor-storage; floor-assets on request: information)
- *   BENCH_SCENARIOS (idle,fanout,rooms,inband,inband-fanout,big)
+ *   BENCH_SCENARIOS (idle,fanout,rooms,inband,inband-fanout,big,big-sharded)
  *   BENCH_CONNECT_CONCURRENCY (32)    handshakes in flight
  *   BENCH_PARLEY_VARS, BENCH_FLOOR_VARS  extra wrangler vars, "K:V,K:V"
- *   BENCH_MAX_S (900)                 hard limit for the whole run
+ *   BENCH_MAX_S (1500)                hard limit for the whole run
  *   BENCH_REF                         measure Parley as of this git ref (default: the work tree)
  *   BENCH_OUT                         also append the JSON line to this file
  *   BENCH_SERVER_LOG=1                copy wrangler's output to stderr
@@ -103,10 +103,10 @@ export const CFG = {
   shardedRates: rates("BENCH_SHARDED_RATES", QUICK ? "5,20" : "5,10,15,20,30,40,60,80,120,160"),
   shardedStepS: num("BENCH_SHARDED_STEP_S", 4, 1.5),
   timeWaitMax: num("BENCH_TIME_WAIT_MAX", 2000),
-  maxS: num("BENCH_MAX_S", 900),
+  maxS: num("BENCH_MAX_S", 1500),
   ref: process.env.BENCH_REF || undefined,
   targets: list("BENCH_TARGETS", "parley,floor-bare,floor-storage"),
-  scenarios: list("BENCH_SCENARIOS", "idle,fanout,rooms,inband,inband-fanout,big"),
+  scenarios: list("BENCH_SCENARIOS", "idle,fanout,rooms,inband,inband-fanout,big,big-sharded"),
   parleyVars: vars("BENCH_PARLEY_VARS"),
   floorVars: vars("BENCH_FLOOR_VARS"),
 };
