@@ -147,6 +147,25 @@ export interface JoinedEvent {
   more?: boolean;
   /** The server's limits on what a client sends, so a client validates as the server will. */
   limits: PublicLimits;
+  /** In a room of at most RECEIPTS_MAX_MEMBERS: how far the members who said so have read. */
+  receipts?: ReadReceipt[];
+}
+
+/** How far one member has read: the newest seq it marked read (`read`). */
+export interface ReadReceipt {
+  member: string;
+  seq: number;
+}
+
+/**
+ * Read receipts ("seen by"), in rooms of at most RECEIPTS_MAX_MEMBERS: the
+ * members whose markers moved in the last presence window, and where to.
+ * JSON clients only; none in bigger rooms.
+ */
+export interface ReceiptsEvent {
+  type: "receipts";
+  room: string;
+  reads: ReadReceipt[];
 }
 
 /**
@@ -238,6 +257,7 @@ export type ServerEvent =
   | PresenceChangesEvent
   | MembersEvent
   | SearchEvent
+  | ReceiptsEvent
   | LeftEvent
   | ErrorEvent;
 

@@ -89,6 +89,7 @@ export function toTextLine(event: ServerEvent, nick: string): string | null {
     case "presence_changes":
     case "members":
     case "search":
+    case "receipts":
       return null;
   }
 }

@@ -81,6 +81,9 @@ export function presenceWindowMs(members: number): number {
   return Math.min(10_000, Math.max(200, members));
 }
 
+/** Rooms of at most this many members show read receipts ("seen by"); bigger ones do not, since every marker moved would be news to every member. */
+export const RECEIPTS_MAX_MEMBERS = 50;
+
 /** Distinct emoji one message may carry. */
 export const MAX_REACTIONS = 20;
 

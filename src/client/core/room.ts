@@ -246,6 +246,7 @@ export class ParleyRoom {
     presence_changes: (event) => event.room === this.name && this.emit("presence_changes", event),
     members: (event) => event.room === this.name && this.emit("members", event),
     search: (event) => event.room === this.name && this.emit("search", event),
+    receipts: (event) => event.room === this.name && this.emit("receipts", event),
     error: (event) => this.onError(event),
     // Only an answer to a leave, and leave() has stopped listening by then: the server ended the visit.
     left: () => this.end(new ParleyError("left", "the server said the room was left")),

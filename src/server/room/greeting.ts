@@ -26,6 +26,8 @@ export function greeting(room: RoomParts, conn: Connection, since: number | unde
   // size) per join) and the history query (text clients get none).
   if (conn.att.format === "v1" || conn.att.format === "v2") {
     event.members = room.audience.first(MEMBERS_PAGE);
+    const receipts = room.receipts.current();
+    if (receipts?.length) event.receipts = receipts;
     if (since === undefined) {
       event.history = room.history.recent(RECENT_HISTORY);
     } else {

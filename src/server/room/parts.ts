@@ -14,6 +14,7 @@ import { GroupCommit } from "./commit";
 import { Connections } from "./connections";
 import { History } from "./history";
 import { Presence } from "./presence";
+import { Receipts } from "./receipts";
 import { Sanctions } from "./sanctions";
 import { Shards } from "./shards";
 
@@ -28,6 +29,8 @@ export interface RoomParts {
   /** The room's shard objects: where a new member goes, and the fan-out to them. */
   readonly shards: Shards;
   readonly presence: Presence;
+  /** Read receipts in small rooms (receipts.ts). */
+  readonly receipts: Receipts;
   /** The queue of sends stored together (commit.ts). */
   readonly commit: GroupCommit;
   /** The rate limit of a socket this object holds; see TokenBucket for why memory is enough. */
@@ -71,6 +74,7 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
     audience,
     shards,
     presence: new Presence(name, audience),
+    receipts: new Receipts(name, audience),
     commit: new GroupCommit(atomically, history, audience, name),
     bucket,
     reply(conn, event) {

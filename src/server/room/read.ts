@@ -4,7 +4,8 @@
  * every device of the same person shares it. Nothing is answered on success
  * (as for `typing`): the marker shows in `GET /api/me/rooms`. An anonymous
  * member has no object to keep a marker and is refused `unauthenticated`:
- * its client keeps its own.
+ * its client keeps its own. In a small room the others see it too, as a
+ * read receipt (receipts.ts).
  */
 import { refusal } from "../../shared/errors";
 import type { ReadFrame } from "../../shared/frames";
@@ -19,5 +20,7 @@ export function read(room: RoomParts, conn: Connection, frame: ReadFrame): void 
   }
   // A marker past the stream would count messages not yet sent as read.
   const seq = Math.min(frame.seq, room.history.lastSeq);
-  if (seq > 0) tellRead(room.env, conn.att, room.name, seq);
+  if (seq <= 0) return;
+  tellRead(room.env, conn.att, room.name, seq);
+  room.receipts.read(conn.att.id, seq);
 }
