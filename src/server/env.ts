@@ -1,4 +1,5 @@
 import type { AddressLimiter } from "./http/address-limiter";
+import type { Directory } from "./operator/directory";
 import type { Person } from "./person/person";
 import type { Room } from "./room/room";
 import type { RoomShard } from "./shard/shard";
@@ -15,6 +16,8 @@ declare global {
       /** The shard objects of rooms past ROOM_SHARD_MEMBERS, named `<room>#<index>` (src/server/shard). */
       SHARDS: DurableObjectNamespace<RoomShard>;
       LIMITER: DurableObjectNamespace<AddressLimiter>;
+      /** The operator's directory of active rooms: one object (src/server/operator). */
+      DIRECTORY: DurableObjectNamespace<Directory>;
       /** One object per signed-in person, named by the token's `sub`: their rooms and read markers (src/server/person). */
       PERSONS: DurableObjectNamespace<Person>;
       ASSETS: Fetcher;
@@ -42,7 +45,7 @@ declare global {
     /** Types `exports` from "cloudflare:workers" (the Worker's own loopback). */
     interface GlobalProps {
       mainModule: typeof import("../index");
-      durableNamespaces: "Room" | "RoomShard" | "AddressLimiter" | "Person";
+      durableNamespaces: "Room" | "RoomShard" | "AddressLimiter" | "Directory" | "Person";
     }
   }
 }

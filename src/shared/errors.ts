@@ -45,5 +45,6 @@ export const refusal = {
   badJson: (): ErrorEvent => errorEvent("bad_json", "body is not valid JSON"),
   badBody: (shape: string): ErrorEvent => errorEvent("bad_frame", `body must be a JSON object ${shape}`),
   invalidQuery: (why: string, ref?: string): ErrorEvent => errorEvent("invalid_query", `q ${why}`, ref),
+  badKind: (): ErrorEvent => errorEvent("bad_frame", "kind must be ban or mute"),
   badLimit: (max: number): ErrorEvent => errorEvent("bad_frame", `limit must be an integer from 1 to ${max}`),
 };

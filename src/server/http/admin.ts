@@ -1,11 +1,13 @@
 /**
  * The operator's API, under /api/admin, for the app backend holding API_KEY
- * only (401 for anyone else; without an API_KEY, for everyone).
+ * only (401 for anyone else; without an API_KEY, for everyone): which rooms
+ * are active, what one room is doing, and lifting a ban or mute.
  */
 import { Hono } from "hono";
 import { refusal } from "../../shared/errors";
-import { validateRoom } from "../../shared/validate";
+import { validateMemberId, validateRoom } from "../../shared/validate";
 import type { Env } from "../env";
+import { DIRECTORY_LIST_MAX, directory } from "../operator/directory";
 import { callerOf } from "./auth";
 import { httpError } from "./errors";
 
@@ -19,13 +21,59 @@ admin.use("*", async (c, next) => {
   await next();
 });
 
-// GET /api/admin/rooms/:room → {room, members, lastSeq, shards, fanout: {turns, calls, frames}}
+/** What the list says of one active room. */
+interface ActiveRoomView {
+  room: string;
+  members: number;
+  lastSeq: number;
+  messagesPerMinute: number;
+  /** The newest message or join its object saw since it last started (epoch ms), else when it became active. */
+  lastActivity: number;
+}
+
+// GET /api/admin/rooms → {rooms: [{room, members, lastSeq, messagesPerMinute, lastActivity}]}, the most recently active first
+admin.get("/rooms", async (c) => {
+  const listed = await directory(c.env).list(DIRECTORY_LIST_MAX);
+  const views = await Promise.all(
+    listed.map(async ({ room, since }): Promise<ActiveRoomView | null> => {
+      const stub = c.env.ROOMS.getByName(room);
+      const [info, view] = await Promise.all([stub.info(), stub.operatorView()]);
+      if (!info.ok || !view.ok) return null;
+      // Listed but empty: its last member went without the room hearing of it (a restart); the list heals.
+      if (info.value.members === 0) {
+        await directory(c.env).closed(room);
+        return null;
+      }
+      const { members, lastSeq } = info.value;
+      const { messagesPerMinute, lastActivity } = view.value.counters;
+      return { room, members, lastSeq, messagesPerMinute, lastActivity: lastActivity ?? since };
+    }),
+  );
+  const rooms = views.filter((v): v is ActiveRoomView => v !== null).sort((a, b) => b.lastActivity - a.lastActivity);
+  return c.json({ rooms });
+});
+
+// GET /api/admin/rooms/:room → {room, members, lastSeq, shards, fanout, counters, sanctions}
 admin.get("/rooms/:room", async (c) => {
   const room = validateRoom(c.req.param("room"));
   if (!room.ok) return httpError(room.error);
   const stub = c.env.ROOMS.getByName(room.value);
-  const [info, fanout] = await Promise.all([stub.info(), stub.fanout()]);
+  const [info, fanout, view] = await Promise.all([stub.info(), stub.fanout(), stub.operatorView()]);
   if (!info.ok) return httpError(info.error);
   if (!fanout.ok) return httpError(fanout.error);
-  return c.json({ ...info.value, fanout: fanout.value });
+  if (!view.ok) return httpError(view.error);
+  return c.json({ ...info.value, fanout: fanout.value, ...view.value });
+});
+
+// DELETE /api/admin/rooms/:room/sanctions/:member?kind=ban|mute → 204, or 404 when none was in force
+admin.delete("/rooms/:room/sanctions/:member", async (c) => {
+  const room = validateRoom(c.req.param("room"));
+  if (!room.ok) return httpError(room.error);
+  const member = validateMemberId(c.req.param("member"));
+  if (!member.ok) return httpError(member.error);
+  const kind = c.req.query("kind") ?? "ban";
+  if (kind !== "ban" && kind !== "mute") return httpError(refusal.badKind());
+  const lifted = await c.env.ROOMS.getByName(room.value).lift(member.value, kind);
+  if (!lifted.ok) return httpError(lifted.error);
+  return lifted.value ? c.body(null, 204) : httpError(refusal.notFound(`no ${kind} in force on ${member.value}`));
 });

@@ -8,6 +8,7 @@ import type { Format } from "../../shared/format";
 import type { ConnectParams } from "../../shared/frames";
 import type { Result } from "../../shared/validate";
 import { admitToken } from "../auth/tokens";
+import { tellDirectory } from "../operator/directory";
 import { tellJoined } from "../person/tell";
 import { clientAddress, pseudonym, sha256Hex } from "../platform/identity";
 import { type Attachment, newMemberId, presentMemberOf, senderOf } from "./attachment";
@@ -53,10 +54,13 @@ export async function admission(room: RoomParts, params: ConnectParams, request:
  * Registers a new member, greets it, and tells the others. The room
  * remembers the role it came with, so that role order holds once it is gone.
  * A token member's object (src/server/person) is told it joined: one RPC the
- * greeting does not wait for.
+ * greeting does not wait for. The room's first member makes it active in the
+ * operator's directory (src/server/operator), its last one idle.
  */
 export function admit(room: RoomParts, conn: Connection, since: number | undefined): void {
   room.audience.add(conn);
+  room.stats.joined(Date.now());
+  if (room.audience.size === 1) tellDirectory(room.env, room.name, true);
   room.sanctions.entered(conn.att.identity, conn.att.role);
   room.reply(conn, greeting(room, conn, since));
   room.presence.arrived(presentMemberOf(conn.att), conn.att.alias);
@@ -72,5 +76,7 @@ export function admit(room: RoomParts, conn: Connection, since: number | undefin
  */
 export function depart(room: RoomParts, peer: Peer, markLeft = false): void {
   const att = room.audience.remove(peer, markLeft);
-  if (att) room.presence.departed(presentMemberOf(att), att.alias);
+  if (!att) return;
+  room.presence.departed(presentMemberOf(att), att.alias);
+  if (room.audience.size === 0) tellDirectory(room.env, room.name, false);
 }

@@ -11,6 +11,7 @@ import type { Result } from "../../shared/validate";
 import { logInternal } from "../platform/log";
 import type { Audience } from "./audience";
 import type { Appended, History } from "./history";
+import type { RoomStats } from "./stats";
 
 /** A send waiting in the queue, and whom to tell once its batch is stored. */
 interface PendingSend {
@@ -37,6 +38,7 @@ export class GroupCommit {
     private readonly history: History,
     private readonly audience: Audience,
     private readonly room: string,
+    private readonly stats: RoomStats,
   ) {}
 
   /** Queues a send to be stored with whatever else arrives in the same moment. */
@@ -71,6 +73,7 @@ export class GroupCommit {
       for (const send of batch) send.settle({ ok: false, error: refusal.internal(send.id) });
       return;
     }
+    this.stats.stored(stored.filter((result) => result.created).length, now);
     for (const [i, result] of stored.entries()) {
       const send = batch[i];
       if (send) this.deliver(send, result);

@@ -102,3 +102,24 @@ function strongest(conns: Connection[]): Role {
 function refused(error: ErrorEvent): Result<Target> {
   return { ok: false, error };
 }
+
+/** Who lifts a sanction over the operator's API, as its event names it. */
+const OPERATOR = { id: "operator", nick: "operator" };
+
+/**
+ * Lifts the ban or mute on `member` for the operator (GET/DELETE
+ * /api/admin/…, whatever role placed it); returns whether one was in force.
+ * A lifted ban is told to the room as an `unban` by "operator", on the seq
+ * stream like any; a mute has no event of its own to lift it with, so its
+ * end is not announced.
+ */
+export function liftByOperator(room: RoomParts, member: string, kind: "ban" | "mute"): boolean {
+  const identity = room.sanctions.identityOf(member) ?? `sub:${member}`;
+  if (!room.sanctions.inForce(identity, kind, Date.now())) return false;
+  const event = room.atomically(() => {
+    room.sanctions.lift(identity, kind);
+    return kind === "ban" ? room.history.record(OPERATOR, { kind: "moderation", action: "unban", member }, Date.now()) : undefined;
+  });
+  if (event) room.audience.broadcast(event);
+  return true;
+}

@@ -17,6 +17,7 @@ import { Presence } from "./presence";
 import { Receipts } from "./receipts";
 import { Sanctions } from "./sanctions";
 import { Shards } from "./shards";
+import { RoomStats } from "./stats";
 
 export interface RoomParts {
   readonly name: string;
@@ -29,6 +30,8 @@ export interface RoomParts {
   /** The room's shard objects: where a new member goes, and the fan-out to them. */
   readonly shards: Shards;
   readonly presence: Presence;
+  /** The operator's counters (stats.ts). */
+  readonly stats: RoomStats;
   /** Read receipts in small rooms (receipts.ts). */
   readonly receipts: Receipts;
   /** The queue of sends stored together (commit.ts). */
@@ -55,6 +58,7 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
   const bucket = socketBuckets(limits);
   const shards = new Shards(ctx.storage.sql, env, name, limits.ROOM_SHARD_MEMBERS, history);
   const audience = new Audience(new Connections(ctx), shards, bucket);
+  const stats = new RoomStats();
   const sanctions = new Sanctions(ctx.storage.sql);
   const atomically = <T>(write: () => T): T => {
     try {
@@ -75,10 +79,14 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
     shards,
     presence: new Presence(name, audience),
     receipts: new Receipts(name, audience),
-    commit: new GroupCommit(atomically, history, audience, name),
+    commit: new GroupCommit(atomically, history, audience, name, stats),
+    stats,
     bucket,
     reply(conn, event) {
-      if (event.type === "error") log("refusal", { room: name, conn: conn.att.alias, code: event.code });
+      if (event.type === "error") {
+        log("refusal", { room: name, conn: conn.att.alias, code: event.code });
+        stats.refused(event.code);
+      }
       return audience.send(conn, event);
     },
     atomically,

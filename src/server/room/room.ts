@@ -31,11 +31,14 @@ import { admission, depart } from "./admission";
 import { type Attachment, readAttachment } from "./attachment";
 import type { Appended } from "./history";
 import { memberPage } from "./members";
+import { liftByOperator } from "./moderation";
 import { type RoomParts, roomParts } from "./parts";
 import { arrival, placement, shardsTakeNewcomers } from "./placement";
+import type { Sanction } from "./sanctions";
 import { type HttpPost, post } from "./say";
 import { searchPage } from "./search";
 import { RemotePeer } from "./shards";
+import type { Counters } from "./stats";
 
 /** What `GET /api/rooms/:room` answers. */
 interface RoomInfo {
@@ -86,6 +89,7 @@ export class Room extends DurableObject<Env> {
       const att = await admission(this.room, params.value, request, format);
       if (!att.ok) {
         log("refusal", { room: this.room.name, code: att.error.code });
+        this.room.stats.refused(att.error.code);
         return refuseUpgrade(att.error, format);
       }
       // Past ROOM_SHARD_MEMBERS the member goes to a shard object: the worker takes it there.
@@ -217,6 +221,25 @@ export class Room extends DurableObject<Env> {
       return { ok: true, value: { turns: audience.turns, calls: shards.calls, frames: audience.frames } };
     } catch (error) {
       return this.failedCall("fanout", error);
+    }
+  }
+
+  /** The operator's view of the room: its counters since this object started, and the bans and mutes in force. */
+  operatorView(): Result<{ counters: Counters; sanctions: Sanction[] }> {
+    try {
+      const now = Date.now();
+      return { ok: true, value: { counters: this.room.stats.counters(now), sanctions: this.room.sanctions.current(now) } };
+    } catch (error) {
+      return this.failedCall("operatorView", error);
+    }
+  }
+
+  /** Lifts a ban or mute for the operator; whether one was in force. */
+  lift(member: string, kind: "ban" | "mute"): Result<boolean> {
+    try {
+      return { ok: true, value: this.room.audience.turn(() => liftByOperator(this.room, member, kind)) };
+    } catch (error) {
+      return this.failedCall("lift", error);
     }
   }
 

@@ -112,6 +112,11 @@ export class Sanctions {
     all.set(`${s.kind}:${s.identity}`, s);
   }
 
+  /** Every ban and mute in force at `now` (the operator's view). */
+  current(now: number): Sanction[] {
+    return [...this.all().values()].filter((s) => s.until === null || s.until > now);
+  }
+
   /** Lifts the sanction of `kind` on `identity`. */
   lift(identity: string, kind: SanctionKind): void {
     if (!this.all().delete(`${kind}:${identity}`)) return;
