@@ -21,6 +21,8 @@ declare global {
       /** One object per signed-in person, named by the token's `sub`: their rooms and read markers (src/server/person). */
       PERSONS: DurableObjectNamespace<Person>;
       ASSETS: Fetcher;
+      /** Workers Analytics Engine: rooms write a data point per window of activity (optional; docs/operations.md). */
+      METRICS?: AnalyticsEngineDataset;
       /** Comma-separated origins allowed besides the page's own. */
       ALLOWED_ORIGINS?: string;
       /** "true" adds message text to the structured logs. */

@@ -73,7 +73,7 @@ export class GroupCommit {
       for (const send of batch) send.settle({ ok: false, error: refusal.internal(send.id) });
       return;
     }
-    this.stats.stored(stored.filter((result) => result.created).length, now);
+    this.stats.stored(stored.filter((result) => result.created).length, now, this.audience.size);
     for (const [i, result] of stored.entries()) {
       const send = batch[i];
       if (send) this.deliver(send, result);

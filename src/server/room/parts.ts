@@ -58,7 +58,7 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
   const bucket = socketBuckets(limits);
   const shards = new Shards(ctx.storage.sql, env, name, limits.ROOM_SHARD_MEMBERS, history);
   const audience = new Audience(new Connections(ctx), shards, bucket);
-  const stats = new RoomStats();
+  const stats = new RoomStats(name, env.METRICS);
   const sanctions = new Sanctions(ctx.storage.sql);
   const atomically = <T>(write: () => T): T => {
     try {

@@ -3,6 +3,12 @@
  * its object last started, kept in memory — nothing is written for them and
  * nothing leaves the room per message. Messages per minute are counted in
  * one-second slots over the last minute.
+ *
+ * With an Analytics Engine dataset bound (METRICS, optional), the room also
+ * writes one data point per window of METRICS_WINDOW_MS in which something
+ * happened: what that window added (docs/operations.md has the SQL). The
+ * window's timer runs only while there is something to write, so an idle
+ * room still hibernates.
  */
 
 /** The counters `GET /api/admin/rooms/:room` shows. */
@@ -21,6 +27,14 @@ export interface Counters {
 
 const SLOTS = 60;
 
+/** How long a room gathers its metrics before writing them as one data point (at most as long as a presence window). */
+export const METRICS_WINDOW_MS = 10_000;
+
+/** The counts one data point carries, in the order of its `doubles` (docs/operations.md names them). */
+const WINDOW_FIELDS = ["messages", "deliveries", "joins", "refusals", "webhookFailures"] as const;
+type Window = Record<(typeof WINDOW_FIELDS)[number], number>;
+const emptyWindow = (): Window => ({ messages: 0, deliveries: 0, joins: 0, refusals: 0, webhookFailures: 0 });
+
 export class RoomStats {
   private readonly since = Date.now();
   private messages = 0;
@@ -29,9 +43,20 @@ export class RoomStats {
   private lastActivity: number | null = null;
   /** Messages per second of the last minute: slot = second % SLOTS, with the second it counts. */
   private readonly slots = Array.from({ length: SLOTS }, () => ({ second: -1, n: 0 }));
+  private window = emptyWindow();
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
-  stored(count: number, now: number): void {
+  constructor(
+    private readonly room: string,
+    /** The Analytics Engine dataset, when one is bound. */
+    private readonly sink?: AnalyticsEngineDataset,
+  ) {}
+
+  /** `count` messages were stored, each for `recipients` members. */
+  stored(count: number, now: number, recipients: number): void {
     if (count === 0) return;
+    this.add("messages", count);
+    this.add("deliveries", count * recipients);
     this.messages += count;
     this.lastActivity = now;
     const second = Math.floor(now / 1000);
@@ -44,12 +69,34 @@ export class RoomStats {
   }
 
   joined(now: number): void {
+    this.add("joins", 1);
     this.joins++;
     this.lastActivity = now;
   }
 
   refused(code: string): void {
+    this.add("refusals", 1);
     this.refusals[code] = (this.refusals[code] ?? 0) + 1;
+  }
+
+  /** A webhook delivery failed (the receiver refused or did not answer). */
+  webhookFailed(): void {
+    this.add("webhookFailures", 1);
+  }
+
+  /** Writes what the window gathered as one data point, and starts a new window. */
+  flush(): void {
+    this.timer = undefined;
+    const window = this.window;
+    this.window = emptyWindow();
+    if (WINDOW_FIELDS.every((field) => window[field] === 0)) return;
+    this.sink?.writeDataPoint({ indexes: [this.room], blobs: [this.room], doubles: WINDOW_FIELDS.map((field) => window[field]) });
+  }
+
+  private add(field: keyof Window, n: number): void {
+    if (!this.sink) return;
+    this.window[field] += n;
+    this.timer ??= setTimeout(() => this.flush(), METRICS_WINDOW_MS);
   }
 
   counters(now: number): Counters {
