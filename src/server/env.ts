@@ -21,6 +21,8 @@ declare global {
       /** One object per signed-in person, named by the token's `sub`: their rooms and read markers (src/server/person). */
       PERSONS: DurableObjectNamespace<Person>;
       ASSETS: Fetcher;
+      /** Files people share in rooms (src/server/files). */
+      FILES: R2Bucket;
       /** Workers Analytics Engine: rooms write a data point per window of activity (optional; docs/operations.md). */
       METRICS?: AnalyticsEngineDataset;
       /** Comma-separated origins allowed besides the page's own. */
@@ -37,6 +39,8 @@ declare global {
       HTTP_READS_PER_MINUTE?: string;
       /** Members one object of a room holds before newcomers go to shard objects; "0" never shards. */
       ROOM_SHARD_MEMBERS?: string;
+      /** Largest upload, in bytes (default 10 MiB). */
+      MAX_UPLOAD_BYTES?: string;
       /** Secret that signs user tokens (HS256); without it no token is accepted. A wrangler secret in production. */
       AUTH_SECRET?: string;
       /** Secret an app backend presents (Bearer) to post, read private rooms and mint tokens; when set, HTTP writes need it or a token. */

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   too_many_requests:
     "Over the HTTP API's limits from one address (`HTTP_READS_PER_MINUTE` for reads, `RATE_LIMIT_*` for posts), or over its failed credentials (10 a minute); `Retry-After` says when to try again.",
   body_too_large: "An HTTP request body over 16 KiB.",
+  file_too_large: "An upload over `MAX_UPLOAD_BYTES` (HTTP 413); nothing of it was read or stored.",
+  length_required: "An upload without a `Content-Length` (HTTP 411): its size is checked before it is read.",
   upgrade_required: "A WebSocket endpoint was reached without a WebSocket upgrade.",
   not_found: "No such route.",
   room_unavailable: "In-band join: the room could not be reached; try again.",

@@ -45,6 +45,9 @@ export const refusal = {
   badJson: (): ErrorEvent => errorEvent("bad_json", "body is not valid JSON"),
   badBody: (shape: string): ErrorEvent => errorEvent("bad_frame", `body must be a JSON object ${shape}`),
   invalidQuery: (why: string, ref?: string): ErrorEvent => errorEvent("invalid_query", `q ${why}`, ref),
+  fileTooLarge: (max: number): ErrorEvent => errorEvent("file_too_large", `files are limited to ${max} bytes`),
+  lengthRequired: (): ErrorEvent => errorEvent("length_required", "an upload needs a Content-Length"),
+  badFileName: (): ErrorEvent => errorEvent("bad_frame", "name must be 1–200 characters, without control characters"),
   badKind: (): ErrorEvent => errorEvent("bad_frame", "kind must be ban or mute"),
   badLimit: (max: number): ErrorEvent => errorEvent("bad_frame", `limit must be an integer from 1 to ${max}`),
 };

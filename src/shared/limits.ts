@@ -19,6 +19,8 @@ export interface Limits {
   readonly CONNECTS_PER_MINUTE: number;
   /** HTTP API reads per client address per minute; 0 turns the check off. (Writes follow RATE_LIMIT_*.) */
   readonly HTTP_READS_PER_MINUTE: number;
+  /** Largest file an upload may carry, in bytes (HTTP 413 `file_too_large` past it). */
+  readonly MAX_UPLOAD_BYTES: number;
   /** Members one object of a room holds before the room places new members on shard objects; 0 never shards (docs/scaling.md). */
   readonly ROOM_SHARD_MEMBERS: number;
 }
@@ -33,6 +35,7 @@ export const DEFAULT_LIMITS: Limits = {
   CONNECTS_PER_MINUTE: 60,
   HTTP_READS_PER_MINUTE: 600,
   ROOM_SHARD_MEMBERS: 1000,
+  MAX_UPLOAD_BYTES: 10 * 1024 * 1024,
 };
 
 /** Largest text frame a client may send, in bytes (fixed, not a var). */

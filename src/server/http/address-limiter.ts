@@ -1,7 +1,8 @@
 /**
  * Rate limits per client address: one small Durable Object per address
  * (`getByName(ip)`) holding a token bucket per kind of request — new socket
- * connections, HTTP reads and HTTP writes — and one of failed credentials.
+ * connections, HTTP reads, HTTP writes and uploaded bytes — and one of
+ * failed credentials.
  *
  * Cloudflare's Rate Limiting binding would be cheaper, but its limits are
  * fixed in wrangler.toml and cannot follow the vars. The buckets live in
@@ -12,20 +13,20 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { TokenBucket } from "../platform/token-bucket";
 
-export type AddressBucket = "connect" | "read" | "write";
+export type AddressBucket = "connect" | "read" | "write" | "upload";
 
 export class AddressLimiter extends DurableObject<Env> {
   private readonly buckets = new Map<AddressBucket | "credential", TokenBucket>();
 
   /**
-   * Takes one token from this address's `bucket` (`burst` tokens, refilled
+   * Takes `cost` tokens from this address's `bucket` (`burst` tokens, refilled
    * at `perSecond`). Returns 0 when admitted, otherwise the milliseconds until
    * the next token.
    */
-  admit(bucket: AddressBucket, burst: number, perSecond: number): number {
+  admit(bucket: AddressBucket, burst: number, perSecond: number, cost = 1): number {
     const now = Date.now();
     const b = this.bucket(bucket, burst, perSecond, now);
-    return b.take(now) === "ok" ? 0 : Math.max(1, b.retryAfterMs(now));
+    return b.take(now, cost) === "ok" ? 0 : Math.max(1, b.retryAfterMs(now));
   }
 
   /**

@@ -25,6 +25,7 @@ import { clientAddress, sha256Hex } from "../platform/identity";
 import { admin } from "./admin";
 import { callerOf, hasCredential, mayRead, mayWrite, posterOf } from "./auth";
 import { httpError } from "./errors";
+import { files } from "./files";
 import { checkCredential, checkOrigin, checkRate, readBody } from "./guards";
 import { me } from "./me";
 import { parseAllowedOrigins } from "./origin";
@@ -39,7 +40,7 @@ api.use(
   cors({
     origin: (origin, c) => (parseAllowedOrigins((c.env as Env).ALLOWED_ORIGINS).has(origin.toLowerCase()) ? origin : null),
     allowMethods: ["GET", "POST", "DELETE"],
-    allowHeaders: ["Authorization", "Content-Type"],
+    allowHeaders: ["Authorization", "Content-Type", "Parley-Key"],
     maxAge: 600,
   }),
 );
@@ -220,6 +221,7 @@ api.post("/tokens", async (c) => {
 });
 
 api.route("/admin", admin);
+api.route("/", files);
 api.route("/me", me);
 
 api.notFound(() => httpError(refusal.notFound("no such API route")));

@@ -11,7 +11,7 @@ import type { Result } from "../../shared/validate";
 import { admit, type Identity, verifyToken } from "../auth/tokens";
 import type { Env } from "../env";
 
-type Caller =
+export type Caller =
   /** The operator's app backend (API_KEY): may read and write every room, posting under any nick. */
   | { kind: "app" }
   /** A user with a verified token. */

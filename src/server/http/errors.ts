@@ -13,6 +13,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   no_such_message: 404,
   already_stored: 409,
   body_too_large: 413,
+  file_too_large: 413,
+  length_required: 411,
   upgrade_required: 426,
   too_many_connections: 429,
   too_many_requests: 429,

@@ -42,14 +42,24 @@ function bucketOf(kind: AddressBucket, env: Env): { burst: number; perSecond: nu
     case "write":
       // Posting is sending: the same budget a socket has.
       return { burst: limits.RATE_LIMIT_BURST, perSecond: limits.RATE_LIMIT_PER_SECOND };
+    case "upload":
+      // In MiB: five of the largest files at once, then one MiB a second.
+      return { burst: Math.max(1, Math.ceil((UPLOAD_BURST_FILES * limits.MAX_UPLOAD_BYTES) / MIB)), perSecond: 1 };
   }
 }
 
+const MIB = 1024 * 1024;
+/** How many of the largest files an address may upload at once before the upload budget refills. */
+const UPLOAD_BURST_FILES = 5;
+
+/** What an upload of `bytes` costs of its address's upload budget: its MiB, rounded up (at least one). */
+export const uploadCost = (bytes: number) => Math.max(1, Math.ceil(bytes / MIB));
+
 /** 429 with Retry-After when the client's address is over its limit for this kind of request. */
-export async function checkRate(request: Request, env: Env, kind: AddressBucket): Promise<Response | null> {
+export async function checkRate(request: Request, env: Env, kind: AddressBucket, cost = 1): Promise<Response | null> {
   const bucket = bucketOf(kind, env);
   if (!bucket) return null;
-  const waitMs = await env.LIMITER.getByName(clientAddress(request)).admit(kind, bucket.burst, bucket.perSecond);
+  const waitMs = await env.LIMITER.getByName(clientAddress(request)).admit(kind, bucket.burst, bucket.perSecond, cost);
   if (waitMs === 0) return null;
   return tooMany(
     kind === "connect" ? refusal.tooManyConnections(limitsFrom(env).CONNECTS_PER_MINUTE) : refusal.tooManyRequests(),

@@ -34,7 +34,7 @@ import { memberPage } from "./members";
 import { liftByOperator } from "./moderation";
 import { type RoomParts, roomParts } from "./parts";
 import { arrival, placement, shardsTakeNewcomers } from "./placement";
-import type { Sanction } from "./sanctions";
+import { type Sanction, type Speaker, silenced } from "./sanctions";
 import { type HttpPost, post } from "./say";
 import { searchPage } from "./search";
 import { RemotePeer } from "./shards";
@@ -186,6 +186,16 @@ export class Room extends DurableObject<Env> {
       return searchPage(this.room, q, before, limit);
     } catch (error) {
       return this.failedCall("search", error);
+    }
+  }
+
+  /** Whether `speaker` may speak here now (an upload is speech): the speech check a post passes. */
+  maySpeak(speaker: Speaker): Result<null> {
+    try {
+      const silence = silenced(this.room.sanctions, this.room.name, speaker, Date.now());
+      return silence ? { ok: false, error: silence } : { ok: true, value: null };
+    } catch (error) {
+      return this.failedCall("maySpeak", error);
     }
   }
 
