@@ -1,14 +1,16 @@
 /**
  * A signed-in person's own API, under /api/me: the rooms they joined, with
- * markers and counts (src/server/person). It needs a user token (401 for
+ * markers and counts (src/server/person), and one search over them. It needs a user token (401 for
  * anyone else, the app's API key included: the key is no person).
  */
 import { type Context, Hono } from "hono";
 import { refusal } from "../../shared/errors";
-import { type Result, validateRoom } from "../../shared/validate";
+import { SEARCH_PAGE_DEFAULT, SEARCH_PAGE_MAX } from "../../shared/limits";
+import { type Result, validateQuery, validateRoom } from "../../shared/validate";
 import type { Identity } from "../auth/tokens";
 import type { Env } from "../env";
 import { myRooms } from "../person/my-rooms";
+import { mySearch } from "../person/my-search";
 import { callerOf } from "./auth";
 import { httpError } from "./errors";
 import { checkOrigin, checkRate } from "./guards";
@@ -32,6 +34,21 @@ me.get("/rooms", async (c) => {
   if (!person.ok) return httpError(person.error);
   const rooms = await myRooms(c.env, person.value);
   return rooms.ok ? c.json(rooms.value) : httpError(rooms.error);
+});
+
+// GET /api/me/search?q=&limit= → {results: [{room, seq, snippet, message}]}: one query over the rooms the person joined (at most MY_SEARCH_ROOMS)
+me.get("/search", async (c) => {
+  const refused = await checkRate(c.req.raw, c.env, "read");
+  if (refused) return refused;
+  const person = await personOf(c);
+  if (!person.ok) return httpError(person.error);
+  const q = validateQuery(c.req.query("q"));
+  if (!q.ok) return httpError(q.error);
+  const limitRaw = c.req.query("limit");
+  const limit = limitRaw === undefined ? SEARCH_PAGE_DEFAULT : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > SEARCH_PAGE_MAX) return httpError(refusal.badLimit(SEARCH_PAGE_MAX));
+  const found = await mySearch(c.env, person.value, q.value, limit);
+  return found.ok ? c.json(found.value) : httpError(found.error);
 });
 
 // DELETE /api/me/rooms/:room → 204: the room is off the list (whether it was on it or not); a later join lists it again

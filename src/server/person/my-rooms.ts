@@ -36,7 +36,7 @@ export async function myRooms(env: Env, identity: Identity): Promise<Result<MyRo
  * it without one (a room that is not private, on a server that takes
  * anonymous members).
  */
-function reaches(identity: Identity, room: string, env: Env): boolean {
+export function reaches(identity: Identity, room: string, env: Env): boolean {
   return admit(identity, room, env).ok || admit(null, room, env).ok;
 }
 
