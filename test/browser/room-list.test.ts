@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { hashForInvite } from "../../src/client/core/address";
 import { mintToken } from "../node/e2e";
 import { uniqueRoom } from "../node/ws-client";
+import { audit, report } from "./axe";
 import { ChatPage } from "./chat-page";
 import { browserSuite, until } from "./harness";
 
@@ -17,13 +18,13 @@ const AUTH_SECRET = "room-list-auth-secret-0123456789abcdef";
 const API_KEY = "room-list-api-key-0123456789";
 
 class RoomsPage extends ChatPage {
-  /** The list's button for `room`: its accessible name says the room and its counts. */
+  /** The list's button for `room`: its text (its accessible name) says the room and its counts. */
   roomButton(room: string): Locator {
     return this.page.getByRole("navigation", { name: "Your rooms" }).locator(`button[data-room="${room}"]`);
   }
 
   async roomLabel(room: string): Promise<string> {
-    return (await this.roomButton(room).getAttribute("aria-label", { timeout: 1_000 })) ?? "";
+    return ((await this.roomButton(room).textContent({ timeout: 1_000 })) ?? "").trim();
   }
 
   /** Waits until the list's name for `room` is `label`, giving the window the focus (which reads the list again) meanwhile. */
@@ -78,6 +79,8 @@ describe("the room list", () => {
 
     await one.listSays(a, `${a}, 1 unread`);
     await two.listSays(a, `${a}, 1 unread`);
+    const badged = await audit(two.page);
+    expect(badged, report(badged, "a room list with a badge")).toEqual([]);
 
     // Device one opens room a from its list (with Enter): the divider stands before the new message, which is read.
     await one.page.bringToFront();
@@ -110,6 +113,8 @@ describe("the room list", () => {
     await box.pressSequentially("look @pa");
     const option = sam.page.getByRole("option", { name: "@pat" });
     await until("the autocomplete offers @pat", async () => await option.isVisible());
+    const offering = await audit(sam.page);
+    expect(offering, report(offering, "the @ autocomplete open")).toEqual([]);
     await box.press("Enter");
     expect(await box.inputValue()).toBe("look @pat ");
     await box.press("Enter");
@@ -121,6 +126,8 @@ describe("the room list", () => {
     expect(sent?.mentions).toEqual(["pat"]);
     await pat.sees("look @pat");
     await until("pat's page highlights the mention", async () => (await pat.log.locator(".msg.mentioned").count()) === 1);
+    const highlighted = await audit(pat.page);
+    expect(highlighted, report(highlighted, "a mention highlighted")).toEqual([]);
     for (const p of [pat, sam]) expect(p.errors).toEqual([]);
   });
 });

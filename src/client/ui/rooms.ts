@@ -76,32 +76,38 @@ export function readHere(room: string, seq: number): void {
   refreshSoon();
 }
 
-function label(room: MyRoom): string {
-  if (room.access !== "ok") return `${room.room}, ${room.access === "lost" ? "no longer reachable" : "not counted just now"}`;
-  const mentions = room.mentions ? `, ${room.mentions} ${room.mentions === 1 ? "mention" : "mentions"}` : "";
-  return `${room.room}${room.unread ? `, ${room.unread} unread` : ""}${mentions}`;
-}
+/** What a room that is not counted says instead of its counts. */
+const UNCOUNTED = { lost: "no longer reachable", unavailable: "not counted just now" } as const;
 
+/**
+ * A room's button: its name, then its badges. Its accessible name is its
+ * text ("8888, 3 unread, 1 mention"): the words a badge's number stands for
+ * are there for screen readers only, so what shows is all in what is said.
+ */
 function roomItem(room: MyRoom, current: boolean): HTMLLIElement {
   const item = el("li", "room-item");
   const button = el("button", `room-link${room.access === "ok" ? "" : ` ${room.access}`}`);
   button.type = "button";
   button.dataset.room = room.room;
-  button.setAttribute("aria-label", label(room));
   button.tabIndex = -1;
   if (current) button.setAttribute("aria-current", "true");
-  const name = el("span", "room-name", room.room);
-  name.setAttribute("aria-hidden", "true");
-  button.append(name);
-  if (room.access === "ok" && room.mentions) button.append(badge("mention-badge", `@${room.mentions}`));
-  if (room.access === "ok" && room.unread) button.append(badge("unread-badge", String(room.unread)));
+  button.append(el("span", "room-name", room.room));
+  if (room.access !== "ok") button.append(hidden(`, ${UNCOUNTED[room.access]}`));
+  else {
+    if (room.unread) button.append(hidden(", "), badge("unread-badge", room.unread, " unread"));
+    if (room.mentions) button.append(hidden(", "), badge("mention-badge", room.mentions, room.mentions === 1 ? " mention" : " mentions"));
+  }
   item.append(button);
   return item;
 }
 
-function badge(className: string, text: string): HTMLElement {
-  const node = el("span", `badge ${className}`, text);
-  node.setAttribute("aria-hidden", "true");
+function hidden(text: string): HTMLElement {
+  return el("span", "visually-hidden", text);
+}
+
+function badge(className: string, n: number, words: string): HTMLElement {
+  const node = el("span", `badge ${className}`, String(n));
+  node.append(hidden(words));
   return node;
 }
 
@@ -118,7 +124,7 @@ export function render(): void {
   const elsewhere = listed.rooms.reduce((n, r) => n + (r.access === "ok" && r.room !== current ? r.unread : 0), 0);
   roomsTotal.textContent = elsewhere ? String(elsewhere) : "";
   roomsTotal.hidden = elsewhere === 0;
-  roomsToggle.setAttribute("aria-label", elsewhere ? `Your rooms, ${elsewhere} unread elsewhere` : "Your rooms");
+  roomsToggle.setAttribute("aria-label", elsewhere ? `Rooms, ${elsewhere} unread elsewhere` : "Rooms");
 }
 
 function roomButtons(): HTMLButtonElement[] {
