@@ -130,4 +130,56 @@ describe("the room list", () => {
     expect(highlighted, report(highlighted, "a mention highlighted")).toEqual([]);
     for (const p of [pat, sam]) expect(p.errors).toEqual([]);
   });
+
+  it("anonymous: the list is kept in the browser (across a reload), counts someone else's message, and is walked with the arrow keys", {
+    timeout: 60_000,
+  }, async () => {
+    const tag = uniqueRoom("rl");
+    const [a, b] = [`${tag}-a`, `${tag}-b`];
+    const kit = await open((page) => new RoomsPage(page, "kit"));
+    await kit.pressJoin(a, "kit");
+    await kit.connected();
+    await kit.pressJoin(b, "kit");
+    await kit.connected();
+    await kit.listSays(a, a);
+    const sam = await open((page) => new RoomsPage(page, "sam"));
+    await sam.pressJoin(a, "sam");
+    await sam.connected();
+    await sam.textbox("Message").fill("hi kit");
+    await sam.textbox("Message").press("Enter");
+    await sam.sees("hi kit");
+
+    await kit.page.reload();
+    await kit.connected();
+    await kit.listSays(a, `${a}, 1 unread`);
+
+    // The list's one tab stop is the current room (b, below a: a is the more recently active); Up goes to a.
+    await kit.page.bringToFront();
+    await kit.roomButton(b).focus();
+    await kit.page.keyboard.press("ArrowUp");
+    expect(await kit.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.room)).toBe(a);
+    await kit.page.keyboard.press("Enter");
+    await kit.sees("hi kit");
+    const divided = kit.log.locator(".new-divider + .msg .text");
+    await until("kit's page shows the divider before the new message", async () => (await divided.textContent()) === "hi kit");
+    await kit.listSays(a, a);
+    for (const p of [kit, sam]) expect(p.errors).toEqual([]);
+  });
+
+  it("on a phone the list is a drawer: the Rooms button opens it, Escape closes it and gives the focus back", {
+    timeout: 30_000,
+  }, async () => {
+    const room = uniqueRoom("rl");
+    const lee = await suite.open(`${suite.dev.url}/`, (page) => new RoomsPage(page, "lee"), { viewport: { width: 390, height: 800 } });
+    await lee.pressJoin(room, "lee");
+    await lee.connected();
+    const drawer = lee.page.getByRole("navigation", { name: "Your rooms" });
+    expect(await drawer.isVisible()).toBe(false);
+    await lee.page.getByRole("button", { name: "Rooms", exact: true }).click();
+    await until("the drawer shows the room", async () => (await lee.roomButton(room).isVisible()) && (await lee.roomLabel(room)) === room);
+    await lee.page.keyboard.press("Escape");
+    expect(await drawer.isVisible()).toBe(false);
+    expect(await lee.page.evaluate(() => document.activeElement?.id)).toBe("rooms-toggle");
+    expect(lee.errors).toEqual([]);
+  });
 });

@@ -21,23 +21,32 @@ const REFRESH_MS = 30_000;
 const SOON_MS = 1_000;
 
 /** The list as last read, the token it was read with, and the timers. */
-const listed: { rooms: MyRoom[]; token: string | undefined; soon: number | undefined; reading: Promise<void> | null } = {
-  rooms: [],
-  token: undefined,
-  soon: undefined,
-  reading: null,
-};
+const listed: {
+  rooms: MyRoom[];
+  token: string | undefined;
+  soon: number | undefined;
+  reading: { promise: Promise<void>; token: string | undefined } | null;
+} = { rooms: [], token: undefined, soon: undefined, reading: null };
 
-/** Reads the list now; a read already under way is not doubled (its promise is the answer). */
+/**
+ * Reads the list now. A read already under way is not doubled (its promise
+ * is the answer), unless it was for another person (the tab has joined with
+ * a token since): then this one follows it.
+ */
 export function refreshRooms(): Promise<void> {
-  listed.reading ??= readRooms().finally(() => {
-    listed.reading = null;
+  const token = personToken();
+  const under = listed.reading;
+  if (under && under.token === token) return under.promise;
+  const promise = (under?.promise ?? Promise.resolve()).then(() => readRooms(token));
+  const reading = { promise, token };
+  listed.reading = reading;
+  void promise.finally(() => {
+    if (listed.reading === reading) listed.reading = null;
   });
-  return listed.reading;
+  return promise;
 }
 
-async function readRooms(): Promise<void> {
-  const token = personToken();
+async function readRooms(token: string | undefined): Promise<void> {
   try {
     listed.rooms = await connection.myRooms(token);
     listed.token = token;
@@ -56,8 +65,9 @@ export function refreshSoon(): void {
   }, SOON_MS);
 }
 
-/** The reader's marker in `room` as the list last said, if it lists the room. */
+/** The reader's marker in `room` as the list last said, if it lists the room (and is the tab's person's). */
 export function listedMarker(room: string): number | undefined {
+  if (listed.token !== personToken()) return undefined;
   return listed.rooms.find((r) => r.room === room)?.lastRead;
 }
 
