@@ -17,6 +17,16 @@ import { browserSuite, until } from "./harness";
 const AUTH_SECRET = "room-list-auth-secret-0123456789abcdef";
 const API_KEY = "room-list-api-key-0123456789";
 
+/** The text of the first message on screen (as the page keeps a room's place). Self-contained: it runs in the page. */
+function firstOnScreen(): string {
+  const scroller = document.getElementById("scroller");
+  const top = scroller?.getBoundingClientRect().top ?? 0;
+  const first = Array.from(document.querySelectorAll<HTMLElement>("#log .msg[data-seq]")).find(
+    (m) => m.getBoundingClientRect().bottom > top,
+  );
+  return first?.querySelector(".text")?.textContent ?? "";
+}
+
 class RoomsPage extends ChatPage {
   /** The list's button for `room`: its text (its accessible name) says the room and its counts. */
   roomButton(room: string): Locator {
@@ -52,7 +62,8 @@ class RoomsPage extends ChatPage {
 }
 
 describe("the room list", () => {
-  const suite = browserSuite({ vars: { AUTH_SECRET, API_KEY } });
+  // Bursts of posts (a room with enough to scroll) are let through.
+  const suite = browserSuite({ vars: { AUTH_SECRET, API_KEY, RATE_LIMIT_BURST: "100" } });
   const open = <T extends ChatPage>(wrap: (page: Page) => T, hash = "") => suite.open(`${suite.dev.url}/${hash}`, wrap);
   const invite = async (room: string, claim: string, sub: string) =>
     `${suite.dev.url}/${hashForInvite(room, await mintToken(suite.dev, API_KEY, { sub, name: sub, room: claim }))}`;
@@ -180,6 +191,40 @@ describe("the room list", () => {
     await lee.page.keyboard.press("Escape");
     expect(await drawer.isVisible()).toBe(false);
     expect(await lee.page.evaluate(() => document.activeElement?.id)).toBe("rooms-toggle");
+    expect(lee.errors).toEqual([]);
+  });
+
+  it("switching rooms from the list and back keeps the reader's place in each", { timeout: 60_000 }, async () => {
+    const tag = uniqueRoom("rl");
+    const [a, b] = [`${tag}-a`, `${tag}-b`];
+    for (let i = 1; i <= 40; i++) {
+      const res = await fetch(`${suite.dev.url}/api/rooms/${a}/messages`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ nick: "sam", text: `line ${i}` }),
+      });
+      expect(res.status, await res.text()).toBe(201);
+    }
+    const lee = await open((page) => new RoomsPage(page, "lee"));
+    await lee.pressJoin(b, "lee");
+    await lee.connected();
+    await lee.pressJoin(a, "lee");
+    await lee.connected();
+    await lee.sees("line 40");
+    await lee.log.getByText("line 12", { exact: true }).evaluate((node) => node.closest(".msg")?.scrollIntoView({ block: "start" }));
+    const place = await lee.page.evaluate(firstOnScreen);
+    expect(place).toMatch(/^line 1[12]$/);
+
+    await lee.roomButton(b).click();
+    await until("lee is in b", async () => new URL(lee.page.url()).hash === `#${b}` && (await lee.status()) === "Connected");
+    await lee.roomButton(a).click();
+    await lee.connected();
+    await lee.sees("line 40");
+    await until(
+      `lee's page is back at ${place}`,
+      async () => (await lee.page.evaluate(firstOnScreen)) === place,
+      () => lee.describe(),
+    );
     expect(lee.errors).toEqual([]);
   });
 });
