@@ -27,9 +27,11 @@ export type {
   TypingEvent,
 } from "../shared/events";
 export type { Limits, PublicLimits } from "../shared/limits";
+export type { CountedRoom, MyRoom, MyRooms, UncountedRoom } from "../shared/my-rooms";
 export { newMessageId } from "./core/address";
 export type { BackoffOptions } from "./core/backoff";
 export { ParleyClient } from "./core/client";
+export { type LocalRoom, type MarkerStore, memoryMarkers, parseLocalRooms } from "./core/my-rooms";
 export { type OutboxEntry, parseOutbox } from "./core/outbox";
 export { ParleyRoom } from "./core/room";
 export {

@@ -256,7 +256,7 @@ function parseSearch(f: Record<string, unknown>, _limits: Limits, ref: string | 
 }
 
 /** A send's `mentions`: an array of at most MAX_MENTIONS member ids, repeats dropped. */
-function validateMentions(raw: unknown): Result<string[]> {
+export function validateMentions(raw: unknown): Result<string[]> {
   if (!Array.isArray(raw) || raw.length > MAX_MENTIONS) {
     return fail("bad_frame", `mentions must be an array of at most ${MAX_MENTIONS} member ids`);
   }

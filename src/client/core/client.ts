@@ -11,11 +11,13 @@
  */
 
 import { DEFAULT_LIMITS, type Limits, limitsFromPublic } from "../../shared/limits";
+import type { MyRoom } from "../../shared/my-rooms";
 import { validateKey, validateRoom } from "../../shared/validate";
 import { newMessageId } from "./address";
 import type { SocketLike } from "./connection";
 import { type Listener, Listeners } from "./emitter";
 import { fetchLimits } from "./http";
+import { countLocal, deleteMyRoom, fetchMyRooms, forgetLocal, type MarkerStore, memoryMarkers } from "./my-rooms";
 import { ParleyRoom, type RoomHost } from "./room";
 import { ReconnectSchedule } from "./schedule";
 import {
@@ -60,6 +62,7 @@ export class ParleyClient {
   private joins = 0;
   private readonly onNetwork = () => this.reconnectNow();
   private readonly fetchImpl: FetchFunction;
+  private readonly markers: MarkerStore;
 
   constructor(private readonly options: ParleyClientOptions) {
     const match = /^(https?|wss?):\/\/([^/?#\s]+)/i.exec(options.url.trim());
@@ -82,6 +85,7 @@ export class ParleyClient {
       () => Date.now(),
       () => Math.random(),
     );
+    this.markers = options.markers ?? memoryMarkers();
     this.host = this.makeHost(key, `${secure ? "wss" : "ws"}://${match[2]}`, WebSocketImpl);
     this.watchNetwork();
   }
@@ -118,6 +122,27 @@ export class ParleyClient {
     const limits = await fetchLimits((path, token) => this.request(path, token));
     if (limits && joins === this.joins) this.learned = limitsFromPublic(limits);
     return this.learned;
+  }
+
+  /**
+   * The rooms this person is in, most recently active first, each with its
+   * marker, `unread` and `mentions` (docs/client.md, "Your rooms"). With a
+   * token (`token`, else the client's): the server's list, shared by every
+   * device of the token's person (`GET /api/me/rooms`). Without one: the
+   * rooms this client joined anonymously, from its `markers` store, each
+   * counted from one page of its history (at most 100 after the marker).
+   * Rejects if the server's list could not be read.
+   */
+  myRooms(token: string | undefined = this.options.token): Promise<MyRoom[]> {
+    const request = (path: string, t: string | undefined, method?: "GET" | "DELETE") => this.request(path, t, method);
+    if (token !== undefined) return fetchMyRooms(request, token);
+    return countLocal(request, this.markers.load());
+  }
+
+  /** Takes `room` off this person's list (the server's with a token, else the local one), its marker with it. */
+  async forgetRoom(room: string, token: string | undefined = this.options.token): Promise<void> {
+    if (token !== undefined) await deleteMyRoom((path, t, method) => this.request(path, t, method), token, room);
+    else forgetLocal(this.markers, room);
   }
 
   /** False while every room the client is in has lost its connection; see the `online` and `offline` events. */
@@ -168,6 +193,7 @@ export class ParleyClient {
         const outage = ![...this.rooms.values()].some((other) => other !== room && other.state === "open");
         return this.schedule.delay(attempt, outage);
       },
+      markers: this.markers,
       request: (path, token) => this.request(path, token),
       openSocket: (url, protocol) => new WebSocketImpl(url, protocol) as SocketLike,
       newId: () => newMessageId(randomBytes),
@@ -201,14 +227,14 @@ export class ParleyClient {
     if (states.includes("open")) this.reconnectNow();
   }
 
-  /** A GET of the HTTP API with a room's token, bounded by `requestTimeoutMs`. */
-  private request(path: string, token: string | undefined): ReturnType<FetchFunction> {
+  /** A request (a GET unless `method` says otherwise) of the HTTP API with a token, bounded by `requestTimeoutMs`. */
+  private request(path: string, token: string | undefined, method: "GET" | "DELETE" = "GET"): ReturnType<FetchFunction> {
     const headers: Record<string, string> = { Accept: "application/json" };
     if (token !== undefined) headers.Authorization = `Bearer ${token}`;
     const ms = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer from ${path} within ${ms} ms`)), ms);
-      this.fetchImpl(`${this.url}${path}`, { headers }).then(
+      this.fetchImpl(`${this.url}${path}`, method === "GET" ? { headers } : { headers, method }).then(
         (response) => {
           clearTimeout(timer);
           resolve(response);

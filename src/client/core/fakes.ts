@@ -9,6 +9,7 @@ import { vi } from "vitest";
 import { CloseCode } from "../../shared/codes";
 import type { ErrorEvent, JoinedEvent, Member, MessageEvent, ServerEvent, StoredEvent } from "../../shared/events";
 import { DEFAULT_LIMITS, type PublicLimits, publicLimits } from "../../shared/limits";
+import type { MyRoom } from "../../shared/my-rooms";
 import { ParleyClient } from "./client";
 import type { FetchFunction, ParleyClientOptions } from "./types";
 
@@ -131,6 +132,10 @@ export interface FakeApi {
   admission?: (room: string, token: string | undefined) => Promise<ErrorEvent | null>;
   /** `GET /api/limits`. */
   limits?: PublicLimits;
+  /** `GET /api/me/rooms`: the list, answered to a request with this `token` (else 401). */
+  me?: { token: string; rooms: MyRoom[] };
+  /** Each `DELETE /api/me/rooms/:room` asked, as `room token`. */
+  forgotten?: string[];
 }
 
 export function fakeApi(store: StoredEvent[] = []): FakeApi {
@@ -145,6 +150,7 @@ export function fakeFetch(api: FakeApi): FetchFunction {
     const { pathname, searchParams } = new URL(url);
     const token = init.headers.Authorization?.replace(/^Bearer /, "");
     if (pathname === "/api/limits") return answer(api.limits ? 200 : 404, api.limits ?? {});
+    if (pathname.startsWith("/api/me/rooms")) return answerMe(api, pathname, token, init.method ?? "GET");
     if (pathname.endsWith("/messages")) {
       const since = Number(searchParams.get("since"));
       const limit = Number(searchParams.get("limit"));
@@ -157,6 +163,13 @@ export function fakeFetch(api: FakeApi): FetchFunction {
     if (!refusal) return answer(200, { room: "x", members: 0, lastSeq: 0 });
     return answer(refusal.code === "forbidden" ? 403 : 401, { error: { code: refusal.code, message: refusal.message } });
   };
+}
+
+function answerMe(api: FakeApi, pathname: string, token: string | undefined, method: string) {
+  if (!api.me || token !== api.me.token) return answer(401, { error: { code: "unauthenticated", message: "no" } });
+  if (method === "GET") return answer(200, { rooms: api.me.rooms });
+  api.forgotten = [...(api.forgotten ?? []), `${decodeURIComponent(pathname.split("/").at(-1) ?? "")} ${token}`];
+  return answer(204, null);
 }
 
 /** A client of fake sockets and a fake API; fixed backoff (`backoffMs`, no jitter, no spacing) unless `options` say otherwise. */

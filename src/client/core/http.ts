@@ -10,8 +10,8 @@ import type { ErrorEvent, StoredEvent } from "../../shared/events";
 import type { PublicLimits } from "../../shared/limits";
 import type { FetchFunction } from "./types";
 
-/** A bounded GET of a path of the HTTP API, with a token or none. */
-export type Request = (path: string, token: string | undefined) => ReturnType<FetchFunction>;
+/** A bounded request (a GET unless `method` says otherwise) of a path of the HTTP API, with a token or none. */
+export type Request = (path: string, token: string | undefined, method?: "GET" | "DELETE") => ReturnType<FetchFunction>;
 
 /** `GET /api/rooms/:room/messages?since=&limit=` → its `messages`; rejects on anything but a success. */
 export async function fetchPage(request: Request, room: string, since: number, limit: number, token?: string): Promise<StoredEvent[]> {

@@ -19,8 +19,17 @@ export interface OutboxEntry {
   readonly text: string;
   /** The seq of the message this one answers (sent as `replyTo`), kept so that a resend still answers it. */
   readonly replyTo?: number;
+  /** The member ids it mentions (sent as `mentions`), kept so that a resend still mentions them. */
+  readonly mentions?: readonly string[];
   /** When the user sent it, epoch ms (for display only). */
   readonly createdAt: number;
+}
+
+/** A message just typed, with what it says besides its text. */
+export function newEntry(id: string, room: string, text: string, options: { replyTo?: number; mentions?: readonly string[] }): OutboxEntry {
+  const { replyTo, mentions } = options;
+  const entry = { id, room, text, createdAt: Date.now() };
+  return { ...entry, ...(replyTo === undefined ? {} : { replyTo }), ...(mentions?.length ? { mentions: [...mentions] } : {}) };
 }
 
 interface Slot {
@@ -126,14 +135,13 @@ export function parseOutbox(raw: string | null): OutboxEntry[] {
   const out: OutboxEntry[] = [];
   for (const item of data as unknown[]) {
     if (typeof item !== "object" || item === null) continue;
-    const { id, room, text, createdAt, replyTo } = item as Record<string, unknown>;
+    const { id, room, text, createdAt, replyTo, mentions } = item as Record<string, unknown>;
     if (typeof id === "string" && typeof room === "string" && typeof text === "string" && typeof createdAt === "number") {
-      // A malformed replyTo is dropped, not the message: it still goes out, as a plain one.
-      out.push(
-        Number.isSafeInteger(replyTo) && (replyTo as number) > 0
-          ? { id, room, text, createdAt, replyTo: replyTo as number }
-          : { id, room, text, createdAt },
-      );
+      // A malformed replyTo or mentions is dropped, not the message: it still goes out, as a plain one.
+      const entry: { -readonly [K in keyof OutboxEntry]: OutboxEntry[K] } = { id, room, text, createdAt };
+      if (Number.isSafeInteger(replyTo) && (replyTo as number) > 0) entry.replyTo = replyTo as number;
+      if (Array.isArray(mentions) && mentions.every((m) => typeof m === "string")) entry.mentions = mentions as string[];
+      out.push(entry);
     }
   }
   return out;

@@ -9,7 +9,6 @@
  * - http.ts: the HTTP API; emitter.ts: listeners and promises.
  */
 
-import { CloseCode, type ErrorCode } from "../../shared/codes";
 import type { ErrorEvent, JoinedEvent, MessageEvent, PresentMember, ServerEvent, StoredEvent } from "../../shared/events";
 import { connectQuery } from "../../shared/frames";
 import type { Limits, PublicLimits } from "../../shared/limits";
@@ -17,7 +16,9 @@ import { validateNick } from "../../shared/validate";
 import { Connection, type ConnectionOwner, type SocketLike } from "./connection";
 import { type Deferred, deferred, type Listener, Listeners, parseEvents, rejected } from "./emitter";
 import { admission, fetchPage, type Request } from "./http";
-import type { OutboxEntry } from "./outbox";
+import { ReadMarker } from "./marker";
+import type { MarkerStore } from "./my-rooms";
+import { newEntry, type OutboxEntry } from "./outbox";
 import { messageFrame, Sender, type SenderOwner } from "./sender";
 import { Stream, type StreamOwner } from "./stream";
 import {
@@ -43,6 +44,8 @@ export interface RoomHost {
   /** The server's limits as last learned. */
   readonly limits: Limits;
   learn(limits: PublicLimits): void;
+  /** Where an anonymous person's rooms and markers are kept. */
+  readonly markers: MarkerStore;
   /** The wait before `room`'s reconnect number `attempt`. */
   backoff(room: ParleyRoom, attempt: number): number;
   request: Request;
@@ -50,9 +53,6 @@ export interface RoomHost {
   newId(): string;
   stateChanged(): void;
 }
-
-/** A close the server meant, by the error code it stands for. */
-const CLOSE_REASONS: Partial<Record<number, ErrorCode>> = { [CloseCode.KICKED]: "kicked", [CloseCode.BANNED]: "banned" };
 
 /** One handler per server event type: a type added to the union is an entry the compiler asks for. */
 type EventHandlers = { [T in keyof ServerEventMap]: (event: ServerEventMap[T]) => void };
@@ -71,6 +71,7 @@ export class ParleyRoom {
   private token: string | undefined;
   /** Whether the current socket asked with `since`. */
   private resuming = false;
+  private readonly marker: ReadMarker;
 
   /** @internal Use `client.room(name)`. */
   constructor(
@@ -82,6 +83,8 @@ export class ParleyRoom {
     this.connection = new Connection(this.connectionOwner(), host.options);
     this.sender = new Sender(name, this.senderOwner(), host.options);
     this.stream = new Stream(this.streamOwner());
+    const sendRead = (seq: number) => this.command({ action: "read", seq });
+    this.marker = new ReadMarker({ room: name, markers: host.markers, signedIn: () => this.token !== undefined, sendRead });
   }
 
   get state(): RoomState {
@@ -175,14 +178,22 @@ export class ParleyRoom {
    */
   send(text: string, options: SendOptions = {}): Promise<MessageEvent> {
     if (!this.visit) return rejected(new ParleyError("not_in_room", "connect() to the room first"));
-    const { replyTo } = options;
-    const base = { id: this.host.newId(), room: this.name, text, createdAt: Date.now() };
-    return this.sender.queue(replyTo === undefined ? base : { ...base, replyTo }, this.host.limits);
+    return this.sender.queue(newEntry(this.host.newId(), this.name, text, options), this.host.limits);
+  }
+
+  /** The highest seq given to `markRead` (0 before any). */
+  get lastRead(): number {
+    return this.marker.seq;
+  }
+
+  /** Marks the room read up to `seq`, forward only: the server's marker with a token, else the `markers` store's (marker.ts). */
+  markRead(seq: number): void {
+    this.marker.mark(seq);
   }
 
   /** Why `text` would be refused as a message (or an edit's text) by the server's limits, or null. */
   check(text: string, options: SendOptions = {}): ParleyError | null {
-    const frame = messageFrame(text, this.host.newId(), this.host.limits, options.replyTo);
+    const frame = messageFrame(text, this.host.newId(), this.host.limits, options);
     return frame.ok ? null : ParleyError.from(frame.error);
   }
 
@@ -280,6 +291,7 @@ export class ParleyRoom {
     }
     this.sender.flush();
     void this.stream.fillGap();
+    this.marker.joined(event);
   }
 
   /** Anything on the room's seq stream: a message of ours also confirms its send. */
@@ -324,17 +336,6 @@ export class ParleyRoom {
     this.member = null;
   }
 
-  /** A close the server meant, with the error that came before it (or none). */
-  private closedForGood(code: number): void {
-    const event = this.lastError;
-    const reason = CLOSE_REASONS[code] ?? event?.code;
-    this.end(
-      event && event.code === reason
-        ? ParleyError.from(event)
-        : new ParleyError(reason ?? "ended", `the server ended the visit (close ${code})`, event ?? undefined),
-    );
-  }
-
   private emit<K extends keyof RoomEventMap>(type: K, event: RoomEventMap[K]): void {
     this.listeners.emit(type, event);
   }
@@ -357,7 +358,7 @@ export class ParleyRoom {
         this.host.stateChanged();
       },
       dropped: () => this.emit("dropped", { type: "dropped", room: this.name }),
-      closedForGood: (code) => this.closedForGood(code),
+      closedForGood: (code) => this.end(ParleyError.closed(code, this.lastError)),
       admission: () => admission(this.host.request, this.name, this.token),
       refused: (refusal) => {
         this.lastError = refusal;

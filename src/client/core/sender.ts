@@ -7,26 +7,38 @@
  */
 
 import type { ErrorEvent, MessageEvent, StoredEvent } from "../../shared/events";
+import { validateMentions } from "../../shared/frames";
 import { type Limits, MAX_FRAME_BYTES } from "../../shared/limits";
 import { fail, ok, type Result, validateText } from "../../shared/validate";
 import { type Deferred, deferred, rejected } from "./emitter";
 import { Outbox, type OutboxEntry } from "./outbox";
 import { type OutboxStore, ParleyError } from "./types";
 
-/** The frame of a message, or why it cannot go out: its text by the server's rule (code points), the frame by its size. */
-export function messageFrame(text: string, id: string, limits: Limits, replyTo?: number): Result<string> {
+/** What a message frame says besides its text and id. */
+export interface Extras {
+  replyTo?: number;
+  mentions?: readonly string[];
+}
+
+/** The frame of a message, or why it cannot go out: its text by the server's rule (code points), its mentions by the protocol's, the frame by its size. */
+export function messageFrame(text: string, id: string, limits: Limits, extras: Extras = {}): Result<string> {
   const valid = validateText(text, limits);
   if (!valid.ok) return valid;
-  const frame = sendFrame(text, id, replyTo);
+  if (extras.mentions !== undefined) {
+    const mentions = validateMentions(extras.mentions);
+    if (!mentions.ok) return mentions;
+  }
+  const frame = sendFrame(text, id, extras);
   const bytes = new TextEncoder().encode(frame).length;
   if (bytes > MAX_FRAME_BYTES) return fail("frame_too_large", `message is too large (${bytes} of ${MAX_FRAME_BYTES} bytes)`);
   return ok(frame);
 }
 
-function sendFrame(text: string, id: string, replyTo?: number): string {
-  return JSON.stringify(
-    replyTo === undefined ? { action: "send_to_room", msg: text, id } : { action: "send_to_room", msg: text, id, replyTo },
-  );
+function sendFrame(text: string, id: string, { replyTo, mentions }: Extras): string {
+  const frame: Record<string, unknown> = { action: "send_to_room", msg: text, id };
+  if (replyTo !== undefined) frame.replyTo = replyTo;
+  if (mentions !== undefined && mentions.length > 0) frame.mentions = mentions;
+  return JSON.stringify(frame);
 }
 
 /** What a sender asks of, and tells, its room. */
@@ -75,7 +87,7 @@ export class Sender {
 
   /** Queues a message (checked once, here) and sends it when the room is open; the promise settles once. */
   queue(entry: OutboxEntry, limits: Limits): Promise<MessageEvent> {
-    const frame = messageFrame(entry.text, entry.id, limits, entry.replyTo);
+    const frame = messageFrame(entry.text, entry.id, limits, entry);
     if (!frame.ok) return rejected(ParleyError.from(frame.error));
     const d = deferred<MessageEvent>();
     this.sends.set(entry.id, d);
@@ -159,7 +171,7 @@ export class Sender {
   flush(): void {
     if (!this.owner.open() || this.pumpTimer !== null) return;
     for (const entry of this.outbox.take(this.room, this.settings.sendWindow)) {
-      if (!this.owner.send(sendFrame(entry.text, entry.id, entry.replyTo))) {
+      if (!this.owner.send(sendFrame(entry.text, entry.id, entry))) {
         this.outbox.unsend(entry.id);
         return;
       }

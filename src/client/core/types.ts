@@ -5,10 +5,20 @@
  * rooms are client.ts and room.ts.
  */
 
-import type { ErrorCode } from "../../shared/codes";
+import { CloseCode, type ErrorCode } from "../../shared/codes";
 import type { ErrorEvent, JoinedEvent, PresenceEvent, ServerEvent, StoredEvent } from "../../shared/events";
-import type { DeleteFrame, EditFrame, MembersFrame, ModerationFrame, ReactFrame, SearchFrame, TypingFrame } from "../../shared/frames";
+import type {
+  DeleteFrame,
+  EditFrame,
+  MembersFrame,
+  ModerationFrame,
+  ReactFrame,
+  ReadFrame,
+  SearchFrame,
+  TypingFrame,
+} from "../../shared/frames";
 import type { BackoffOptions } from "./backoff";
+import type { MarkerStore } from "./my-rooms";
 import type { OutboxEntry } from "./outbox";
 
 /** A room's connection: `closed` before `connect()`, after `leave()`, or once the server ended the visit. */
@@ -111,7 +121,7 @@ export interface ClientEventMap {
 }
 
 /** A frame that is not a message, for `room.command()`: answered by events, never queued. */
-export type CommandFrame = ModerationFrame | DeleteFrame | MembersFrame | EditFrame | ReactFrame | TypingFrame | SearchFrame;
+export type CommandFrame = ModerationFrame | DeleteFrame | MembersFrame | EditFrame | ReactFrame | TypingFrame | SearchFrame | ReadFrame;
 
 /** Why a promise of the client was rejected: a server refusal's code, or one of the client's own. */
 export type ParleyErrorCode =
@@ -137,7 +147,18 @@ export class ParleyError extends Error {
   static from(event: ErrorEvent): ParleyError {
     return new ParleyError(event.code, event.message, event);
   }
+
+  /** A close the server meant, with the error event that came before it (or none). */
+  static closed(code: number, event: ErrorEvent | null): ParleyError {
+    const reason = CLOSE_REASONS[code] ?? event?.code;
+    return event && event.code === reason
+      ? ParleyError.from(event)
+      : new ParleyError(reason ?? "ended", `the server ended the visit (close ${code})`, event ?? undefined);
+  }
 }
+
+/** A close the server meant, by the error code it stands for. */
+const CLOSE_REASONS: Partial<Record<number, ErrorCode>> = { [CloseCode.KICKED]: "kicked", [CloseCode.BANNED]: "banned" };
 
 /** A WebSocket constructor: the platform's (browsers, Node 22+), or one such as the `ws` package's. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
@@ -145,7 +166,7 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 /** The part of `fetch` the client uses. */
 export type FetchFunction = (
   url: string,
-  init: { headers: Record<string, string> },
+  init: { headers: Record<string, string>; method?: string },
 ) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
 
 /**
@@ -197,6 +218,11 @@ export interface ParleyClientOptions {
   fetch?: FetchFunction;
   /** In a browser, retry at once when the browser says the network is back (`online`). Default true. */
   watchNetwork?: boolean;
+  /**
+   * Where an anonymous person's rooms and read markers are kept (a signed-in
+   * person's are the server's). Default: in memory, for this object's life.
+   */
+  markers?: MarkerStore;
 }
 
 /** Per-room settings; the client's are the defaults. */
@@ -209,6 +235,8 @@ export interface RoomOptions {
 export interface SendOptions {
   /** The seq of the message this one answers (docs/protocol.md, "Messages that change"). */
   replyTo?: number;
+  /** Member ids the message mentions (at most 20; a token member's id is its `sub`): counted in their `myRooms()` until they read past it. */
+  mentions?: string[];
 }
 
 /** What `room.leave()` may keep. */

@@ -16,6 +16,7 @@ import {
   sendButton,
   typingLine,
 } from "./dom";
+import { forgetMentions, mentionsIn } from "./mentions";
 import { mayTalk } from "./moderation";
 import { scrollToBottom } from "./notices";
 import { isMine } from "./storage";
@@ -115,13 +116,14 @@ function send(): void {
     return;
   }
   if (!text.trim()) return;
-  const problem = connection.send(text, mode.kind === "reply" ? mode.seq : undefined);
+  const problem = connection.send(text, mode.kind === "reply" ? mode.seq : undefined, mentionsIn(text));
   if (problem) {
     composerSays(`Not sent: ${problem}.`);
     return;
   }
   setMode({ kind: "none" });
   messageInput.value = "";
+  forgetMentions();
   // The next message's typing is told at once.
   state.typingSentAt = 0;
   scrollToBottom();

@@ -10,11 +10,14 @@
  */
 import {
   type CommandFrame,
+  type LocalRoom,
+  type MyRoom,
   newMessageId,
   type OutboxEntry,
   ParleyClient,
   type ParleyError,
   type ParleyRoom,
+  parseLocalRooms,
   parseOutbox,
   type RoomJoinedEvent,
   type StateEvent,
@@ -23,9 +26,9 @@ import {
 import type { ErrorEvent, MembersEvent, PresenceChangesEvent, PresentMember, StoredEvent, TypingEvent } from "../../shared/events";
 import type { Limits } from "../../shared/limits";
 import { validateKey } from "../../shared/validate";
-import { KEY_OUTBOX, KEY_SENDER, local, tab } from "./storage";
+import { KEY_MARKERS, KEY_OUTBOX, KEY_SENDER, local, tab } from "./storage";
 
-export type { OutboxEntry, ParleyError, RoomJoinedEvent, StateEvent };
+export type { MyRoom, OutboxEntry, ParleyError, RoomJoinedEvent, StateEvent };
 
 /** Where a batch of stored events comes from (see StoredBatchEvent). */
 export type StoredFrom = StoredBatchEvent["from"];
@@ -76,8 +79,14 @@ export interface Connection {
   join(room: string, nick: string, token?: string): void;
   /** Leaves the room; queued messages stay (saved) for a later visit. */
   leave(): void;
-  /** Queues a message (with `replyTo`, as an answer to that seq); returns why nothing was queued, or null. */
-  send(text: string, replyTo?: number): string | null;
+  /** Queues a message (with `replyTo`, as an answer to that seq, and the member ids it mentions); returns why nothing was queued, or null. */
+  send(text: string, replyTo?: number, mentions?: string[]): string | null;
+  /** Marks the current room read up to `seq` (forward only; kept in this browser for an anonymous member). */
+  markRead(seq: number): void;
+  /** The person's rooms: the server's list with `token`, else the rooms joined anonymously in this browser. */
+  myRooms(token: string | undefined): Promise<MyRoom[]>;
+  /** Takes a room off that list. */
+  forgetRoom(room: string, token: string | undefined): Promise<void>;
   /** Sends a command when connected; returns whether it went out. */
   command(frame: CommandFrame): boolean;
   /** Reconnects at once if waiting to. */
@@ -114,7 +123,13 @@ const outboxStore = {
   },
 };
 
-const client = new ParleyClient({ url: location.origin, key: senderKey(), outbox: outboxStore });
+/** The rooms joined anonymously, with their markers, in localStorage: kept across visits, as the nick is. */
+const markers = {
+  load: () => parseLocalRooms(local.get(KEY_MARKERS)),
+  save: (rooms: LocalRoom[]) => local.set(KEY_MARKERS, rooms.length ? JSON.stringify(rooms) : null),
+};
+
+const client = new ParleyClient({ url: location.origin, key: senderKey(), outbox: outboxStore, markers });
 
 /** The room the page is in (connecting, open or reconnecting), who listens, and the rooms already wired. */
 const page: { current: ParleyRoom | null; events: ConnectionEvents | null; wired: WeakSet<ParleyRoom> } = {
@@ -206,10 +221,10 @@ export const connection: Connection = {
     page.events?.state(CLOSED);
     page.events?.outbox([]);
   },
-  send: (text, replyTo) => {
+  send: (text, replyTo, mentions) => {
     const room = page.current;
     if (!room) return "not in a room";
-    const options = replyTo === undefined ? {} : { replyTo };
+    const options = { ...(replyTo === undefined ? {} : { replyTo }), ...(mentions?.length ? { mentions } : {}) };
     const problem = room.check(text, options);
     if (problem) return problem.message;
     // The outbox shows the message until it is stored, and a refusal comes as `failed`: the promise adds nothing.
@@ -217,6 +232,9 @@ export const connection: Connection = {
     return null;
   },
   command: (frame) => page.current?.command(frame) ?? false,
+  markRead: (seq) => page.current?.markRead(seq),
+  myRooms: (token) => client.myRooms(token),
+  forgetRoom: (room, token) => client.forgetRoom(room, token),
   retryNow: () => page.current?.retryNow(),
   loadOlder: async (limit) => (await page.current?.loadOlder(limit)) ?? false,
   pending: () => page.current?.outbox ?? [],

@@ -21,6 +21,11 @@ const list: { members: Map<string, PresentMember>; total: number; after: string 
   after: undefined,
 };
 
+/** The members the page knows (for the composer's `@` autocomplete). */
+export function knownMembers(): PresentMember[] {
+  return [...list.members.values()];
+}
+
 function renderMembers(count?: number): void {
   const self = connection.self?.id;
   const items = [...list.members.values()].sort((a, b) => {

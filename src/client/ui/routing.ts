@@ -25,7 +25,9 @@ import {
 } from "./dom";
 import { clearMembers } from "./members";
 import { clearUnread, notice, showJoinError, updateTitle } from "./notices";
-import { inviteTokenFor, KEY_NICK, KEY_ROOM, keepInvite, local } from "./storage";
+import { keepPlace } from "./reading";
+import { listedToken, render as renderRooms } from "./rooms";
+import { inviteTokenFor, KEY_NICK, KEY_ROOM, keepInvite, keepPersonToken, local } from "./storage";
 import { clearList, showOutbox } from "./timeline";
 
 /** The nick of the last `joined` ("" before the first), to tell a nick change from a reconnect; the reconnect countdown's timer. */
@@ -121,8 +123,8 @@ function join(roomName = roomInput.value): void {
     showJoinError(roomInput, `Room: ${room.error.message}.`);
     return;
   }
-  // An invite's token names the member: the nick field shows its name, locked.
-  const token = inviteTokenFor(room.value);
+  // An invite's token names the member: the nick field shows its name, locked. A room on the person's list opens with their token.
+  const token = inviteTokenFor(room.value) ?? listedToken(room.value);
   if (token) nickInput.value = tokenName(token) ?? nickInput.value;
   nickInput.readOnly = token !== undefined;
   const nick = validateNick(nickInput.value, connection.limits);
@@ -140,10 +142,13 @@ function join(roomName = roomInput.value): void {
     return;
   }
   if (connection.room !== room.value) {
+    keepPlace(connection.room);
     clearList();
     clearMembers();
   }
+  if (token) keepPersonToken(token);
   connection.join(room.value, nick.value, token);
+  renderRooms();
   showRoomTitle(room.value);
   if (roomFromHash(location.hash) !== room.value) history.pushState(null, "", hashForRoom(room.value));
   clearUnread();

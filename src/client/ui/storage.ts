@@ -1,7 +1,7 @@
 /**
  * What the page remembers: in localStorage (the nick, the last room, this
- * browser's sender key) and in sessionStorage (this tab's outbox, invite and
- * member ids).
+ * browser's sender key, the rooms joined anonymously) and in sessionStorage
+ * (this tab's outbox, invite, person token and member ids).
  */
 import type { Member } from "../../shared/events";
 
@@ -42,6 +42,10 @@ export const KEY_NICK = "parley.nick";
 export const KEY_ROOM = "parley.room";
 export const KEY_OUTBOX = "parley.outbox";
 export const KEY_SENDER = "parley.key";
+/** The rooms joined anonymously and their read markers (see connection.ts). */
+export const KEY_MARKERS = "parley.rooms";
+/** The token the tab last joined a room with: it names the person whose rooms the list shows. */
+const KEY_PERSON = "parley.person";
 const KEY_ME = "parley.me";
 const KEY_INVITE = "parley.invite";
 
@@ -80,4 +84,13 @@ export function isMine(id: string): boolean {
 export function rememberSelf(self: Member): void {
   myIds.add(self.id);
   tab.set(KEY_ME, JSON.stringify([...myIds].slice(-100)));
+}
+
+/** The token whose person's rooms the room list shows (the tab's last token), if any. */
+export function personToken(): string | undefined {
+  return tab.get(KEY_PERSON) ?? undefined;
+}
+
+export function keepPersonToken(token: string): void {
+  tab.set(KEY_PERSON, token);
 }

@@ -16,6 +16,7 @@ import {
   addActions,
   authorOf,
   clip,
+  el,
   insertMessage,
   type MessageAction,
   markDeleted,
@@ -69,6 +70,7 @@ export function onMessages(events: StoredEvent[], from: StoredFrom): void {
 
 function showMessage(message: MessageEvent, asOf: number, byOther: boolean): void {
   const item = messageItem(message, isOwn(message));
+  if (!message.deleted && message.mentions?.some(isMine)) markMentioned(item);
   if (byOther && !message.deleted) announceMessage(message.from.nick, message.text);
   if (!message.deleted) {
     shown.textAsOf.set(message.seq, asOf);
@@ -78,6 +80,12 @@ function showMessage(message: MessageEvent, asOf: number, byOther: boolean): voi
   insertMessage(log, item);
   if (message.replyTo && shownMessage(log, message.replyTo.seq)?.querySelector(".text.deleted")) unquoteDeleted(log, message.replyTo.seq);
   stopTyping(message.from.id);
+}
+
+/** A message that mentions the reader stands out, and says so to a screen reader. */
+function markMentioned(item: HTMLElement): void {
+  item.classList.add("mentioned");
+  item.querySelector(".meta")?.append(el("span", "mention-flag", "mentions you"));
 }
 
 function showModeration(event: ModerationEvent, byOther: boolean): void {
