@@ -11,6 +11,7 @@ import type { Result } from "../../shared/validate";
 import { logInternal } from "../platform/log";
 import type { Audience } from "./audience";
 import type { Appended, History } from "./history";
+import type { Outbox } from "./webhooks/outbox";
 
 /** A send waiting in the queue, and whom to tell once its batch is stored. */
 interface PendingSend {
@@ -35,6 +36,8 @@ export class GroupCommit {
     private readonly history: History,
     private readonly audience: Audience,
     private readonly room: string,
+    /** Each stored message is reported to webhooks in its batch's transaction. */
+    private readonly webhooks: Outbox,
   ) {}
 
   /** Queues a send to be stored with whatever else arrives in the same moment. */
@@ -62,7 +65,7 @@ export class GroupCommit {
     let stored: Appended[];
     try {
       stored = this.atomically(() =>
-        batch.map((send) => this.history.append(send.from, send.sender, send.text, send.id, now, send.replyTo)),
+        this.webhooks.reportStored(batch.map((send) => this.history.append(send.from, send.sender, send.text, send.id, now, send.replyTo))),
       );
     } catch (error) {
       logInternal("commit", error, { room: this.room, conns: batch.flatMap((send) => send.conn ?? []) });

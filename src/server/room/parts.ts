@@ -16,6 +16,8 @@ import { History } from "./history";
 import { Presence } from "./presence";
 import { Sanctions } from "./sanctions";
 import { Shards } from "./shards";
+import { webhookConfig } from "./webhooks/config";
+import { Outbox } from "./webhooks/outbox";
 
 export interface RoomParts {
   readonly name: string;
@@ -30,6 +32,8 @@ export interface RoomParts {
   readonly presence: Presence;
   /** The queue of sends stored together (commit.ts). */
   readonly commit: GroupCommit;
+  /** The webhook outbox: what a write reports, recorded in the same transaction (webhooks/outbox.ts). */
+  readonly webhooks: Outbox;
   /** The rate limit of a socket this object holds; see TokenBucket for why memory is enough. */
   bucket(ws: WebSocket): TokenBucket;
   /** Sends one event to one member (errors are logged as refusals); returns its text as sent, or null. */
@@ -61,12 +65,14 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
   const shards = new Shards(ctx.storage.sql, env, name, limits.ROOM_SHARD_MEMBERS, history);
   const audience = new Audience(new Connections(ctx), shards, bucket);
   const sanctions = new Sanctions(ctx.storage.sql);
+  const webhooks = new Outbox(ctx.storage, webhookConfig(env), name);
   const atomically = <T>(write: () => T): T => {
     try {
       return ctx.storage.transactionSync(write);
     } catch (error) {
       history.forget();
       sanctions.forget();
+      webhooks.forget();
       throw error;
     }
   };
@@ -78,8 +84,9 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
     sanctions,
     audience,
     shards,
-    presence: new Presence(name, audience),
-    commit: new GroupCommit(atomically, history, audience, name),
+    presence: new Presence(name, audience, webhooks),
+    commit: new GroupCommit(atomically, history, audience, name, webhooks),
+    webhooks,
     bucket,
     reply(conn, event) {
       if (event.type === "error") log("refusal", { room: name, conn: conn.att.alias, code: event.code });
