@@ -38,6 +38,8 @@ describe("webhooks", () => {
       RATE_LIMIT_BURST: "1000",
       RATE_LIMIT_PER_SECOND: "1000",
       CONNECTS_PER_MINUTE: "0",
+      // Two members an object: a room of four has members on shard objects.
+      ROOM_SHARD_MEMBERS: "2",
     };
     return () => receiver.close();
   });
@@ -141,6 +143,40 @@ describe("webhooks", () => {
     expect(membersIn("member.left", "left")).toEqual(["troll"]);
     expect((stored.find((e) => e.type === "moderation" && e.action === "kick") as ModerationEvent).member).toBe("troll");
     expect(await status(room)).toMatchObject({ enabled: true, backlog: 0, dead: 0 });
+  });
+
+  it("a room with members on shard objects reports each event once, from its writer", { timeout: 30_000 }, async () => {
+    const room = uniqueRoom("hooks-sharded");
+    const alice = await join(room, "alice");
+    await join(room, "bob");
+    // Past two members: these two are on shard objects.
+    const carol = await join(room, "carol");
+    const dave = await join(room, "dave");
+    const info = (await (await fetch(`${suite.dev.url}/api/rooms/${room}`)).json()) as { shards: number };
+    expect(info.shards).toBeGreaterThan(1);
+    const message = await say(carol, "from a shard");
+    dave.send({ action: "react", seq: message.seq, emoji: "🎉" });
+    const reaction = await alice.until((e) => e.type === "reaction");
+    const joined = () =>
+      receiver.accepted(room).flatMap((r) => (r.event.type === "member.joined" ? (r.event.data.joined as { id: string }[]) : []));
+    await waitUntil(
+      "the message, the reaction and all four arrivals were accepted",
+      () => receiver.accepted(room).filter((r) => "seq" in r.event.data).length === 2 && joined().length === 4,
+      20_000,
+      detail(room),
+    );
+    expect(
+      joined()
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual(["alice", "bob", "carol", "dave"]);
+    const stored = receiver.accepted(room).filter((r) => "seq" in r.event.data);
+    expect(stored.map((r) => [r.event.type, r.event.data])).toEqual([
+      ["message.created", message],
+      ["reaction.changed", reaction],
+    ]);
+    expect(new Set(sent(room).map((r) => r.id)).size).toBe(sent(room).length);
+    expect(sent(room).every((r) => r.verified)).toBe(true);
   });
 
   it("a send is answered at once while the receiver holds the room's webhook unanswered", { timeout: 30_000 }, async () => {
