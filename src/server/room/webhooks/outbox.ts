@@ -177,7 +177,7 @@ export class Outbox {
       );
       return;
     }
-    // Shed while it was being sent: nothing to move.
+    // Its last attempt: a dead letter (nothing moves if the cap shed it while it was being sent).
     const moved = this.storage.transactionSync(() => {
       const rows = this.changed(
         "INSERT INTO webhook_dead (id, type, body, attempts, failed, error) SELECT id, type, body, attempts + 1, ?, ? FROM webhook_outbox WHERE n = ?",
