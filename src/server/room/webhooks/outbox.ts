@@ -204,7 +204,8 @@ export class Outbox {
    */
   arm(notBefore = 0): void {
     this.resting = notBefore;
-    if (!this.stored()) return;
+    // Without WEBHOOK_URL (since removed) nothing is sent: the events wait, and no alarm rings for them.
+    if (!this.config || !this.stored()) return;
     const next = this.storage.sql.exec<{ due: number | null }>("SELECT MIN(due) AS due FROM webhook_outbox").one().due;
     if (next === null) return;
     this.alarmAt = Math.max(next, notBefore);
