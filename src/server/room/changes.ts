@@ -30,6 +30,7 @@ export function edit(room: RoomParts, conn: Connection, frame: EditFrame): void 
   }
   const event = room.atomically(() => {
     room.history.rewrite(found.value.message, text);
+    room.webhooks.rewrite(seq, text);
     room.sanctions.spoke(conn.att);
     return room.webhooks.report(room.history.record(memberOf(conn.att), { kind: "edit", target: seq, text }, Date.now()));
   });
@@ -75,6 +76,7 @@ export function deleteMessage(room: RoomParts, conn: Connection, frame: DeleteFr
   }
   const event = room.atomically(() => {
     room.history.tombstone(seq);
+    room.webhooks.tombstone(seq);
     return room.webhooks.report(room.history.record(memberOf(conn.att), { kind: "delete", target: seq }, Date.now()));
   });
   room.audience.broadcast(event);

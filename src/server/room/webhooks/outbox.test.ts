@@ -51,6 +51,45 @@ describe("webhook outbox", () => {
     expect(JSON.parse(body ?? "{}")).toEqual({ type: "message.edited", timestamp: new Date(1_000).toISOString(), data: edit(3) });
   });
 
+  it("keeps only a message's latest text in events not yet sent, and none once it is deleted", async () => {
+    const [edited, deleted] = await withOutbox((outbox) => {
+      const from = { id: "a", nick: "alice" };
+      outbox.report({ type: "message", room: "r", seq: 1, id: "m1", from, text: "first-secret", ts: 1 });
+      outbox.report({
+        type: "message",
+        room: "r",
+        seq: 2,
+        id: "m2",
+        from,
+        text: "a reply",
+        ts: 2,
+        replyTo: { seq: 1, nick: "alice", snippet: "first-secret" },
+      });
+      outbox.report({ type: "edit", room: "r", seq: 3, target: 1, text: "second-secret", from, ts: 3 });
+      outbox.rewrite(1, "second-secret");
+      const bodies = () => outbox.due(Date.now(), 10).map((p) => JSON.parse(p.body).data);
+      const afterEdit = bodies();
+      outbox.tombstone(1);
+      return [afterEdit, bodies()];
+    });
+    expect(edited.map((d) => d.text ?? d.replyTo?.snippet)).toEqual(["second-secret", "a reply", "second-secret"]);
+    expect(edited[0]).toMatchObject({ edited: true });
+    expect(edited[1].replyTo).toMatchObject({ snippet: "second-secret" });
+    expect(JSON.stringify(deleted)).not.toMatch(/secret/);
+    expect(deleted[0]).toEqual({
+      type: "message",
+      room: "r",
+      seq: 1,
+      id: "m1",
+      from: { id: "a", nick: "alice" },
+      text: "",
+      ts: 1,
+      deleted: true,
+    });
+    expect(deleted[1].replyTo).toEqual({ seq: 1, nick: "alice", snippet: "", deleted: true });
+    expect(deleted[2]).toMatchObject({ text: "", deleted: true });
+  });
+
   it("sheds the oldest past its cap", async () => {
     const seqs = await withOutbox((outbox) => {
       for (let seq = 1; seq <= CONFIG.max + 1; seq++) outbox.report(edit(seq));

@@ -19,6 +19,7 @@ import { log } from "../../platform/log";
 import type { Appended } from "../history";
 import { tableExists } from "../storage";
 import type { WebhookConfig } from "./config";
+import { rewriteCopies, tombstoneCopies } from "./copies";
 
 /** The webhook type of each stored event; the compiler asks for a new one's. */
 const TYPES: { [K in StoredEvent["type"]]: (event: Extract<StoredEvent, { type: K }>) => string } = {
@@ -130,6 +131,16 @@ export class Outbox {
       if (members.length > MEMBERS_LISTED) data.more = true;
       this.put(type, now, data);
     }
+  }
+
+  /** An edit: the events not yet sent carry the message's new text (copies.ts). */
+  rewrite(seq: number, text: string): void {
+    if (this.stored()) rewriteCopies(this.storage.sql, seq, text);
+  }
+
+  /** A delete: the events not yet sent keep none of the message's text (copies.ts). */
+  tombstone(seq: number): void {
+    if (this.stored()) tombstoneCopies(this.storage.sql, seq);
   }
 
   /** Forgets what this object remembers of storage, after a transaction that wrote to it rolled back. */
