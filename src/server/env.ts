@@ -47,6 +47,16 @@ declare global {
       API_KEY?: string;
       /** "false": every room needs a token. Otherwise anonymous members may enter rooms that are not private. */
       ANONYMOUS?: string;
+      /** Where the rooms' webhooks go (docs/webhooks.md); unset: no room records or sends any. */
+      WEBHOOK_URL?: string;
+      /** `whsec_` + the base64 of the key that signs webhooks (Standard Webhooks). A wrangler secret in production. */
+      WEBHOOK_SECRET?: string;
+      /** Events a room's webhook outbox holds at most (and dead letters); past it the oldest are shed. Default 10000. */
+      WEBHOOK_OUTBOX_MAX?: string;
+      /** How long a webhook receiver has to answer, in ms. Default 10000. */
+      WEBHOOK_TIMEOUT_MS?: string;
+      /** Tests only: the waits before each retry, comma-separated ms, instead of the 24-hour schedule. */
+      WEBHOOK_RETRY_MS?: string;
     }
     /** Types `exports` from "cloudflare:workers" (the Worker's own loopback). */
     interface GlobalProps {

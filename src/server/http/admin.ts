@@ -77,3 +77,19 @@ admin.delete("/rooms/:room/sanctions/:member", async (c) => {
   if (!lifted.ok) return httpError(lifted.error);
   return lifted.value ? c.body(null, 204) : httpError(refusal.notFound(`no ${kind} in force on ${member.value}`));
 });
+
+// GET /api/admin/rooms/:room/webhooks → {enabled, backlog, dead, deadLetters: [{id, type, attempts, error, failedAt}]}
+admin.get("/rooms/:room/webhooks", async (c) => {
+  const room = validateRoom(c.req.param("room"));
+  if (!room.ok) return httpError(room.error);
+  const status = await c.env.ROOMS.getByName(room.value).webhooks();
+  return status.ok ? c.json(status.value) : httpError(status.error);
+});
+
+// POST /api/admin/rooms/:room/webhooks/replay → {replayed}: every dead letter back in the outbox, due now
+admin.post("/rooms/:room/webhooks/replay", async (c) => {
+  const room = validateRoom(c.req.param("room"));
+  if (!room.ok) return httpError(room.error);
+  const replayed = await c.env.ROOMS.getByName(room.value).replayWebhooks();
+  return replayed.ok ? c.json(replayed.value) : httpError(replayed.error);
+});

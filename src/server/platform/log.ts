@@ -8,12 +8,13 @@
  * by its id: a token member's id is its `sub`, which may be an e-mail address. Joins and leaves
  * are summed up rather than logged one by one so that a room's log volume is
  * bounded however fast people come and go (a reconnect storm, a big room
- * filling). A room that adds or drops a shard object says so ("shard").
+ * filling). A room that adds or drops a shard object says so ("shard"), and
+ * one whose webhook outbox sheds events or gives one up says so ("webhook").
  * Message text is left out unless the LOG_DEBUG var is "true"
  * (then a "message" line per message carries it): chat content is the
  * users', not the operator's.
  */
-type LogEvent = "connect" | "presence" | "refusal" | "internal" | "message" | "shard";
+type LogEvent = "connect" | "presence" | "refusal" | "internal" | "message" | "shard" | "webhook";
 
 interface LogFields {
   room?: string;

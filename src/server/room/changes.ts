@@ -30,8 +30,9 @@ export function edit(room: RoomParts, conn: Connection, frame: EditFrame): void 
   }
   const event = room.atomically(() => {
     room.history.rewrite(found.value.message, text);
+    room.webhooks.rewrite(seq, text);
     room.sanctions.spoke(conn.att);
-    return room.history.record(memberOf(conn.att), { kind: "edit", target: seq, text }, Date.now());
+    return room.webhooks.report(room.history.record(memberOf(conn.att), { kind: "edit", target: seq, text }, Date.now()));
   });
   room.audience.broadcast(event);
 }
@@ -48,7 +49,7 @@ export function react(room: RoomParts, conn: Connection, frame: ReactFrame): voi
     const on = room.history.toggleReaction(seq, emoji, conn.att.sender, MAX_REACTIONS);
     if (on === "full") return null;
     room.sanctions.spoke(conn.att);
-    return room.history.record(memberOf(conn.att), { kind: "reaction", target: seq, emoji, on }, Date.now());
+    return room.webhooks.report(room.history.record(memberOf(conn.att), { kind: "reaction", target: seq, emoji, on }, Date.now()));
   });
   if (event) room.audience.broadcast(event);
   else room.reply(conn, refusal.tooManyReactions(seq, MAX_REACTIONS));
@@ -75,7 +76,8 @@ export function deleteMessage(room: RoomParts, conn: Connection, frame: DeleteFr
   }
   const event = room.atomically(() => {
     room.history.tombstone(seq);
-    return room.history.record(memberOf(conn.att), { kind: "delete", target: seq }, Date.now());
+    room.webhooks.tombstone(seq);
+    return room.webhooks.report(room.history.record(memberOf(conn.att), { kind: "delete", target: seq }, Date.now()));
   });
   room.audience.broadcast(event);
 }

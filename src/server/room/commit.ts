@@ -12,6 +12,7 @@ import { logInternal } from "../platform/log";
 import type { Audience } from "./audience";
 import type { Appended, History } from "./history";
 import type { RoomStats } from "./stats";
+import type { Outbox } from "./webhooks/outbox";
 
 /** A send waiting in the queue, and whom to tell once its batch is stored. */
 interface PendingSend {
@@ -38,6 +39,8 @@ export class GroupCommit {
     private readonly history: History,
     private readonly audience: Audience,
     private readonly room: string,
+    /** Each stored message is reported to webhooks in its batch's transaction. */
+    private readonly webhooks: Outbox,
     private readonly stats: RoomStats,
   ) {}
 
@@ -66,7 +69,9 @@ export class GroupCommit {
     let stored: Appended[];
     try {
       stored = this.atomically(() =>
-        batch.map((send) => this.history.append(send.from, send.sender, send.text, send.id, now, send.replyTo, send.mentions)),
+        this.webhooks.reportStored(
+          batch.map((send) => this.history.append(send.from, send.sender, send.text, send.id, now, send.replyTo, send.mentions)),
+        ),
       );
     } catch (error) {
       logInternal("commit", error, { room: this.room, conns: batch.flatMap((send) => send.conn ?? []) });

@@ -56,7 +56,7 @@ export function moderate(room: RoomParts, conn: Connection, frame: ModerationFra
     } else if (action === "unban") {
       room.sanctions.lift(identity, "ban");
     }
-    return room.history.record(memberOf(conn.att), data, now);
+    return room.webhooks.report(room.history.record(memberOf(conn.att), data, now));
   });
   room.audience.broadcast(event);
   if (action === "kick" || action === "ban") {

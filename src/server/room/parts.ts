@@ -18,6 +18,8 @@ import { Receipts } from "./receipts";
 import { Sanctions } from "./sanctions";
 import { Shards } from "./shards";
 import { RoomStats } from "./stats";
+import { webhookConfig } from "./webhooks/config";
+import { Outbox } from "./webhooks/outbox";
 
 export interface RoomParts {
   readonly name: string;
@@ -36,6 +38,8 @@ export interface RoomParts {
   readonly receipts: Receipts;
   /** The queue of sends stored together (commit.ts). */
   readonly commit: GroupCommit;
+  /** The webhook outbox: what a write reports, recorded in the same transaction (webhooks/outbox.ts). */
+  readonly webhooks: Outbox;
   /** The rate limit of a socket this object holds; see TokenBucket for why memory is enough. */
   bucket(ws: WebSocket): TokenBucket;
   /** Sends one event to one member (errors are logged as refusals); returns its text as sent, or null. */
@@ -60,12 +64,14 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
   const audience = new Audience(new Connections(ctx), shards, bucket);
   const stats = new RoomStats(name, env.METRICS);
   const sanctions = new Sanctions(ctx.storage.sql);
+  const webhooks = new Outbox(ctx.storage, webhookConfig(env), name);
   const atomically = <T>(write: () => T): T => {
     try {
       return ctx.storage.transactionSync(write);
     } catch (error) {
       history.forget();
       sanctions.forget();
+      webhooks.forget();
       throw error;
     }
   };
@@ -77,10 +83,11 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
     sanctions,
     audience,
     shards,
-    presence: new Presence(name, audience),
+    presence: new Presence(name, audience, webhooks),
     receipts: new Receipts(name, audience),
-    commit: new GroupCommit(atomically, history, audience, name, stats),
+    commit: new GroupCommit(atomically, history, audience, name, webhooks, stats),
     stats,
+    webhooks,
     bucket,
     reply(conn, event) {
       if (event.type === "error") {

@@ -19,6 +19,7 @@ import { PRESENCE_LIST_MAX, presenceWindowMs } from "../../shared/limits";
 import { log, logInternal } from "../platform/log";
 import type { Audience } from "./audience";
 import type { V1Event } from "./connections";
+import type { Outbox } from "./webhooks/outbox";
 
 export class Presence {
   private readonly joined = new Map<string, PresentMember>();
@@ -35,6 +36,8 @@ export class Presence {
   constructor(
     private readonly room: string,
     private readonly audience: Audience,
+    /** Told each window's arrivals and departures, in full, as `member.joined` / `member.left`. */
+    private readonly webhooks: Outbox,
   ) {}
 
   /** What the logs call each member told of in this window (see Attachment.alias). */
@@ -96,6 +99,7 @@ export class Presence {
       this.latest = undefined;
       return;
     }
+    this.webhooks.reportPresence(this.joined.values(), this.left.values(), count);
     const more = this.joined.size > joined.length || this.left.size > left.length;
     this.joined.clear();
     this.left.clear();

@@ -10,7 +10,7 @@
  * connection id, never what was sent), whoever it was for is answered with
  * the `internal` error, and the room goes on serving. The group commit and
  * the presence window, which run on timers, have their own (commit.ts,
- * presence.ts).
+ * presence.ts). The alarm sends the webhook outbox (webhooks/delivery.ts).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Role } from "../../shared/auth";
@@ -39,6 +39,8 @@ import { type HttpPost, post } from "./say";
 import { searchPage } from "./search";
 import { RemotePeer } from "./shards";
 import type { Counters } from "./stats";
+import { Delivery } from "./webhooks/delivery";
+import type { WebhookStatus } from "./webhooks/outbox";
 
 /** What `GET /api/rooms/:room` answers. */
 interface RoomInfo {
@@ -64,10 +66,12 @@ interface Fanout {
 
 export class Room extends DurableObject<Env> {
   private readonly room: RoomParts;
+  private readonly delivery: Delivery;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.room = roomParts(ctx, env);
+    this.delivery = new Delivery(this.room.webhooks, () => this.room.stats.webhookFailed());
     // Answered by the runtime without waking the room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     // A room that ever had shards asks them who they hold before anything else runs.
@@ -250,6 +254,35 @@ export class Room extends DurableObject<Env> {
       return { ok: true, value: this.room.audience.turn(() => liftByOperator(this.room, member, kind)) };
     } catch (error) {
       return this.failedCall("lift", error);
+    }
+  }
+
+  /** The webhook outbox: how many events wait, and the dead letters (GET /api/admin/rooms/:room/webhooks). */
+  webhooks(): Result<WebhookStatus> {
+    try {
+      return { ok: true, value: this.room.webhooks.status() };
+    } catch (error) {
+      return this.failedCall("webhooks", error);
+    }
+  }
+
+  /** Sends every dead letter again, under its own webhook-id (POST /api/admin/rooms/:room/webhooks/replay). */
+  replayWebhooks(): Result<{ replayed: number }> {
+    try {
+      return { ok: true, value: { replayed: this.room.webhooks.replay() } };
+    } catch (error) {
+      return this.failedCall("replayWebhooks", error);
+    }
+  }
+
+  // ------------------------------------------------------------ the alarm (webhook delivery)
+
+  /** Sends the webhook outbox (webhooks/delivery.ts); it sets the next alarm itself, even after a throw. */
+  override async alarm(): Promise<void> {
+    try {
+      await this.delivery.run();
+    } catch (error) {
+      this.failed("alarm", error);
     }
   }
 
