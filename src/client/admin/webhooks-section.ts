@@ -11,7 +11,7 @@ export async function webhooksSection(ctx: SectionContext): Promise<HTMLElement 
   const status = await ctx.api.webhooks(ctx.room);
   if (!status.ok) return null;
   const { enabled, backlog, dead, deadLetters } = status.value;
-  const summary = el("p", {}, `${enabled ? "On" : "Off"} · ${backlog} waiting to be sent · ${dead} dead letters`);
+  const summary = el("p", {}, `${enabled ? "On" : "Off"} · waiting to be sent: ${backlog} · dead letters: ${dead}`);
   if (!deadLetters.length) return section("webhooks-heading", "Webhooks", summary);
   const replay = el("button", { type: "button", "data-key": "replay" }, "Send the dead letters again");
   replay.addEventListener("click", async () => {
@@ -19,7 +19,7 @@ export async function webhooksSection(ctx: SectionContext): Promise<HTMLElement 
     if (replay.getAttribute("aria-disabled") === "true") return;
     replay.setAttribute("aria-disabled", "true");
     const replayed = await ctx.api.replayWebhooks(ctx.room);
-    ctx.done(replayed.ok ? `${replayed.value.replayed} dead letters are due again.` : `Could not replay: ${replayed.error.message}`);
+    ctx.done(replayed.ok ? `Dead letters due again: ${replayed.value.replayed}.` : `Could not replay: ${replayed.error.message}`);
   });
   const head = el("tr", {}, ...["Event", "Type", "Attempts", "Last error", "Failed at"].map((h) => el("th", { scope: "col" }, h)));
   const rows = deadLetters.map((d) =>
