@@ -46,6 +46,12 @@ declare global {
       /** Secret an app backend presents (Bearer) to post, read private rooms and mint tokens; when set, HTTP writes need it or a token. */
       API_KEY?: string;
       /** "false": every room needs a token. Otherwise anonymous members may enter rooms that are not private. */
+      /** The before-send hook: each message and edit is shown to this URL before it is stored (docs/webhooks.md). */
+      BEFORE_SEND_URL?: string;
+      /** How long the hook may take, in ms (default 1500). */
+      BEFORE_SEND_TIMEOUT_MS?: string;
+      /** What a slow or failing hook means: "open" (the default) stores the message, "closed" refuses it. */
+      BEFORE_SEND_FAIL?: string;
       ANONYMOUS?: string;
       /** Where the rooms' webhooks go (docs/webhooks.md); unset: no room records or sends any. */
       WEBHOOK_URL?: string;

@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   message_deleted: "The message was deleted: a tombstone cannot be edited, reacted to or deleted again.",
   too_many_reactions: "The message already carries the most distinct emoji a message may (`MAX_REACTIONS`).",
   invalid_emoji: "`emoji` is not one emoji.",
+  rejected:
+    "The operator's before-send hook refused the message or edit (HTTP 422); `message` is its reason. Nothing was stored: a send is not worth retrying as it is.",
   invalid_query:
     "A search query (`q`) that is missing, longer than 200 characters, without a letter or digit to search for, or that the search engine could not parse.",
   internal:

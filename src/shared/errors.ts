@@ -48,6 +48,7 @@ export const refusal = {
   fileTooLarge: (max: number): ErrorEvent => errorEvent("file_too_large", `files are limited to ${max} bytes`),
   lengthRequired: (): ErrorEvent => errorEvent("length_required", "an upload needs a Content-Length"),
   badFileName: (): ErrorEvent => errorEvent("bad_frame", "name must be 1–200 characters, without control characters"),
+  rejected: (reason: string, ref?: string): ErrorEvent => errorEvent("rejected", reason, ref),
   badKind: (): ErrorEvent => errorEvent("bad_frame", "kind must be ban or mute"),
   badLimit: (max: number): ErrorEvent => errorEvent("bad_frame", `limit must be an integer from 1 to ${max}`),
 };

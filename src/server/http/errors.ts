@@ -12,6 +12,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   not_found: 404,
   no_such_message: 404,
   already_stored: 409,
+  rejected: 422,
   body_too_large: 413,
   file_too_large: 413,
   length_required: 411,

@@ -105,9 +105,21 @@ export function receive(room: RoomParts, conn: Connection, heard: Heard): void {
  * it came by.
  */
 export function dispatch(room: RoomParts, conn: Connection, input: Result<ClientFrame>): void {
+  // A message is with the before-send hook: this frame waits its turn (gate.ts).
+  if (room.gate.busy) {
+    room.gate.later(() => dispatch(room, conn, input));
+    return;
+  }
   const handler = input.ok ? (ACTION_HANDLERS[input.value.action] as ActionHandler<ClientFrame["action"]>) : undefined;
   const silence = handler?.speech && silenced(room.sanctions, room.name, conn.att, Date.now(), refOf(input));
-  if (!handler?.groupCommit || silence) room.commit.flush();
+  if (!handler?.groupCommit || silence) {
+    room.commit.flush();
+    // The queue went to the hook: this frame comes after it.
+    if (room.gate.busy) {
+      room.gate.later(() => dispatch(room, conn, input));
+      return;
+    }
+  }
   if (!input.ok) room.reply(conn, input.error);
   else if (silence) {
     if (handler?.speech === "stored") room.reply(conn, silence);

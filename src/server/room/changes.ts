@@ -28,8 +28,23 @@ export function edit(room: RoomParts, conn: Connection, frame: EditFrame): void 
     room.reply(conn, refusal.forbidden("only its author may edit a message"));
     return;
   }
+  // An edit is shown to the before-send hook too, so that what it refused cannot come back as an edit.
+  if (!room.beforeSend.on) {
+    rewrite(room, conn, found.value.message, text);
+    return;
+  }
+  const draft = { room: room.name, from: memberOf(conn.att), text, edit: seq };
+  room.gate.hold(room.beforeSend.check(draft), (verdict) => {
+    if (verdict.allow) rewrite(room, conn, found.value.message, verdict.text);
+    else room.reply(conn, refusal.rejected(verdict.reason));
+  });
+}
+
+/** Stores an edit (the message's new text, and the edit event) and tells the room. */
+function rewrite(room: RoomParts, conn: Connection, message: MessageEvent, text: string): void {
+  const seq = message.seq;
   const event = room.atomically(() => {
-    room.history.rewrite(found.value.message, text);
+    room.history.rewrite(message, text);
     room.webhooks.rewrite(seq, text);
     room.sanctions.spoke(conn.att);
     return room.webhooks.report(room.history.record(memberOf(conn.att), { kind: "edit", target: seq, text }, Date.now()));

@@ -10,6 +10,8 @@ import type { Member, ReplyRef } from "../../shared/events";
 import type { Result } from "../../shared/validate";
 import { logInternal } from "../platform/log";
 import type { Audience } from "./audience";
+import type { BeforeSend } from "./before-send/check";
+import type { Gate } from "./gate";
 import type { Appended, History } from "./history";
 import type { RoomStats } from "./stats";
 import type { Outbox } from "./webhooks/outbox";
@@ -30,19 +32,25 @@ interface PendingSend {
   settle(result: Result<Appended>): void;
 }
 
+/** The parts of the room a group commit uses. */
+export interface CommitParts {
+  /** RoomParts.atomically: one transaction, and what the parts cached of storage forgotten on a rollback. */
+  atomically: <T>(write: () => T) => T;
+  history: History;
+  audience: Audience;
+  room: string;
+  /** Each stored message is reported to webhooks in its batch's transaction. */
+  webhooks: Outbox;
+  stats: RoomStats;
+  /** The before-send hook, and the gate that holds the room's input while it is asked. */
+  beforeSend: BeforeSend;
+  gate: Gate;
+}
+
 export class GroupCommit {
   private queue: PendingSend[] = [];
 
-  constructor(
-    /** RoomParts.atomically: one transaction, and what the parts cached of storage forgotten on a rollback. */
-    private readonly atomically: <T>(write: () => T) => T,
-    private readonly history: History,
-    private readonly audience: Audience,
-    private readonly room: string,
-    /** Each stored message is reported to webhooks in its batch's transaction. */
-    private readonly webhooks: Outbox,
-    private readonly stats: RoomStats,
-  ) {}
+  constructor(private readonly parts: CommitParts) {}
 
   /** Queues a send to be stored with whatever else arrives in the same moment. */
   enqueue(send: PendingSend): void {
@@ -55,30 +63,59 @@ export class GroupCommit {
   }
 
   /**
-   * Stores every queued send in one transaction, then broadcasts each new one
-   * in seq order. A throw rolls the whole batch back (no part of it is ever
-   * visible) and every sender in it gets the `internal` error. The output
-   * gate holds the broadcasts until the commit is durable: stored before
-   * delivered, always.
+   * Takes every queued send as one batch and stores it (store). With a
+   * before-send hook, each send of the batch is shown to it at once, and the
+   * room's input waits (gate.ts) until every answer is in: then the batch is
+   * stored, in the order it came, as the hook let it — the refused ones
+   * answered `rejected`, the replaced ones with their new text.
    */
   flush(): void {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
+    const { beforeSend, gate, room } = this.parts;
+    if (!beforeSend.on) {
+      this.store(batch);
+      return;
+    }
+    const verdicts = Promise.all(
+      batch.map(({ from, text, id, replyTo, mentions }) => beforeSend.check({ room, from, text, id, replyTo, mentions })),
+    );
+    gate.hold(verdicts, (answers) => {
+      const allowed: PendingSend[] = [];
+      for (const [i, send] of batch.entries()) {
+        const verdict = answers[i] ?? { allow: true, text: send.text };
+        if (verdict.allow) allowed.push({ ...send, text: verdict.text });
+        else send.settle({ ok: false, error: refusal.rejected(verdict.reason, send.id) });
+      }
+      this.store(allowed);
+    });
+  }
+
+  /**
+   * Stores a batch in one transaction, then broadcasts each new message in
+   * seq order. A throw rolls the whole batch back (no part of it is ever
+   * visible) and every sender in it gets the `internal` error. The output
+   * gate holds the broadcasts until the commit is durable: stored before
+   * delivered, always.
+   */
+  private store(batch: PendingSend[]): void {
+    if (batch.length === 0) return;
+    const { atomically, history, webhooks, stats, audience, room } = this.parts;
     const now = Date.now();
     let stored: Appended[];
     try {
-      stored = this.atomically(() =>
-        this.webhooks.reportStored(
-          batch.map((send) => this.history.append(send.from, send.sender, send.text, send.id, now, send.replyTo, send.mentions)),
+      stored = atomically(() =>
+        webhooks.reportStored(
+          batch.map((send) => history.append(send.from, send.sender, send.text, send.id, now, send.replyTo, send.mentions)),
         ),
       );
     } catch (error) {
-      logInternal("commit", error, { room: this.room, conns: batch.flatMap((send) => send.conn ?? []) });
+      logInternal("commit", error, { room, conns: batch.flatMap((send) => send.conn ?? []) });
       for (const send of batch) send.settle({ ok: false, error: refusal.internal(send.id) });
       return;
     }
-    this.stats.stored(stored.filter((result) => result.created).length, now, this.audience.size);
+    stats.stored(stored.filter((result) => result.created).length, now, audience.size);
     for (const [i, result] of stored.entries()) {
       const send = batch[i];
       if (send) this.deliver(send, result);
@@ -91,11 +128,14 @@ export class GroupCommit {
    * of the batch is still delivered and settled (an HTTP post waits on it).
    */
   private deliver(send: PendingSend, result: Appended): void {
-    for (const step of [() => result.created && this.audience.broadcast(result.message), () => send.settle({ ok: true, value: result })]) {
+    for (const step of [
+      () => result.created && this.parts.audience.broadcast(result.message),
+      () => send.settle({ ok: true, value: result }),
+    ]) {
       try {
         step();
       } catch (error) {
-        logInternal("deliver", error, { room: this.room, conn: send.conn });
+        logInternal("deliver", error, { room: this.parts.room, conn: send.conn });
       }
     }
   }
@@ -103,9 +143,9 @@ export class GroupCommit {
   /** The flush the 0 ms wait runs: a turn of its own, and an entry point of the room (its throws stop here). */
   private flushAlone(): void {
     try {
-      this.audience.turn(() => this.flush());
+      this.parts.audience.turn(() => this.flush());
     } catch (error) {
-      logInternal("commit", error, { room: this.room });
+      logInternal("commit", error, { room: this.parts.room });
     }
   }
 }

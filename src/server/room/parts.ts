@@ -10,8 +10,11 @@ import type { Env } from "../env";
 import { log } from "../platform/log";
 import { socketBuckets, type TokenBucket } from "../platform/token-bucket";
 import { Audience, type Connection } from "./audience";
+import { BeforeSend } from "./before-send/check";
+import { beforeSendConfig } from "./before-send/config";
 import { GroupCommit } from "./commit";
 import { Connections } from "./connections";
+import { Gate } from "./gate";
 import { History } from "./history";
 import { Presence } from "./presence";
 import { Receipts } from "./receipts";
@@ -36,6 +39,10 @@ export interface RoomParts {
   readonly stats: RoomStats;
   /** Read receipts in small rooms (receipts.ts). */
   readonly receipts: Receipts;
+  /** The before-send hook (before-send/check.ts): on when BEFORE_SEND_URL is set. */
+  readonly beforeSend: BeforeSend;
+  /** Holds the room's input while the hook is asked (gate.ts). */
+  readonly gate: Gate;
   /** The queue of sends stored together (commit.ts). */
   readonly commit: GroupCommit;
   /** The webhook outbox: what a write reports, recorded in the same transaction (webhooks/outbox.ts). */
@@ -63,6 +70,8 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
   const shards = new Shards(ctx.storage.sql, env, name, limits.ROOM_SHARD_MEMBERS, history);
   const audience = new Audience(new Connections(ctx), shards, bucket);
   const stats = new RoomStats(name, env.METRICS);
+  const beforeSend = new BeforeSend(beforeSendConfig(env), limits);
+  const gate = new Gate((run) => audience.turn(run), name);
   const sanctions = new Sanctions(ctx.storage.sql);
   const webhooks = new Outbox(ctx.storage, webhookConfig(env), name);
   const atomically = <T>(write: () => T): T => {
@@ -85,7 +94,9 @@ export function roomParts(ctx: DurableObjectState, env: Env): RoomParts {
     shards,
     presence: new Presence(name, audience, webhooks),
     receipts: new Receipts(name, audience),
-    commit: new GroupCommit(atomically, history, audience, name, webhooks, stats),
+    commit: new GroupCommit({ atomically, history, audience, room: name, webhooks, stats, beforeSend, gate }),
+    beforeSend,
+    gate,
     stats,
     webhooks,
     bucket,

@@ -42,7 +42,8 @@ export function say(room: RoomParts, conn: Connection, frame: SendFrame): void {
     // answered to its sender alone: the original, or that it is no longer kept.
     // A failed batch was logged once by the commit, so its error is sent unlogged.
     settle: (result) => {
-      if (!result.ok) room.audience.send(conn, result.error);
+      // A failed batch was logged once by the commit; a refusal by the hook is a refusal like any.
+      if (!result.ok) result.error.code === "internal" ? room.audience.send(conn, result.error) : room.reply(conn, result.error);
       else if ("prunedSeq" in result.value) room.reply(conn, refusal.alreadyStored(id ?? "", result.value.prunedSeq));
       // Stored: an anonymous speaker's address is remembered, so a ban placed after it left still reaches it.
       else if (result.value.created) room.sanctions.spoke(conn.att);
@@ -73,6 +74,12 @@ export interface HttpPost {
  * a ban or mute binds (its token's sub, or its address) is refused.
  */
 export function post(room: RoomParts, post: HttpPost): Promise<Result<Appended>> {
+  // A message is with the before-send hook: this post waits its turn (gate.ts).
+  if (room.gate.busy) return new Promise((resolve) => room.gate.later(() => void postNow(room, post).then(resolve)));
+  return postNow(room, post);
+}
+
+function postNow(room: RoomParts, post: HttpPost): Promise<Result<Appended>> {
   if (post.speaker) {
     const silence = silenced(room.sanctions, room.name, post.speaker, Date.now(), post.id);
     if (silence) return Promise.resolve({ ok: false, error: silence });
