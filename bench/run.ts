@@ -28,8 +28,18 @@ import { idle } from "./scenarios/idle.ts";
 import { inband } from "./scenarios/inband.ts";
 import { inbandFanout } from "./scenarios/inband-fanout.ts";
 import { rooms } from "./scenarios/rooms.ts";
+import { webhooks } from "./scenarios/webhooks.ts";
 
-const SCENARIOS: Record<string, Scenario> = { idle, fanout, rooms, inband, "inband-fanout": inbandFanout, big, "big-sharded": bigSharded };
+const SCENARIOS: Record<string, Scenario> = {
+  idle,
+  fanout,
+  rooms,
+  inband,
+  "inband-fanout": inbandFanout,
+  big,
+  "big-sharded": bigSharded,
+  webhooks,
+};
 
 /** File descriptors wrangler's dev proxy holds per open client socket (measured; see checkOpenFiles()). */
 const FDS_PER_CLIENT_IN_PROXY = 4;

@@ -31,7 +31,7 @@
  *                                     round of big-room fills), wait (≤ 65 s)
  *                                     until at most this many sockets are in TIME_WAIT
  *   BENCH_TARGETS (parley,floor-bare,floor-storage; floor-assets on request: information)
- *   BENCH_SCENARIOS (idle,fanout,rooms,inband,inband-fanout,big,big-sharded)
+ *   BENCH_SCENARIOS (idle,fanout,rooms,inband,inband-fanout,big,big-sharded,webhooks)
  *   BENCH_CONNECT_CONCURRENCY (32)    handshakes in flight
  *   BENCH_PARLEY_VARS, BENCH_FLOOR_VARS  extra wrangler vars, "K:V,K:V"
  *   BENCH_MAX_S (1500)                hard limit for the whole run
@@ -106,7 +106,7 @@ export const CFG = {
   maxS: num("BENCH_MAX_S", 1500),
   ref: process.env.BENCH_REF || undefined,
   targets: list("BENCH_TARGETS", "parley,floor-bare,floor-storage"),
-  scenarios: list("BENCH_SCENARIOS", "idle,fanout,rooms,inband,inband-fanout,big,big-sharded"),
+  scenarios: list("BENCH_SCENARIOS", "idle,fanout,rooms,inband,inband-fanout,big,big-sharded,webhooks"),
   parleyVars: vars("BENCH_PARLEY_VARS"),
   floorVars: vars("BENCH_FLOOR_VARS"),
 };

@@ -43,7 +43,18 @@ export interface ShardedFigures {
   offeredRate: number;
 }
 
-export type Row = RowBase & Partial<PhaseFigures> & Partial<IdleFigures> & Partial<BigRowFigures> & Partial<ShardedFigures>;
+/** The webhooks scenario's own field (bench/scenarios/webhooks.ts). */
+export interface WebhookFigures {
+  /** requests the silent receiver had taken by the end of the run (none answered) */
+  webhookRequests: number;
+}
+
+export type Row = RowBase &
+  Partial<PhaseFigures> &
+  Partial<IdleFigures> &
+  Partial<BigRowFigures> &
+  Partial<ShardedFigures> &
+  Partial<WebhookFigures>;
 
 /** One measured run of a scenario on one target: measured again, once, if the server restarts during it. */
 export type Run = () => Promise<Row[]>;
