@@ -58,7 +58,10 @@ function badFrame(rand: () => number): string | Uint8Array {
 }
 
 describe("fuzz", () => {
-  it(`${FRAMES} malformed frames: each gets an error, the chat goes on, history holds only valid messages`, async () => {
+  // CPU-bound, and it shares two cores with three other test files (vitest.config.ts's maxWorkers): a longer bound than the default.
+  it(`${FRAMES} malformed frames: each gets an error, the chat goes on, history holds only valid messages`, {
+    timeout: 90_000,
+  }, async () => {
     const room = uniqueRoom("fuzz");
     const rand = prng(20261125);
     const alice = await connect(`/ws?room=${room}&nick=alice`, { json: true });
