@@ -110,6 +110,11 @@ describe("parley/client, built, in Chromium (an app on another origin)", () => {
     // The page sends in each room; a Node client of the same built package, and an HTTP post, are heard.
     await send(a, "page to a");
     await send(b, "page to b");
+    // Stored before the others speak, so each room's order is known.
+    await until(page, "the page heard itself", async () => {
+      const { heard } = await app();
+      return heard[a]!.length === 1 && heard[b]!.length === 1;
+    });
     const built = (await import("parley/client" as string)) as typeof Source;
     const node = new built.ParleyClient({ url: server.url, nick: "node" });
     const nodeRoom = node.room(b);

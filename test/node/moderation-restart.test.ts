@@ -5,8 +5,11 @@
 // another member of the same room is not; an unban after the restart lets it
 // back. Tokens are minted with `POST /api/tokens`, as an app backend would.
 import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { CloseCode } from "../../src/shared/codes";
 import type { ErrorEvent, JoinedEvent, ModerationEvent, PresenceEvent, ServerEvent, StoredEvent } from "../../src/shared/events";
+import { WAIT_MS } from "../frames";
+import { waitUntil } from "../wait";
 import { mintToken, serverSuite, type TokenClaims } from "./e2e";
 import { connect, uniqueRoom, type WsClient } from "./ws-client";
 
@@ -65,6 +68,8 @@ describe("a ban across a wrangler dev restart", () => {
     expect(ban).toMatchObject({ member: "troll", nick: "Troll", reason: "abuse", by: { id: "mod" } });
     expect(ban.seconds).toBeUndefined();
     expect(await troll.until((e) => e.type === "error")).toMatchObject({ code: "banned", message: expect.stringContaining("abuse") });
+    // The close frame follows the error: had it not arrived when the process ends, `ws` would report 1006.
+    await waitUntil("the banned socket has the room's close frame", () => troll.ws.readyState !== WebSocket.OPEN, WAIT_MS);
 
     await dev.restart();
     // The old sockets went with the old process: this really was a restart.
