@@ -5,43 +5,10 @@
  */
 import type { ErrorCode } from "../../shared/codes";
 import { errorEvent } from "../../shared/events";
+import type { ActiveRoom, RoomDetail, SanctionInForce } from "../../shared/operator";
 import type { Result } from "../../shared/validate";
 
-/** One active room, as `GET /api/admin/rooms` lists it. */
-export interface ActiveRoom {
-  room: string;
-  members: number;
-  lastSeq: number;
-  messagesPerMinute: number;
-  lastActivity: number;
-}
-
-export interface Sanction {
-  identity: string;
-  kind: "ban" | "mute";
-  member: string;
-  until: number | null;
-  reason: string | null;
-  by: string;
-}
-
-/** One room, as `GET /api/admin/rooms/:room` shows it. */
-export interface RoomDetail {
-  room: string;
-  members: number;
-  lastSeq: number;
-  shards: number;
-  fanout: { turns: number; calls: number; frames: number };
-  counters: {
-    since: number;
-    messages: number;
-    joins: number;
-    refusals: Record<string, number>;
-    messagesPerMinute: number;
-    lastActivity: number | null;
-  };
-  sanctions: Sanction[];
-}
+export type { ActiveRoom, RoomDetail, SanctionInForce };
 
 /** A room's webhooks (`GET /api/admin/rooms/:room/webhooks`, on servers that have them). */
 export interface WebhookStatus {
@@ -68,7 +35,7 @@ export class AdminApi {
   }
 
   /** Lifts a ban or mute: ok with null (204), or the refusal (404 when none was in force). */
-  lift(room: string, member: string, kind: Sanction["kind"]): Promise<Result<null>> {
+  lift(room: string, member: string, kind: SanctionInForce["kind"]): Promise<Result<null>> {
     const path = `/api/admin/rooms/${encodeURIComponent(room)}/sanctions/${encodeURIComponent(member)}?kind=${kind}`;
     return this.call("DELETE", path);
   }

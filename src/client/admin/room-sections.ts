@@ -1,5 +1,5 @@
 /** The sections of a room's detail that `GET /api/admin/rooms/:room` fills: its figures, its refusals, its sanctions. */
-import type { Sanction } from "./api";
+import type { SanctionInForce } from "./api";
 import { el, when } from "./dom";
 import type { SectionContext } from "./sections";
 
@@ -79,7 +79,7 @@ export function sanctionsSection(ctx: SectionContext): HTMLElement {
   );
 }
 
-function sanctionRow(ctx: SectionContext, s: Sanction): HTMLTableRowElement {
+function sanctionRow(ctx: SectionContext, s: SanctionInForce): HTMLTableRowElement {
   const lift = el("button", { type: "button", "data-key": `lift:${s.kind}:${s.member}` }, "Lift");
   lift.setAttribute("aria-label", `Lift the ${s.kind} on ${s.member}`);
   lift.addEventListener("click", async () => {

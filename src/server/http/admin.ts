@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { refusal } from "../../shared/errors";
+import type { ActiveRoom } from "../../shared/operator";
 import { validateMemberId, validateRoom } from "../../shared/validate";
 import type { Env } from "../env";
 import { DIRECTORY_LIST_MAX, directory } from "../operator/directory";
@@ -21,21 +22,11 @@ admin.use("*", async (c, next) => {
   await next();
 });
 
-/** What the list says of one active room. */
-interface ActiveRoomView {
-  room: string;
-  members: number;
-  lastSeq: number;
-  messagesPerMinute: number;
-  /** The newest message or join its object saw since it last started (epoch ms), else when it became active. */
-  lastActivity: number;
-}
-
 // GET /api/admin/rooms → {rooms: [{room, members, lastSeq, messagesPerMinute, lastActivity}]}, the most recently active first
 admin.get("/rooms", async (c) => {
   const listed = await directory(c.env).list(DIRECTORY_LIST_MAX);
   const views = await Promise.all(
-    listed.map(async ({ room, since }): Promise<ActiveRoomView | null> => {
+    listed.map(async ({ room, since }): Promise<ActiveRoom | null> => {
       const stub = c.env.ROOMS.getByName(room);
       const [info, view] = await Promise.all([stub.info(), stub.operatorView()]);
       if (!info.ok || !view.ok) return null;
@@ -49,7 +40,7 @@ admin.get("/rooms", async (c) => {
       return { room, members, lastSeq, messagesPerMinute, lastActivity: lastActivity ?? since };
     }),
   );
-  const rooms = views.filter((v): v is ActiveRoomView => v !== null).sort((a, b) => b.lastActivity - a.lastActivity);
+  const rooms = views.filter((v): v is ActiveRoom => v !== null).sort((a, b) => b.lastActivity - a.lastActivity);
   return c.json({ rooms });
 });
 

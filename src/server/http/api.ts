@@ -3,7 +3,7 @@
  * is validated here; the room's Durable Object does the storing and
  * broadcasting, so a posted message reaches sockets of both formats.
  */
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { ANONYMOUS_ROLE } from "../../shared/auth";
 import { refusal } from "../../shared/errors";
@@ -14,7 +14,6 @@ import {
   validateMemberId,
   validateNick,
   validateQuery,
-  validateRoom,
   validateSeq,
   validateSince,
   validateText,
@@ -22,8 +21,9 @@ import {
 import { mintToken, parseTokenRequest } from "../auth/tokens";
 import type { Env } from "../env";
 import { clientAddress, sha256Hex } from "../platform/identity";
+import { readable, writable } from "./access";
 import { admin } from "./admin";
-import { callerOf, hasCredential, mayRead, mayWrite, posterOf } from "./auth";
+import { callerOf, hasCredential, posterOf } from "./auth";
 import { httpError } from "./errors";
 import { files } from "./files";
 import { checkCredential, checkOrigin, checkRate, readBody } from "./guards";
@@ -67,16 +67,6 @@ api.on("GET", "/rooms/*", async (c, next) => {
   if (refused) return refused;
   await next();
 });
-
-/** The room of a request's path, if its caller may read it. */
-async function readable(c: Context<{ Bindings: Env }>): Promise<Result<string>> {
-  const room = validateRoom(c.req.param("room"));
-  if (!room.ok) return room;
-  const caller = await callerOf(c.req.raw, c.env);
-  if (!caller.ok) return caller;
-  const allowed = mayRead(caller.value, room.value, c.env);
-  return allowed.ok ? room : allowed;
-}
 
 // GET /api/rooms/:room → {room, members, lastSeq, shards}
 api.get("/rooms/:room", async (c) => {
@@ -166,13 +156,9 @@ api.post("/rooms/:room/messages", async (c) => {
   const request = c.req.raw;
   const refused = checkOrigin(request, c.env) ?? (await checkRate(request, c.env, "write"));
   if (refused) return refused;
-  const room = validateRoom(c.req.param("room"));
-  if (!room.ok) return httpError(room.error);
-  const caller = await callerOf(request, c.env);
-  if (!caller.ok) return httpError(caller.error);
-  const allowed = mayWrite(caller.value, room.value, c.env);
-  if (!allowed.ok) return httpError(allowed.error);
-  const { identity } = allowed.value;
+  const writer = await writable(c);
+  if (!writer.ok) return httpError(writer.error);
+  const { room, caller, identity } = writer.value;
   const read = await jsonBody(request, "{nick, text, id?}");
   if (!read.ok) return httpError(read.error);
   const body = read.value;
@@ -188,11 +174,11 @@ api.post("/rooms/:room/messages", async (c) => {
   // address — a retry from it is recognised, another cannot take its ids.
   // The same identity is what a ban or mute is keyed on (as on sockets), so
   // the room's speech check binds a poster wherever it speaks from.
-  const sender = identity ? `sub:${identity.sub}` : caller.value.kind === "app" ? "app" : `addr:${await sha256Hex(clientAddress(request))}`;
-  const posted = await c.env.ROOMS.getByName(room.value).post({
+  const sender = identity ? `sub:${identity.sub}` : caller.kind === "app" ? "app" : `addr:${await sha256Hex(clientAddress(request))}`;
+  const posted = await c.env.ROOMS.getByName(room).post({
     from: posterOf(identity, nick.value),
     sender,
-    speaker: caller.value.kind === "app" ? undefined : { identity: sender, role: identity?.role ?? ANONYMOUS_ROLE },
+    speaker: caller.kind === "app" ? undefined : { identity: sender, role: identity?.role ?? ANONYMOUS_ROLE },
     text: text.value,
     id: id.value,
   });

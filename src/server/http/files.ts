@@ -10,13 +10,14 @@ import { Hono } from "hono";
 import { ANONYMOUS_ROLE } from "../../shared/auth";
 import { refusal } from "../../shared/errors";
 import { limitsFrom } from "../../shared/limits";
-import { type Result, validateKey, validateRoom } from "../../shared/validate";
+import { type Result, validateKey } from "../../shared/validate";
 import type { Env } from "../env";
 import { INLINE_TYPES, sniff } from "../files/sniff";
 import { fileKey, isFileId, putFile } from "../files/store";
 import { clientAddress, sha256Hex } from "../platform/identity";
 import type { Speaker } from "../room/sanctions";
-import { type Caller, callerOf, mayRead, mayWrite } from "./auth";
+import { readable, writable } from "./access";
+import { type Caller, mayRead } from "./auth";
 import { httpError } from "./errors";
 import { checkOrigin, checkRate, uploadCost } from "./guards";
 
@@ -56,12 +57,9 @@ files.post("/rooms/:room/files", async (c) => {
   const request = c.req.raw;
   const refused = checkOrigin(request, c.env);
   if (refused) return refused;
-  const room = validateRoom(c.req.param("room"));
-  if (!room.ok) return httpError(room.error);
-  const caller = await callerOf(request, c.env);
-  if (!caller.ok) return httpError(caller.error);
-  const allowed = mayWrite(caller.value, room.value, c.env);
-  if (!allowed.ok) return httpError(allowed.error);
+  const writer = await writable(c);
+  if (!writer.ok) return httpError(writer.error);
+  const { room, caller } = writer.value;
   const name = fileName(c.req.query("name"));
   if (!name.ok) return httpError(name.error);
   const length = Number(request.headers.get("Content-Length") ?? Number.NaN);
@@ -71,28 +69,24 @@ files.post("/rooms/:room/files", async (c) => {
   if (length > max) return httpError(refusal.fileTooLarge(max));
   const overBudget = await checkRate(request, c.env, "upload", uploadCost(length));
   if (overBudget) return overBudget;
-  const who = await uploader(caller.value, request);
+  const who = await uploader(caller, request);
   if (!who.ok) return httpError(who.error);
   if (who.value.speaker) {
-    const speaks = await c.env.ROOMS.getByName(room.value).maySpeak(who.value.speaker);
+    const speaks = await c.env.ROOMS.getByName(room).maySpeak(who.value.speaker);
     if (!speaks.ok) return httpError(speaks.error);
   }
   const bytes = new Uint8Array(await request.arrayBuffer());
-  const file = await putFile(c.env.FILES, room.value, { name: name.value, bytes, sniffed: sniff(bytes), sender: who.value.sender });
+  const file = await putFile(c.env.FILES, room, { name: name.value, bytes, sniffed: sniff(bytes), sender: who.value.sender });
   return c.json({ file }, 201);
 });
 
 // GET /api/rooms/:room/files/:id → the bytes (a private room's need read access: a token, also as ?token=)
 files.get("/rooms/:room/files/:id", async (c) => {
-  const room = validateRoom(c.req.param("room"));
-  if (!room.ok) return httpError(room.error);
   const id = c.req.param("id");
   if (!isFileId(id)) return httpError(refusal.notFound("no such file"));
   const request = withQueryToken(c.req.raw, c.req.query("token"));
-  const caller = await callerOf(request, c.env);
-  if (!caller.ok) return httpError(caller.error);
-  const allowed = mayRead(caller.value, room.value, c.env);
-  if (!allowed.ok) return httpError(allowed.error);
+  const room = await readable(c, request);
+  if (!room.ok) return httpError(room.error);
   const object = await c.env.FILES.get(fileKey(room.value, id), { onlyIf: request.headers });
   if (!object) return httpError(refusal.notFound("no such file"));
   const type = object.customMetadata?.type ?? "application/octet-stream";

@@ -21,6 +21,7 @@ import { encode, formatFromOffer } from "../../shared/format";
 import { type JoinFrame, parseClientFrame, parseConnectParams, refOf } from "../../shared/frames";
 import { PAGE_MAX } from "../../shared/limits";
 import type { CountedRoom } from "../../shared/my-rooms";
+import type { Counters, Fanout } from "../../shared/operator";
 import type { Result } from "../../shared/validate";
 import type { Env } from "../env";
 import { httpError } from "../http/errors";
@@ -38,7 +39,7 @@ import { type Sanction, type Speaker, silenced } from "./sanctions";
 import { type HttpPost, post } from "./say";
 import { searchPage } from "./search";
 import { RemotePeer } from "./shards";
-import type { Counters } from "./stats";
+
 import { Delivery } from "./webhooks/delivery";
 import type { WebhookStatus } from "./webhooks/outbox";
 
@@ -53,16 +54,6 @@ interface RoomInfo {
 
 /** What is new in the room for one person (see Room.newsFor). */
 export type News = Pick<CountedRoom, "lastSeq" | "unread" | "mentions" | "lastMessage">;
-
-/** The operator's fan-out counters since this object started (GET /api/admin/rooms/:room). */
-interface Fanout {
-  /** Turns of the room (each sends at most one batch per shard). */
-  turns: number;
-  /** Delivery calls to shard objects. */
-  calls: number;
-  /** WebSocket frames to the sockets this object holds. */
-  frames: number;
-}
 
 export class Room extends DurableObject<Env> {
   private readonly room: RoomParts;

@@ -10,20 +10,7 @@
  * window's timer runs only while there is something to write, so an idle
  * room still hibernates.
  */
-
-/** The counters `GET /api/admin/rooms/:room` shows. */
-export interface Counters {
-  /** When this object started counting (epoch ms). */
-  since: number;
-  messages: number;
-  joins: number;
-  /** Refusals by error code. */
-  refusals: Record<string, number>;
-  /** Messages stored in the last minute. */
-  messagesPerMinute: number;
-  /** The newest message or join (epoch ms); null when none since `since`. */
-  lastActivity: number | null;
-}
+import type { Counters } from "../../shared/operator";
 
 const SLOTS = 60;
 
