@@ -59,7 +59,7 @@ describe("the operator's API", () => {
     await waitUntil("the room is no longer listed", async () => (await listed(room)) === undefined, WAIT_MS);
   });
 
-  it("shows one room's counters, refusals by code, and the sanctions in force", async () => {
+  it("shows one room's counters, refusals by code, the sanctions in force and its webhooks", async () => {
     const room = uniqueRoom();
     const owner = await as(room, "olga", "owner");
     await as(room, "troll");
@@ -70,7 +70,7 @@ describe("the operator's API", () => {
     const res = await call(`/api/admin/rooms/${room}`, asOperator);
     expect(res.status).toBe(200);
     const view = await res.json();
-    expect(view).toMatchObject({ room, members: 2, counters: { joins: 2, refusals: { no_such_message: 1 } } });
+    expect(view).toMatchObject({ room, members: 2, counters: { joins: 2, refusals: { no_such_message: 1 } }, webhooks: { enabled: false, backlog: 0 } });
     expect((view as { sanctions: unknown[] }).sanctions).toMatchObject([{ kind: "mute", member: "troll", identity: "sub:troll" }]);
   });
 

@@ -44,16 +44,17 @@ admin.get("/rooms", async (c) => {
   return c.json({ rooms });
 });
 
-// GET /api/admin/rooms/:room → {room, members, lastSeq, shards, fanout, counters, sanctions}
+// GET /api/admin/rooms/:room → {room, members, lastSeq, shards, fanout, counters, sanctions, webhooks}
 admin.get("/rooms/:room", async (c) => {
   const room = validateRoom(c.req.param("room"));
   if (!room.ok) return httpError(room.error);
   const stub = c.env.ROOMS.getByName(room.value);
-  const [info, fanout, view] = await Promise.all([stub.info(), stub.fanout(), stub.operatorView()]);
+  const [info, fanout, view, webhooks] = await Promise.all([stub.info(), stub.fanout(), stub.operatorView(), stub.webhooks()]);
   if (!info.ok) return httpError(info.error);
   if (!fanout.ok) return httpError(fanout.error);
   if (!view.ok) return httpError(view.error);
-  return c.json({ ...info.value, fanout: fanout.value, ...view.value });
+  if (!webhooks.ok) return httpError(webhooks.error);
+  return c.json({ ...info.value, fanout: fanout.value, ...view.value, webhooks: webhooks.value });
 });
 
 // DELETE /api/admin/rooms/:room/sanctions/:member?kind=ban|mute → 204, or 404 when none was in force
