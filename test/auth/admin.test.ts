@@ -70,7 +70,12 @@ describe("the operator's API", () => {
     const res = await call(`/api/admin/rooms/${room}`, asOperator);
     expect(res.status).toBe(200);
     const view = await res.json();
-    expect(view).toMatchObject({ room, members: 2, counters: { joins: 2, refusals: { no_such_message: 1 } }, webhooks: { enabled: false, backlog: 0 } });
+    expect(view).toMatchObject({
+      room,
+      members: 2,
+      counters: { joins: 2, refusals: { no_such_message: 1 } },
+      webhooks: { enabled: false, backlog: 0 },
+    });
     expect((view as { sanctions: unknown[] }).sanctions).toMatchObject([{ kind: "mute", member: "troll", identity: "sub:troll" }]);
   });
 
