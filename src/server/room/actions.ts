@@ -105,20 +105,13 @@ export function receive(room: RoomParts, conn: Connection, heard: Heard): void {
  * it came by.
  */
 export function dispatch(room: RoomParts, conn: Connection, input: Result<ClientFrame>): void {
-  // A message is with the before-send hook: this frame waits its turn (gate.ts).
-  if (room.gate.busy) {
-    room.gate.later(() => dispatch(room, conn, input));
-    return;
-  }
+  if (waitsForHook(room, conn, input)) return;
   const handler = input.ok ? (ACTION_HANDLERS[input.value.action] as ActionHandler<ClientFrame["action"]>) : undefined;
   const silence = handler?.speech && silenced(room.sanctions, room.name, conn.att, Date.now(), refOf(input));
   if (!handler?.groupCommit || silence) {
     room.commit.flush();
-    // The queue went to the hook: this frame comes after it.
-    if (room.gate.busy) {
-      room.gate.later(() => dispatch(room, conn, input));
-      return;
-    }
+    // The queue may have gone to the hook: then this frame comes after it.
+    if (waitsForHook(room, conn, input)) return;
   }
   if (!input.ok) room.reply(conn, input.error);
   else if (silence) {
@@ -126,4 +119,11 @@ export function dispatch(room: RoomParts, conn: Connection, input: Result<Client
   } else {
     handler?.run(room, conn, input.value);
   }
+}
+
+/** While a message is with the before-send hook, a frame waits its turn (gate.ts) and is dispatched after it. */
+function waitsForHook(room: RoomParts, conn: Connection, input: Result<ClientFrame>): boolean {
+  if (!room.gate.busy) return false;
+  room.gate.later(() => dispatch(room, conn, input));
+  return true;
 }

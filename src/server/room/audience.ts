@@ -57,8 +57,8 @@ export class Audience {
   /** The connection of a peer that is still a member, or undefined. */
   get(peer: Peer): Connection | undefined {
     if (isRemote(peer)) return this.shards.get(peer);
-    const held = this.local.get(peer);
-    return held && { peer, att: held.att };
+    const att = this.local.attachment(peer);
+    return att && { peer, att };
   }
 
   add(conn: Connection): void {

@@ -91,10 +91,9 @@ export class Connections {
     return this.live().size;
   }
 
-  /** The connection of a socket that is still a member, or undefined. */
-  get(ws: WebSocket): Held | undefined {
-    const att = this.live().get(ws);
-    return att && { ws, att };
+  /** The attachment of a socket that is still a member, or undefined (a lookup, nothing made: it runs per frame). */
+  attachment(ws: WebSocket): Attachment | undefined {
+    return this.live().get(ws);
   }
 
   /** Makes a socket a member, with its state stored on the socket. */

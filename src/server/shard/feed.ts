@@ -117,8 +117,8 @@ export class Feed {
         return;
       }
       case "send": {
-        const member = this.connections.get(ws);
-        if (member) this.connections.send(member, item.event);
+        const att = this.connections.attachment(ws);
+        if (att) this.connections.send({ ws, att }, item.event);
         else this.sendWaiting(ws, item.event);
         return;
       }

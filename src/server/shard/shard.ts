@@ -75,7 +75,7 @@ export class RoomShard extends DurableObject<Env> {
   override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {
     try {
       // A member, or a socket still waiting for its greeting (what it sends follows its arrival).
-      const att = this.connections.get(ws)?.att ?? readWaiting(ws);
+      const att = this.connections.attachment(ws) ?? readWaiting(ws);
       if (!att?.key) return;
       const heard: Heard = hear(data, this.limits, this.bucket(ws));
       const key = att.key;
